@@ -1,0 +1,546 @@
+"""Read survey exports (CSV, XLSX, SPSS .sav) into a :class:`~kommunanalys.survey.Survey`.
+
+Every input row is either loaded or reported as rejected with its reason; a file that cannot be
+read at all raises :class:`~kommunanalys.errors.DataFormatError` naming the file and how to fix
+it. Rows are numbered as the user sees them in a spreadsheet: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import paths
+from .errors import DataFormatError, InputError
+from .instrument import Instrument, Question, load_instrument, normalize_text
+from .municipalities import lookup_municipality
+from .survey import RESPONDENT_COLUMNS, LoadReport, Survey
+
+__all__ = ["load_survey", "load_demo", "read_table", "match_columns", "REJECTION_REASONS"]
+
+#: Why a row can be rejected (the ``reason`` column of ``LoadReport.rejected``).
+REJECTION_REASONS = {
+    "empty_row": "the row has no values at all",
+    "duplicate_respondent_id": "the respondent id was already used by an earlier row",
+    "missing_municipality": "no municipality given",
+    "unknown_municipality": "the municipality is not one of Sweden's 290 (code or name)",
+    "missing_role": "the role question is not answered",
+    "unknown_role": "the role answer matches no role of the instrument",
+    "unknown_answer": "an answer matches neither a label nor a code of the question's scale",
+    "no_answers": "the respondent answered no question besides the background",
+}
+
+_CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+_XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+_SAV_SUFFIXES = {".sav", ".zsav"}
+_NUMBER_PREFIX = re.compile(r"^(?:(?:fråga|fraga|question|q)\s*)?(\d{1,3})\s*(?:[.):]|-\s)?\s*(.*)$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the raw table
+# ---------------------------------------------------------------------------------------------
+def _sniff_kind(path: Path, head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"$FL2") or head.startswith(b"$FL3"):
+        return "sav"
+    suffix = path.suffix.lower()
+    if suffix in _XLSX_SUFFIXES:
+        return "xlsx"
+    if suffix in _SAV_SUFFIXES:
+        return "sav"
+    if suffix == ".xls":
+        raise DataFormatError("old Excel .xls files are not supported", file=path,
+                              hint="save the file as .xlsx or as CSV from Excel")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataFormatError("this is an old binary Office file (.xls), not a CSV", file=path,
+                              hint="save it as .xlsx or as CSV from Excel")
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataFormatError("the file is binary, not a CSV, XLSX or SPSS .sav export", file=path,
+                              hint="export the survey as CSV, XLSX or SPSS .sav")
+    return "csv"
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataFormatError(
+            "the file is neither UTF-8 nor Windows-1252 (cp1252) text", file=path, row=line,
+            value=raw[exc.start: exc.start + 1], hint="save the export as CSV UTF-8 (Excel: 'CSV UTF-8') and try again",
+        ) from None
+
+
+def _detect_separator(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    # count separators outside quotes in the header
+    counts = {}
+    for sep in (";", ",", "\t"):
+        try:
+            row = next(csv.reader([header], delimiter=sep))
+        except (csv.Error, StopIteration):
+            row = []
+        counts[sep] = len(row) - 1
+    return max(counts, key=lambda s: (counts[s], s == ";"))
+
+
+def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, dict]:
+    text, encoding = _decode(path, raw)
+    if not text.strip():
+        raise DataFormatError("the file has no text (only blank lines or whitespace)", file=path,
+                              hint="export the survey again; the file should start with a header row")
+    sep = _detect_separator(text)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, engine="python", header=None)
+    except pd.errors.ParserError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        raise DataFormatError(
+            f"the CSV is malformed: {exc}", file=path, row=int(match.group(1)) if match else None,
+            hint=f"every row must have as many {sep!r}-separated fields as the header; check quotes around text with {sep!r} or line breaks",
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise DataFormatError("the file has no header row", file=path,
+                              hint="export the survey with column headers") from None
+    return _with_header(frame), {"format": "csv", "encoding": encoding, "separator": sep}
+
+
+def _with_header(frame: pd.DataFrame) -> pd.DataFrame:
+    """Use the first row as header, unmangled (pandas would rename a duplicate to 'X.1')."""
+    header = ["" if pd.isna(h) else str(h) for h in frame.iloc[0].tolist()] if len(frame) else []
+    body = frame.iloc[1:].reset_index(drop=True)
+    body.columns = header
+    return body
+
+
+def _read_xlsx(path: Path) -> tuple[pd.DataFrame, dict]:
+    try:
+        frame = _with_header(pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl", header=None))
+    except Exception as exc:  # openpyxl raises many kinds for broken zips
+        raise DataFormatError(f"the Excel file cannot be read ({exc.__class__.__name__}: {exc})", file=path,
+                              hint="open it in Excel and save it again as .xlsx, or export as CSV") from None
+    frame = frame.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else
+                      (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)))
+    return frame, {"format": "xlsx"}
+
+
+def _read_sav(path: Path) -> tuple[pd.DataFrame, dict]:
+    import pyreadstat
+
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    except Exception as exc:
+        raise DataFormatError(f"the SPSS file cannot be read ({exc})", file=path,
+                              hint="export the survey from the survey tool again as SPSS .sav, or as CSV") from None
+    out = pd.DataFrame(index=frame.index)
+    headers = []
+    for name in frame.columns:
+        labels = meta.variable_value_labels.get(name, {})
+        col = frame[name]
+
+        def cell(v: Any, labels: dict = labels) -> str:
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                return ""
+            if v in labels:
+                return str(labels[v])
+            if isinstance(v, float) and v.is_integer():
+                return str(int(v))
+            return str(v)
+
+        header = meta.column_names_to_labels.get(name) or name
+        headers.append(header)
+        out[name] = col.map(cell)
+    out.columns = headers
+    return out, {"format": "sav"}
+
+
+def read_table(path: str | Path) -> tuple[pd.DataFrame, dict]:
+    """Read an export into a frame of strings ("" = empty cell), whatever its format.
+
+    Returns the frame and what was detected (format, encoding, separator).
+
+    Raises
+    ------
+    DataFormatError
+        The file is missing, empty, binary, malformed or of an unsupported format.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataFormatError("file not found", file=path, hint="check the path (and the current folder)")
+    if path.is_dir():
+        raise DataFormatError("this is a folder, not a file", file=path, hint="give the path of the export file")
+    raw = path.read_bytes()
+    if not raw:
+        raise DataFormatError("the file is empty (0 bytes)", file=path, hint="export the survey again")
+    kind = _sniff_kind(path, raw[:4096])
+    if kind == "xlsx":
+        frame, info = _read_xlsx(path)
+    elif kind == "sav":
+        frame, info = _read_sav(path)
+    else:
+        frame, info = _read_csv(path, raw)
+    # a trailing blank line is not a row; blank lines between rows are (reported as empty rows)
+    while len(frame) and frame.iloc[-1].astype(str).str.strip().eq("").all():
+        frame = frame.iloc[:-1]
+    if frame.shape[1] < 2:
+        raise DataFormatError(
+            f"found only {frame.shape[1]} column ({', '.join(map(str, frame.columns)) or 'none'})", file=path,
+            hint="the export must have one column per question; check the separator (';' or ',') and the format",
+        )
+    dupes = frame.columns[frame.columns.duplicated()].tolist()
+    if dupes:
+        raise DataFormatError("the header names a column twice", file=path, column=str(dupes[0]),
+                              hint="give every column its own header")
+    return frame, info
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching headers to questions
+# ---------------------------------------------------------------------------------------------
+def _text_matches(header_text: str, question_text: str) -> bool:
+    if header_text == question_text:
+        return True
+    shorter, longer = sorted((header_text, question_text), key=len)
+    # survey tools and spreadsheets truncate long headers; demand a substantial prefix
+    return len(shorter) >= 30 and longer.startswith(shorter)
+
+
+def match_columns(headers: list[str], instrument: Instrument) -> tuple[dict[str, str], list[str]]:
+    """Map export headers to ``respondent_id``, ``municipality`` or a question id.
+
+    A header matches a question by its text (tolerant of numbering prefixes such as "6.",
+    whitespace, line breaks and case; long texts may be truncated), by its number alone
+    ("6", "Q6", "Fråga 6"), or by an alias listed under ``columns:`` in the instrument.
+    Returns the mapping and the headers that matched nothing (ignored columns).
+    """
+    identity = {
+        normalize_text(alias): key
+        for key, aliases in instrument.identity_columns.items() for alias in aliases
+    }
+    aliases = {normalize_text(a): q.id for q in instrument.questions for a in q.aliases}
+    by_number = {q.number: q for q in instrument.questions}
+    texts = [(normalize_text(q.text), q) for q in instrument.questions]
+    mapping: dict[str, str] = {}
+    ignored: list[str] = []
+    for header in headers:
+        key = normalize_text(header)
+        target: str | None = None
+        if key in aliases:
+            target = aliases[key]
+        elif key in identity:
+            target = identity[key]
+        else:
+            m = _NUMBER_PREFIX.match(key)
+            number, rest = (int(m.group(1)), m.group(2).strip()) if m else (None, key)
+            if rest:
+                found = [q for text, q in texts if _text_matches(rest, text)]
+                if not found and number is not None:
+                    found = [q for text, q in texts if _text_matches(key, text)]
+                if found:
+                    target = found[0].id
+            elif number is not None and number in by_number:
+                target = by_number[number].id
+        if target is None:
+            ignored.append(header)
+        else:
+            mapping[header] = target
+    return mapping, ignored
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class _Problem:
+    index: int
+    reason: str
+    column: str | None
+    value: Any
+    message: str
+
+
+def _decode_column(values: pd.Series, question: Question) -> tuple[pd.Series, pd.Series]:
+    """Decode a column: canonical labels (None where empty) and a mask of undecodable cells."""
+    scale = question.scale
+    assert scale is not None
+    uniques = pd.unique(values)
+    table = {u: (None if u.strip() == "" else scale.decode(u)) for u in uniques}
+    decoded = values.map(table)
+    bad = values.str.strip().ne("") & decoded.isna()
+    return decoded, bad
+
+
+def _allowed(question: Question) -> str:
+    scale = question.scale
+    assert scale is not None
+    opts = [f"{lv.label!r} ({lv.code})" for lv in (*scale.levels, *scale.non_substantive)]
+    return ", ".join(opts)
+
+
+def load_survey(
+    path: str | Path,
+    instrument: Instrument | str | Path | None = None,
+    *,
+    municipality: str | None = None,
+    strict: bool = False,
+    synthetic: bool | None = None,
+) -> Survey:
+    """Load a survey export (CSV, XLSX or SPSS .sav) into a :class:`Survey`.
+
+    Parameters
+    ----------
+    path
+        The export: one row per respondent, one column per question.
+    instrument
+        An :class:`Instrument`, or the path of an instrument YAML; default: the bundled one.
+    municipality
+        For an export of one municipality without a municipality column: its code or name.
+    strict
+        Raise :class:`InputError` on the first rejected row instead of reporting it.
+    synthetic
+        Mark the survey as synthetic (the bundled demo is marked automatically).
+
+    Returns
+    -------
+    Survey
+        With ``survey.report`` accounting for every input row (loaded + rejected = rows).
+    """
+    path = Path(path)
+    if not isinstance(instrument, Instrument):
+        instrument = load_instrument(instrument)
+    frame, info = read_table(path)
+    n_rows = len(frame)
+    headers = [str(c) for c in frame.columns]
+    mapping, ignored = match_columns(headers, instrument)
+    by_target: dict[str, list[str]] = {}
+    for header, target in mapping.items():
+        by_target.setdefault(target, []).append(header)
+    for target, cols in by_target.items():
+        if len(cols) > 1:
+            raise DataFormatError(
+                f"several columns match {target}: {', '.join(repr(c) for c in cols)}", file=path, column=cols[1],
+                hint="remove the duplicate column or name the right one under `columns:` in the instrument",
+            )
+    col_of = {target: cols[0] for target, cols in by_target.items()}
+    role_q = instrument.role_question
+    if role_q.id not in col_of:
+        raise DataFormatError(
+            f"no column for the role question ({role_q.label!r})", file=path,
+            hint="name the column '1. Vilken roll har du i kommunen?' (or add its header under `columns:` "
+                 f"for {role_q.id} in the instrument). Columns found: " + "; ".join(headers[:20]),
+        )
+    fixed_municipality = None
+    if "municipality" not in col_of:
+        if municipality is None:
+            raise DataFormatError(
+                "no municipality column", file=path,
+                hint="add a column 'Kommun' with the municipality's name or code, or pass "
+                     "municipality='1761' (command line: --municipality 1761) for an export of one municipality",
+            )
+        fixed_municipality = lookup_municipality(municipality)
+        if fixed_municipality is None:
+            raise InputError("unknown municipality", value=municipality,
+                             hint="give one of Sweden's 290 four-digit municipality codes or its name")
+    elif municipality is not None:
+        raise InputError("the file has a municipality column; do not also pass municipality=", file=path,
+                         column=col_of["municipality"], hint="drop the municipality argument")
+
+    cells = frame.astype(str)
+    problems: list[_Problem] = []
+    row_no = lambda i: i + 2  # noqa: E731 - header is row 1
+
+    # empty rows
+    empty = cells.apply(lambda c: c.str.strip().eq("")).all(axis=1)
+    for i in np.flatnonzero(empty.to_numpy()):
+        problems.append(_Problem(i, "empty_row", None, None, "the row is empty; delete it or fill it in"))
+
+    # respondent ids
+    if "respondent_id" in col_of:
+        rid = cells[col_of["respondent_id"]].str.strip()
+        rid = rid.where(rid.ne(""), "rad-" + pd.Series(np.arange(n_rows) + 2, index=rid.index).astype(str))
+    else:
+        rid = "rad-" + pd.Series(np.arange(n_rows) + 2, index=cells.index).astype(str)
+    seen: dict[str, int] = {}
+    for i, value in enumerate(rid):
+        if empty.iat[i]:
+            continue
+        if value in seen:
+            problems.append(_Problem(i, "duplicate_respondent_id", col_of.get("respondent_id"), value,
+                                     f"respondent id {value!r} was already used at row {row_no(seen[value])}; "
+                                     "remove the duplicate row or give it its own id"))
+        else:
+            seen[value] = i
+
+    # municipality
+    if fixed_municipality is not None:
+        muni_code = pd.Series(fixed_municipality[0], index=cells.index)
+        muni_name = pd.Series(fixed_municipality[1], index=cells.index)
+    else:
+        col = col_of["municipality"]
+        raw = cells[col].str.strip()
+        table = {u: lookup_municipality(u) for u in pd.unique(raw)}
+        found = raw.map(table)
+        muni_code = found.map(lambda t: t[0] if t else None)
+        muni_name = found.map(lambda t: t[1] if t else None)
+        for i in np.flatnonzero((~empty & found.isna()).to_numpy()):
+            value = raw.iat[i]
+            if value == "":
+                problems.append(_Problem(i, "missing_municipality", col, None,
+                                         "the municipality is empty; fill in its name or four-digit code"))
+            else:
+                problems.append(_Problem(i, "unknown_municipality", col, value,
+                                         f"{value!r} is not a Swedish municipality; use its four-digit code "
+                                         "(e.g. 1761) or its name as SCB writes it (e.g. Hammarö)"))
+
+    # decoded answers per question column
+    decoded: dict[str, pd.Series] = {}
+    for q in instrument.questions:
+        if q.id not in col_of or q.kind == "free_text":
+            continue
+        col = col_of[q.id]
+        values, bad = _decode_column(cells[col], q)
+        decoded[q.id] = values
+        for i in np.flatnonzero((bad & ~empty).to_numpy()):
+            value = cells[col].iat[i]
+            reason = "unknown_role" if q.kind == "role" else "unknown_answer"
+            problems.append(_Problem(i, reason, col, value,
+                                     f"{value!r} is not an answer to question {q.number}; allowed: {_allowed(q)}. "
+                                     "Check spelling, extra spaces, or whether the export mixes codes from another scale"))
+    roles_raw = decoded[role_q.id]
+    for i in np.flatnonzero((roles_raw.isna() & ~empty & cells[col_of[role_q.id]].str.strip().eq("")).to_numpy()):
+        problems.append(_Problem(i, "missing_role", col_of[role_q.id], None,
+                                 "the role is not answered; fill in Förtroendevald or Tjänsteperson, or remove the row"))
+
+    # nothing answered besides background
+    answer_cols = [col_of[q.id] for q in (*instrument.likert_questions, *instrument.of_kind("free_text")) if q.id in col_of]
+    if answer_cols:
+        nothing = cells[answer_cols].apply(lambda c: c.str.strip().eq("")).all(axis=1) & ~empty
+        for i in np.flatnonzero(nothing.to_numpy()):
+            problems.append(_Problem(i, "no_answers", None, None,
+                                     "the respondent answered none of the survey's questions; the row cannot be analysed"))
+
+    # collect problems per row (first problem names the reason)
+    per_row: dict[int, list[_Problem]] = {}
+    for p in problems:
+        per_row.setdefault(p.index, []).append(p)
+    rejected_rows = []
+    for i in sorted(per_row):
+        first, rest = per_row[i][0], per_row[i][1:]
+        message = first.message
+        if rest:
+            message += "; also: " + "; ".join(
+                f"{p.column!r}: {p.message}" if p.column else p.message for p in rest)
+        rejected_rows.append({
+            "row": row_no(i), "respondent_id": rid.iat[i] if not empty.iat[i] else None,
+            "reason": first.reason, "column": first.column, "value": first.value, "message": message,
+        })
+        if strict:
+            raise InputError(message, file=path, row=row_no(i), column=first.column, value=first.value,
+                             hint="fix the row in the export, or load without strict=True to see all rejected rows")
+    rejected = pd.DataFrame(rejected_rows, columns=["row", "respondent_id", "reason", "column", "value", "message"])
+    keep = np.ones(n_rows, dtype=bool)
+    keep[list(per_row)] = False
+
+    # respondents
+    role_value = {lv.label: (lv.value or normalize_text(lv.label)) for lv in role_q.scale.levels}  # type: ignore[union-attr]
+    role = roles_raw.map(role_value)
+    warnings: list[str] = []
+    sub_q = instrument.subgroup_question
+    subgroup = pd.Series(np.where(role.eq("förtroendevald"), "förtroendevald", "tjänsteperson, ej angivet"),
+                         index=cells.index, dtype=object)
+    if sub_q is not None and sub_q.id in decoded:
+        answered = decoded[sub_q.id].map(sub_q.subgroup)
+        is_civil = role.eq("tjänsteperson")
+        subgroup = subgroup.where(~(is_civil & answered.notna()), answered)
+        odd = int((role.eq("förtroendevald") & decoded[sub_q.id].notna() & pd.Series(keep, index=cells.index)).sum())
+        if odd:
+            warnings.append(f"{odd} förtroendevalda answered the question for tjänstepersoner ({sub_q.id}); "
+                            "their answer was ignored (they count as förtroendevalda)")
+    respondents = pd.DataFrame({
+        "respondent_id": rid, "municipality_code": muni_code, "municipality_name": muni_name,
+        "role": role, "subgroup": subgroup,
+    })
+    for q in instrument.of_kind("background"):
+        if q.id in decoded:
+            respondents[q.id] = pd.Categorical(decoded[q.id], dtype=q.scale.substantive_dtype())  # type: ignore[union-attr]
+    respondents["source_row"] = np.arange(n_rows) + 2
+    respondents = respondents[keep].reset_index(drop=True)
+
+    # responses, long form
+    dtype = instrument.answer_dtype()
+    kept_index = np.flatnonzero(keep)
+    parts = []
+    missing_questions = []
+    for q in instrument.likert_questions:
+        if q.id not in decoded:
+            missing_questions.append(q.id)
+            continue
+        answers = decoded[q.id].iloc[kept_index].reset_index(drop=True)
+        scale = q.scale
+        score_of = {lab: float(k) for k, lab in enumerate(scale.labels, start=1)}  # type: ignore[union-attr]
+        part = respondents[RESPONDENT_COLUMNS].copy()
+        part["question"] = q.id
+        part["answer"] = answers
+        part["score"] = answers.map(score_of).astype(float)
+        part["answer_type"] = np.select(
+            [answers.isna(), answers.isin(scale.non_substantive_labels)],  # type: ignore[union-attr]
+            ["skipped", "non_substantive"], "substantive")
+        parts.append(part)
+    responses = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=[*RESPONDENT_COLUMNS, "question", "answer", "score", "answer_type"])
+    responses["answer"] = pd.Categorical(responses["answer"], dtype=dtype)
+
+    # comments
+    cparts = []
+    for q in instrument.of_kind("free_text"):
+        if q.id not in col_of:
+            continue
+        text = cells[col_of[q.id]].iloc[kept_index].reset_index(drop=True).str.strip()
+        part = respondents[RESPONDENT_COLUMNS].copy()
+        part["question"] = q.id
+        part["about"] = q.comments
+        part["text"] = text
+        cparts.append(part[text.ne("")])
+    comments = pd.concat(cparts, ignore_index=True) if cparts else pd.DataFrame(
+        columns=[*RESPONDENT_COLUMNS, "question", "about", "text"])
+
+    if not len(respondents):
+        reasons = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
+        raise InputError(
+            f"no row could be loaded ({n_rows} rows, rejected: {reasons or 'none'})", file=path,
+            row=int(rejected["row"].iat[0]) if len(rejected) else None,
+            column=rejected["column"].iat[0] if len(rejected) else None,
+            value=rejected["value"].iat[0] if len(rejected) else None,
+            hint=(rejected["message"].iat[0] if len(rejected) else "the file has a header but no data rows"),
+        )
+    report = LoadReport(
+        source=str(path), rows_in_file=n_rows, loaded=len(respondents), rejected=rejected,
+        column_map=mapping, ignored_columns=ignored, missing_questions=missing_questions, warnings=warnings,
+        format=info,
+    )
+    if synthetic is None:
+        synthetic = path.resolve() == paths.DEMO_EXPORT.resolve()
+    return Survey(instrument=instrument, respondents=respondents, responses=responses,
+                  comments=comments, report=report, synthetic=synthetic)
+
+
+def load_demo() -> Survey:
+    """The bundled synthetic demo survey (16 municipalities of Värmland, 656 respondents)."""
+    if not paths.DEMO_EXPORT.exists():
+        raise DataFormatError("the demo export is missing", file=paths.DEMO_EXPORT,
+                              hint="rebuild it with `python -m kommunanalys.demo`")
+    return load_survey(paths.DEMO_EXPORT, synthetic=True)

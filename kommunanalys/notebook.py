@@ -1,0 +1,65 @@
+"""What every notebook needs: loading the survey once per kernel, display defaults, outputs.
+
+Notebooks stay thin: a ``parameters`` cell, then calls into the package. The batch runner
+reuses warm kernels, so :func:`survey_for` caches the parsed survey per data file (keyed by path
+and modification time); callers must treat the returned :class:`Survey` as read-only.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .loader import load_survey
+from .survey import Survey
+
+__all__ = ["survey_for", "setup", "tables_dir", "write_table", "SYNTHETIC_NOTE"]
+
+SYNTHETIC_NOTE = "Syntetiska demodata – inga verkliga svar."
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str, mtime_ns: int, instrument: str | None) -> Survey:
+    return load_survey(path, instrument)
+
+
+def survey_for(data: str | Path | None = None, *, instrument: str | Path | None = None) -> Survey:
+    """The survey in ``data`` (default: the bundled synthetic demo), parsed once per kernel."""
+    path = Path(data) if data else paths.DEMO_EXPORT
+    survey = _cached(str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0,
+                     str(instrument) if instrument else None)
+    return survey
+
+
+def setup() -> None:
+    """Display defaults shared by every notebook: figure style, sizes and table formatting."""
+    import matplotlib
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    matplotlib.rcParams.update({"figure.dpi": 96, "savefig.dpi": 96, "figure.figsize": (9, 4.5),
+                                "svg.hashsalt": "kommunanalys"})
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.width", 160)
+
+
+def tables_dir(output_dir: str | Path | None) -> Path | None:
+    """The folder for CSV tables inside ``output_dir`` (created), or None when not writing."""
+    if not output_dir:
+        return None
+    folder = Path(output_dir) / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def write_table(frame: pd.DataFrame, output_dir: str | Path | None, name: str) -> Path | None:
+    """Write the data behind a chart or table as ``<output_dir>/tables/<name>.csv`` (UTF-8)."""
+    folder = tables_dir(output_dir)
+    if folder is None:
+        return None
+    target = folder / f"{name}.csv"
+    frame.to_csv(target, index=False, encoding="utf-8")
+    return target

@@ -1,0 +1,190 @@
+"""The data model: a :class:`Survey` holds the instrument, respondents, answers and comments.
+
+All tables are tidy pandas DataFrames:
+
+``respondents``
+    one row per respondent: ``respondent_id``, ``municipality_code``, ``municipality_name``,
+    ``role`` (``förtroendevald`` / ``tjänsteperson``), ``subgroup`` (a partition refining the
+    role: ``förtroendevald``, ``chef i central förvaltning``, ``övrig tjänsteperson``,
+    ``tjänsteperson, ej angivet``), one column per background question (``Q3``, ``Q4``) and
+    ``source_row`` (the row in the input file, header = row 1).
+``responses``
+    long form, one row per respondent and Likert question: the respondent columns above plus
+    ``question``, ``answer`` (ordered categorical), ``score`` (level code 1..k, NaN for "Vet ej"
+    and skipped), ``answer_type`` (``substantive``, ``non_substantive``, ``skipped``).
+``comments``
+    one row per non-empty free-text answer: the respondent columns, ``question`` (the comment
+    question), ``about`` (the Likert question it comments on) and ``text`` (raw, unscreened: screen
+    it before it reaches any report).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from .instrument import Instrument
+
+__all__ = [
+    "Survey",
+    "LoadReport",
+    "ROLES",
+    "SUBGROUPS",
+    "RESPONDENT_COLUMNS",
+    "ROLE_LABELS",
+]
+
+ROLES = ("förtroendevald", "tjänsteperson")
+#: How a report writes the roles (the seed's slide headings).
+ROLE_LABELS = {"förtroendevald": "Förtroendevalda", "tjänsteperson": "Tjänstepersoner"}
+SUBGROUPS = (
+    "förtroendevald",
+    "chef i central förvaltning",
+    "övrig tjänsteperson",
+    "tjänsteperson, ej angivet",
+)
+RESPONDENT_COLUMNS = ["respondent_id", "municipality_code", "municipality_name", "role", "subgroup"]
+
+
+@dataclass
+class LoadReport:
+    """What happened to every input row: loaded, or rejected with its reason.
+
+    ``rejected`` has one row per rejected input row: ``row`` (as the user sees it in the file,
+    header = row 1), ``respondent_id``, ``reason`` (a short code such as ``unknown_answer``),
+    ``column``, ``value`` and ``message`` (all problems of that row, with how to fix them).
+    """
+
+    source: str
+    rows_in_file: int
+    loaded: int
+    rejected: pd.DataFrame
+    column_map: dict[str, str] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    missing_questions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    format: dict = field(default_factory=dict)
+
+    @property
+    def n_rejected(self) -> int:
+        return len(self.rejected)
+
+    def rejected_by_reason(self) -> pd.Series:
+        """Number of rejected rows per reason."""
+        return self.rejected["reason"].value_counts().sort_index()
+
+    def summary(self) -> str:
+        """A short plain-text account (used by ``kommunanalys validate``)."""
+        lines = [
+            f"Fil: {self.source}",
+            f"Rader i filen: {self.rows_in_file}",
+            f"Inlästa svarande: {self.loaded}",
+            f"Avvisade rader: {self.n_rejected}",
+        ]
+        for reason, n in self.rejected_by_reason().items():
+            lines.append(f"  {reason}: {n}")
+        if self.ignored_columns:
+            lines.append("Kolumner som inte lästes in: " + ", ".join(self.ignored_columns))
+        if self.missing_questions:
+            lines.append("Frågor som saknas i filen: " + ", ".join(self.missing_questions))
+        lines.extend(f"Obs: {w}" for w in self.warnings)
+        return "\n".join(lines)
+
+
+@dataclass
+class Survey:
+    """A loaded survey: instrument, respondents, Likert answers (long form) and comments."""
+
+    instrument: Instrument
+    respondents: pd.DataFrame
+    responses: pd.DataFrame
+    comments: pd.DataFrame
+    report: LoadReport | None = None
+    synthetic: bool = False
+
+    # -- selections -------------------------------------------------------------------------
+    @property
+    def municipality_codes(self) -> list[str]:
+        """Codes of the municipalities with at least one respondent, sorted."""
+        return sorted(self.respondents["municipality_code"].unique())
+
+    def municipalities(self) -> pd.DataFrame:
+        """One row per municipality: code, name, respondents in total and per role and subgroup."""
+        r = self.respondents
+        counts = (
+            r.pivot_table(index=["municipality_code", "municipality_name"], columns="subgroup",
+                          values="respondent_id", aggfunc="count", fill_value=0, observed=False)
+            .reindex(columns=list(SUBGROUPS), fill_value=0)
+        )
+        out = counts.reset_index()
+        out.columns.name = None
+        out.insert(2, "n", counts.sum(axis=1).to_numpy())
+        out.insert(3, "förtroendevald_n", counts["förtroendevald"].to_numpy())
+        out.insert(4, "tjänsteperson_n", (counts.sum(axis=1) - counts["förtroendevald"]).to_numpy())
+        out = out.drop(columns=["förtroendevald"])
+        return out.rename(columns={"municipality_code": "code", "municipality_name": "name"}).sort_values("code", ignore_index=True)
+
+    def municipality_name(self, code: str) -> str:
+        """The name of the municipality with this code."""
+        names = self.respondents.loc[self.respondents["municipality_code"] == code, "municipality_name"]
+        if names.empty:
+            raise KeyError(f"no respondents from municipality {code!r}; present: {', '.join(self.municipality_codes)}")
+        return str(names.iloc[0])
+
+    def subset(self, *, municipalities: str | Iterable[str] | None = None,
+               roles: str | Iterable[str] | None = None) -> "Survey":
+        """The survey restricted to some municipalities (codes) and/or roles."""
+        def keep(frame: pd.DataFrame) -> pd.Series:
+            mask = pd.Series(True, index=frame.index)
+            if municipalities is not None:
+                codes = [municipalities] if isinstance(municipalities, str) else list(municipalities)
+                mask &= frame["municipality_code"].isin(codes)
+            if roles is not None:
+                wanted = [roles] if isinstance(roles, str) else list(roles)
+                mask &= frame["role"].isin(wanted)
+            return mask
+
+        return replace(
+            self,
+            respondents=self.respondents[keep(self.respondents)].reset_index(drop=True),
+            responses=self.responses[keep(self.responses)].reset_index(drop=True),
+            comments=self.comments[keep(self.comments)].reset_index(drop=True),
+        )
+
+    # -- views ------------------------------------------------------------------------------
+    def counts(self, by: Sequence[str] = ("municipality_code", "role")) -> pd.DataFrame:
+        """Respondents per combination of the ``by`` columns (long form, column ``n``)."""
+        return self.respondents.groupby(list(by), observed=True).size().rename("n").reset_index()
+
+    def wide(self, questions: Sequence[str] | None = None, *, substantive_only: bool = True) -> pd.DataFrame:
+        """One row per respondent, one ordered-categorical column per Likert question.
+
+        Each column has its own question's scale as dtype. With ``substantive_only`` (default)
+        "Vet ej" becomes missing, as in R's ``likert``; otherwise it is kept as the last level.
+        The respondent columns come first; the index is the respondent id.
+        """
+        ids = list(questions) if questions is not None else [q.id for q in self.instrument.likert_questions]
+        table = self.responses[self.responses["question"].isin(ids)].pivot(
+            index="respondent_id", columns="question", values="answer")
+        out = self.respondents.set_index("respondent_id")[RESPONDENT_COLUMNS[1:]].copy()
+        for qid in ids:
+            scale = self.instrument[qid].scale
+            dtype = scale.substantive_dtype() if substantive_only else scale.dtype()
+            col = table[qid].astype(object) if qid in table else pd.Series(index=out.index, dtype=object)
+            out[qid] = pd.Categorical(col.reindex(out.index), dtype=dtype)
+        return out
+
+    def scores(self, questions: Sequence[str] | None = None) -> pd.DataFrame:
+        """One row per respondent, the level code (1..k, NaN for "Vet ej"/skipped) per question."""
+        ids = list(questions) if questions is not None else [q.id for q in self.instrument.likert_questions]
+        table = self.responses[self.responses["question"].isin(ids)].pivot(
+            index="respondent_id", columns="question", values="score")
+        out = self.respondents.set_index("respondent_id")[RESPONDENT_COLUMNS[1:]].copy()
+        return out.join(table.reindex(columns=ids))
+
+    def __repr__(self) -> str:
+        kind = "syntetisk " if self.synthetic else ""
+        return (f"<Survey {kind}{self.instrument.name!r}: {len(self.respondents)} svarande i "
+                f"{len(self.municipality_codes)} kommuner, {len(self.comments)} kommentarer>")

@@ -1,0 +1,46 @@
+"""Shared fixtures: small, seeded survey exports written in every format a survey tool uses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kommunanalys.instrument import load_instrument
+
+
+@pytest.fixture(scope="session")
+def instrument():
+    return load_instrument()
+
+
+def make_export(instrument, n: int = 40, *, seed: int = 7, municipalities=("Hammarö", "Karlstad"),
+                codes: bool = False) -> pd.DataFrame:
+    """A valid wide export: Respondent-ID, Kommun, then one column per question (label headers).
+
+    Answers are drawn with a seeded generator; with ``codes=True`` Likert answers are written as
+    their codes (1 = first option), as Nordic survey tools do by default.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        role = "Förtroendevald" if i % 3 == 0 else "Tjänsteperson"
+        row = {"Respondent-ID": f"T{i:04d}", "Kommun": municipalities[i % len(municipalities)]}
+        for q in instrument.questions:
+            if q.kind == "role":
+                row[q.label] = role
+            elif q.kind == "subgroup":
+                row[q.label] = "" if role == "Förtroendevald" else ("Ja" if i % 4 == 1 else "Nej")
+            elif q.kind == "free_text":
+                row[q.label] = f"Kommentar {i} om {q.id}" if i % 5 == 0 else ""
+            else:
+                levels = q.scale.levels + q.scale.non_substantive
+                lv = levels[rng.integers(len(levels))]
+                row[q.label] = str(lv.code) if codes else lv.label
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def export_frame(instrument):
+    return make_export(instrument)
