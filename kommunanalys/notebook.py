@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable, Mapping
 
 import pandas as pd
 
@@ -16,7 +17,10 @@ from . import paths
 from .loader import load_survey
 from .survey import Survey
 
-__all__ = ["survey_for", "setup", "tables_dir", "write_table", "SYNTHETIC_NOTE"]
+__all__ = [
+    "survey_for", "setup", "tables_dir", "write_table", "write_tables", "SYNTHETIC_NOTE",
+    "in_kernel", "show", "show_markdown", "show_figure",
+]
 
 SYNTHETIC_NOTE = "Syntetiska demodata – inga verkliga svar."
 
@@ -63,3 +67,53 @@ def write_table(frame: pd.DataFrame, output_dir: str | Path | None, name: str) -
     target = folder / f"{name}.csv"
     frame.to_csv(target, index=False, encoding="utf-8")
     return target
+
+
+def write_tables(frames: Mapping[str, pd.DataFrame], output_dir: str | Path | None,
+                 names: Iterable[str] | None = None) -> list[Path]:
+    """Write several tables (all, or those in ``names``) with :func:`write_table`."""
+    written = []
+    for name in (names if names is not None else frames):
+        path = write_table(frames[name], output_dir, name)
+        if path is not None:
+            written.append(path)
+    return written
+
+
+# ---------------------------------------------------------------------------------------------
+# Display: the same functions work in a kernel (rich output) and outside one (no output).
+# ---------------------------------------------------------------------------------------------
+def in_kernel() -> bool:
+    """True when running inside a Jupyter kernel (interactive or papermill)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def show(obj) -> None:
+    """Display an object (a table, a widget) in the notebook; nothing outside a kernel."""
+    if in_kernel():
+        from IPython.display import display
+
+        display(obj)
+
+
+def show_markdown(text: str) -> str:
+    """Display Markdown in the notebook; return the text (for tests and reuse)."""
+    if in_kernel():
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+    return text
+
+
+def show_figure() -> None:
+    """Show the current matplotlib figure in the notebook and close it."""
+    import matplotlib.pyplot as plt
+
+    if in_kernel():
+        plt.show()
+    plt.close("all")

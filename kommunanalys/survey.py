@@ -126,6 +126,26 @@ class Survey:
         out = out.drop(columns=["förtroendevald"])
         return out.rename(columns={"municipality_code": "code", "municipality_name": "name"}).sort_values("code", ignore_index=True)
 
+    def resolve_municipality(self, value: object) -> str:
+        """The code of a municipality in this survey, given its code (str or int) or name.
+
+        Raises
+        ------
+        InputError
+            When the value names no municipality with respondents in the survey.
+        """
+        from .errors import InputError
+        from .municipalities import lookup_municipality
+
+        found = lookup_municipality(value)
+        if found is None or found[0] not in set(self.respondents["municipality_code"]):
+            present = ", ".join(f"{c} {self.municipality_name(c)}" for c in self.municipality_codes[:20])
+            raise InputError(
+                "no respondents from this municipality in the survey", column="municipality", value=value,
+                hint=f"use the four-digit code (as a string, e.g. '1761') or the name of one of: {present}",
+            )
+        return found[0]
+
     def municipality_name(self, code: str) -> str:
         """The name of the municipality with this code."""
         names = self.respondents.loc[self.respondents["municipality_code"] == code, "municipality_name"]

@@ -1,0 +1,563 @@
+"""Root-cause follow-up: where it chafes, what goes with it, and a plan for the next step.
+
+*Spring inte på ny lösning innan ni förstår orsakssambanden.* This module does not find causes:
+it finds **associations in one survey** — where the roles differ, which answers go together —
+and turns them into hypotheses to test in interviews and dialogue.
+
+Everything returns tidy frames; intervals are 95 % intervals. A finding is "notable" only when
+its p-value survives Holm's correction over the whole family of tests it belongs to (for a
+municipality: every role gap, benchmark distance, subgroup contrast and culture comparison
+together, :func:`findings`) at the 5 % level *and* its size passes an effect-size floor — so that
+a survey without real differences yields nothing notable, and a finding that is called notable
+carries strong evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _sps
+
+from .anonymity import is_reportable
+from .stats import mann_whitney, newcombe_interval
+from .survey import Survey
+
+__all__ = [
+    "ASSOCIATION_NOTE",
+    "associations",
+    "separation",
+    "subgroup_contrasts",
+    "friction",
+    "findings",
+    "holm",
+    "two_proportion_p",
+    "Hypothesis",
+    "hypotheses",
+    "next_steps_markdown",
+    "INTERVIEW_QUESTIONS",
+]
+
+#: Said plainly beside every association table.
+ASSOCIATION_NOTE = (
+    "Sambanden visar vilka svar som följs åt i den här enkäten. De är samband, inte orsaker: "
+    "de pekar ut vad som bör prövas i djupare analys, intervjuer och dialog."
+)
+
+#: Smallest |Spearman rho| called notable (a weak-to-moderate association).
+MIN_RHO = 0.2
+#: Smallest difference in share positive (proportion) called notable.
+MIN_DIFFERENCE = 0.15
+#: Family-wise / false-discovery level.
+ALPHA = 0.05
+
+
+def holm(p: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (Holm 1979, Scand. J. Statist. 6:65–70); NaN stays NaN.
+
+    Controls the family-wise error rate: the chance of calling anything notable in a family
+    without any real effect is at most the level used.
+    """
+    p = np.asarray(p, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = ok.size
+    if m:
+        order = ok[np.argsort(p[ok], kind="stable")]
+        adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
+        out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def _spearman_ci(rho: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Fisher-z interval for Spearman's rho with Bonett & Wright's (2000) standard error.
+
+    SE = sqrt((1 + rho²/2) / (n − 3)); Bonett, D. G. & Wright, T. A. (2000), Psychometrika
+    65(1):23–28.
+    """
+    if n <= 3 or np.isnan(rho):
+        return (np.nan, np.nan)
+    z = np.arctanh(np.clip(rho, -0.999999, 0.999999))
+    se = np.sqrt((1 + rho**2 / 2) / (n - 3))
+    q = _sps.norm.ppf(1 - (1 - confidence) / 2)
+    return float(np.tanh(z - q * se)), float(np.tanh(z + q * se))
+
+
+def associations(
+    survey: Survey,
+    *,
+    questions: Sequence[str] | None = None,
+    by: str | None = "role",
+    threshold: int = 5,
+    min_rho: float = MIN_RHO,
+) -> pd.DataFrame:
+    """Spearman rank correlations between the Likert questions, per group.
+
+    Parameters
+    ----------
+    survey
+        The survey (or a municipality's subset of it).
+    questions
+        Question ids (default: every Likert question).
+    by
+        Respondent column to split by (``"role"``, ``"subgroup"``) or ``None`` for everyone.
+    threshold
+        Anonymity threshold: a pair is computed only where at least this many respondents in
+        the group answered both questions (substantively).
+    min_rho
+        Effect-size floor for ``notable``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and question pair: ``group``, ``question_a``, ``question_b``, ``n``,
+        ``rho``, ``ci_low``, ``ci_high``, ``p_value``, ``q_value`` (Holm-adjusted over the
+        whole table; the column keeps its name for all multiplicity-adjusted p-values: here Holm)
+        and ``notable`` (q < 0.05 and |rho| ≥ ``min_rho``).
+    """
+    ids = list(questions) if questions is not None else [q.id for q in survey.instrument.likert_questions]
+    scores = survey.scores(ids)
+    groups = [("alla", scores)] if by is None else [(g, f) for g, f in scores.groupby(by, observed=True)]
+    rows = []
+    for group, frame in groups:
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                pair = frame[[a, b]].dropna()
+                n = len(pair)
+                if not is_reportable(n, threshold) or pair[a].nunique() < 2 or pair[b].nunique() < 2:
+                    rows.append({"group": group, "question_a": a, "question_b": b, "n": n,
+                                 "rho": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan})
+                    continue
+                res = _sps.spearmanr(pair[a], pair[b])
+                rho = float(res.statistic)
+                low, high = _spearman_ci(rho, n)
+                rows.append({"group": group, "question_a": a, "question_b": b, "n": n, "rho": rho,
+                             "ci_low": low, "ci_high": high, "p_value": float(res.pvalue)})
+    out = pd.DataFrame(rows, columns=["group", "question_a", "question_b", "n", "rho", "ci_low", "ci_high", "p_value"])
+    out["q_value"] = holm(out["p_value"].to_numpy())
+    out["notable"] = (out["q_value"] < ALPHA) & (out["rho"].abs() >= min_rho)
+    return out
+
+
+def _positive(scores: pd.Series, k: int) -> pd.Series:
+    """True where the level code is above the centre of a k-level scale (NaN stays NaN)."""
+    return (scores > (k + 1) / 2).where(scores.notna())
+
+
+def two_proportion_p(x1: float, n1: float, x2: float, n2: float) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test (NaN when undefined)."""
+    if not (n1 and n2):
+        return float("nan")
+    pooled = (x1 + x2) / (n1 + n2)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 1.0
+    z = (x1 / n1 - x2 / n2) / se
+    return float(2 * _sps.norm.sf(abs(z)))
+
+
+def _compare(a: pd.Series, b: pd.Series, k: int) -> dict:
+    """Share positive in ``a`` minus in ``b`` with Newcombe's 95 % interval; Mann–Whitney p-value."""
+    a, b = a.dropna(), b.dropna()
+    pa, pb = _positive(a, k), _positive(b, k)
+    x1, n1, x2, n2 = float(pa.sum()), len(pa), float(pb.sum()), len(pb)
+    low, high = newcombe_interval(x1, n1, x2, n2)
+    mw = mann_whitney(a, b)
+    return {
+        "n_a": n1, "n_b": n2,
+        "positive_a": x1 / n1 if n1 else np.nan, "positive_b": x2 / n2 if n2 else np.nan,
+        "difference": (x1 / n1 - x2 / n2) if n1 and n2 else np.nan,
+        "ci_low": float(low), "ci_high": float(high),
+        "rank_biserial": mw.rank_biserial, "p_value": mw.p_value,
+    }
+
+
+def separation(
+    survey: Survey,
+    *,
+    target: str = "Q5",
+    questions: Sequence[str] | None = None,
+    threshold: int = 5,
+    min_difference: float = MIN_DIFFERENCE,
+) -> pd.DataFrame:
+    """Which answers best separate those who agree with ``target`` from those who do not.
+
+    Respondents are split by their answer to ``target`` (default Q5, a common culture of
+    efficiency): positive (above the centre) against negative (below it); the neutral centre and
+    "Vet ej" are left out. For every other question the table gives the share positive in each
+    side, the difference with a 95 % interval (Newcombe's hybrid score interval), and the
+    Mann–Whitney test with its rank-biserial correlation. A simple, explainable comparison — no
+    model — ranked by the size of the difference.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``question``, ``n_a`` (target positive), ``n_b`` (target negative), ``positive_a``,
+        ``positive_b``, ``difference``, ``ci_low``, ``ci_high``, ``rank_biserial``, ``p_value``,
+        ``q_value`` (Holm over the questions), ``notable`` (q < 0.05 and |difference| ≥
+        ``min_difference``). Empty when either side has fewer than ``threshold`` respondents.
+    """
+    ids = list(questions) if questions is not None else [q.id for q in survey.instrument.likert_questions]
+    others = [q for q in ids if q != target]
+    scores = survey.scores([target, *others])
+    k_target = survey.instrument[target].scale.k
+    side = np.sign(scores[target] - (k_target + 1) / 2)
+    yes, no = scores[side > 0], scores[side < 0]
+    columns = ["question", "n_a", "n_b", "positive_a", "positive_b", "difference", "ci_low", "ci_high",
+               "rank_biserial", "p_value", "q_value", "notable"]
+    if not (is_reportable(len(yes), threshold) and is_reportable(len(no), threshold)):
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for q in others:
+        k = survey.instrument[q].scale.k
+        rec = _compare(yes[q], no[q], k)
+        if not (is_reportable(rec["n_a"], threshold) and is_reportable(rec["n_b"], threshold)):
+            continue
+        rows.append({"question": q, **rec})
+    out = pd.DataFrame(rows, columns=columns[:-2])
+    out["q_value"] = holm(out["p_value"].to_numpy(float))
+    out["notable"] = (out["q_value"] < ALPHA) & (out["difference"].abs() >= min_difference)
+    return out.sort_values("difference", key=lambda s: -s.abs(), ignore_index=True)
+
+
+def subgroup_contrasts(
+    survey: Survey,
+    *,
+    group: str = "chef i central förvaltning",
+    reference: str = "övrig tjänsteperson",
+    questions: Sequence[str] | None = None,
+    threshold: int = 5,
+    min_difference: float = MIN_DIFFERENCE,
+) -> pd.DataFrame:
+    """Where a subgroup differs from its reference (default: central managers vs other civil servants).
+
+    Per question: share positive in each, the difference with a 95 % interval (Newcombe), the
+    Mann–Whitney p-value, its Holm adjustment over the questions (``q_value``) and ``notable``. A
+    question is left out when either side has fewer than ``threshold`` substantive answers.
+    """
+    ids = list(questions) if questions is not None else [q.id for q in survey.instrument.likert_questions]
+    scores = survey.scores(ids)
+    a, b = scores[scores["subgroup"] == group], scores[scores["subgroup"] == reference]
+    rows = []
+    for q in ids:
+        rec = _compare(a[q], b[q], survey.instrument[q].scale.k)
+        if not (is_reportable(rec["n_a"], threshold) and is_reportable(rec["n_b"], threshold)):
+            continue
+        rows.append({"question": q, "group": group, "reference": reference, **rec})
+    out = pd.DataFrame(rows, columns=["question", "group", "reference", "n_a", "n_b", "positive_a", "positive_b",
+                                      "difference", "ci_low", "ci_high", "rank_biserial", "p_value"])
+    out["q_value"] = holm(out["p_value"].to_numpy(float))
+    out["notable"] = (out["q_value"] < ALPHA) & (out["difference"].abs() >= min_difference)
+    return out.sort_values("difference", key=lambda s: -s.abs(), ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Where it chafes
+# ---------------------------------------------------------------------------------------------
+def friction(
+    survey: Survey,
+    municipality: str,
+    *,
+    comparison: Sequence[str] | None = None,
+    threshold: int | None = None,
+    min_difference: float = MIN_DIFFERENCE,
+) -> pd.DataFrame:
+    """Where it chafes in one municipality: the role gap and the distance to the benchmark.
+
+    Per Likert question: the gap förtroendevalda − tjänstepersoner in share positive
+    (:func:`kommunanalys.questions.role_gap`, Newcombe interval, Mann–Whitney p-value), and the
+    distance between the municipality and all respondents of the other municipalities (everyone,
+    share positive, Newcombe interval, two-proportion z-test). ``gap_notable`` and
+    ``benchmark_notable``: Holm-adjusted p < 0.05 over the 2 × questions tests of this table and
+    a size of at least ``min_difference``. Suppressed groups give NaN and no flag. Sorted by the
+    larger of |gap| and |distance|, notable first.
+    """
+    from .questions import benchmark, role_gap
+
+    gaps = role_gap(survey, municipalities=municipality, threshold=threshold).set_index("question")
+    bench = benchmark(survey, municipality, comparison=comparison, threshold=threshold)
+    bench = bench[bench["role"] == "alla"].set_index(["question", "group"])
+    rows = []
+    for q in survey.instrument.likert_questions:
+        g = gaps.loc[q.id]
+        rec = {"question": q.id, "short": q.short, "theme": q.theme,
+               "n_fv": g["n_fv"], "n_tp": g["n_tp"], "positive_fv": g["positive_fv"],
+               "positive_tp": g["positive_tp"], "gap": g["gap"], "gap_ci_low": g["gap_ci_low"],
+               "gap_ci_high": g["gap_ci_high"], "gap_p_value": g["p_value"]}
+        try:
+            own, other = bench.loc[(q.id, "kommun")], bench.loc[(q.id, "övriga kommuner")]
+        except KeyError:
+            own = other = None
+        if own is not None and not own["suppressed"] and not other["suppressed"] and own["n"] and other["n"]:
+            x1 = round(own["positive"] * own["n"] / 100)
+            x2 = round(other["positive"] * other["n"] / 100)
+            low, high = newcombe_interval(x1, own["n"], x2, other["n"])
+            rec.update({"positive_municipality": own["positive"], "positive_others": other["positive"],
+                        "distance": own["positive"] - other["positive"],
+                        "distance_ci_low": float(low) * 100, "distance_ci_high": float(high) * 100,
+                        "distance_p_value": two_proportion_p(x1, own["n"], x2, other["n"])})
+        else:
+            rec.update({"positive_municipality": np.nan, "positive_others": np.nan, "distance": np.nan,
+                        "distance_ci_low": np.nan, "distance_ci_high": np.nan, "distance_p_value": np.nan})
+        rows.append(rec)
+    out = pd.DataFrame(rows)
+    adjusted = holm(np.concatenate([out["gap_p_value"].to_numpy(float), out["distance_p_value"].to_numpy(float)]))
+    out["gap_q_value"], out["distance_q_value"] = adjusted[: len(out)], adjusted[len(out):]
+    floor = min_difference * 100
+    out["gap_notable"] = (out["gap_q_value"] < ALPHA) & (out["gap"].abs() >= floor)
+    out["benchmark_notable"] = (out["distance_q_value"] < ALPHA) & (out["distance"].abs() >= floor)
+    out["size"] = np.fmax(out["gap"].abs(), out["distance"].abs())
+    out["notable"] = out["gap_notable"] | out["benchmark_notable"]
+    return out.sort_values(["notable", "size"], ascending=[False, False], na_position="last",
+                           ignore_index=True).drop(columns="size")
+
+
+# ---------------------------------------------------------------------------------------------
+# Next step: hypotheses and an interview guide
+# ---------------------------------------------------------------------------------------------
+#: Open interview questions per theme (Swedish), for the deeper analysis.
+INTERVIEW_QUESTIONS: dict[str, list[str]] = {
+    "Kultur & effektivitet": [
+        "Vad betyder hög effektivitet i er kommun – låg resursförbrukning, god kvalitet eller båda?",
+        "När uppmärksammas goda prestationer, och av vem?",
+    ],
+    "Målstyrning": [
+        "Vilka mål styr faktiskt ert arbete i vardagen, och hur märks det?",
+        "Hur går det till när politiken formulerar sin beställning till förvaltningen?",
+        "Vad skulle göra målen tydligare som riktning för verksamheten?",
+    ],
+    "Ekonomi & uppföljning": [
+        "Hur används uppföljningen av ekonomi och kvalitet när beslut fattas?",
+        "Vad saknas för att analysen ska leda till utveckling och förbättring, inte bara beskrivning?",
+        "Följs kvalitet upp lika ofta och lika noga som ekonomi? Varför, varför inte?",
+    ],
+    "Roller och tillit": [
+        "Hur tydlig är ansvarsfördelningen mellan förtroendevalda och tjänstepersoner?",
+        "I vilka forum möts politik och förvaltning, och räcker de för att förstå varandras uppdrag?",
+        "Berätta om en situation där tilliten prövades. Vad hände?",
+    ],
+}
+
+_WHOM = {
+    "förtroendevald": "förtroendevalda",
+    "tjänsteperson": "tjänstepersoner",
+    "chef i central förvaltning": "chefer i central förvaltning",
+    "övrig tjänsteperson": "övriga tjänstepersoner",
+}
+
+
+@dataclass
+class Hypothesis:
+    """One editable hypothesis for the deeper analysis, with the evidence behind it."""
+
+    text: str
+    evidence: list[str]
+    questions: list[str]
+    interview_with: list[str]
+    interview_questions: list[str] = field(default_factory=list)
+    kind: str = ""
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0f}".replace("-", "−")
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _rho(x: float) -> str:
+    return f"{x:.2f}".replace(".", ",").replace("-", "−")
+
+
+def _partner(assoc: pd.DataFrame, question: str, group: str | None) -> pd.Series | None:
+    rows = assoc[assoc["notable"] & ((assoc["question_a"] == question) | (assoc["question_b"] == question))]
+    if group is not None:
+        rows = rows[rows["group"] == group]
+    if rows.empty:
+        return None
+    return rows.loc[rows["rho"].abs().idxmax()]
+
+
+def findings(
+    survey: Survey,
+    municipality: str,
+    *,
+    threshold: int | None = None,
+    min_difference: float = MIN_DIFFERENCE,
+) -> pd.DataFrame:
+    """Every candidate finding for one municipality, judged together as one family.
+
+    Kinds: ``role_gap`` and ``benchmark`` (:func:`friction`), ``subgroup`` (central managers
+    against other civil servants in the municipality, :func:`subgroup_contrasts`) and
+    ``culture`` (:func:`separation` on Q5). All p-values are Holm-adjusted together, so the
+    chance that a municipality without real differences shows any notable finding is at most
+    5 %. ``notable`` also needs |estimate| ≥ ``min_difference`` (as a proportion; estimates here
+    are in percentage points).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kind``, ``question``, ``estimate``, ``ci_low``, ``ci_high`` (percentage points),
+        ``value_a``, ``value_b`` (the two shares positive, percent), ``n_a``, ``n_b``,
+        ``p_value``, ``q_value``, ``notable``.
+    """
+    from .anonymity import resolve_threshold
+
+    t = resolve_threshold(threshold, survey)
+    local = survey.subset(municipalities=municipality)
+    rows = []
+    fr = friction(survey, municipality, threshold=t)
+    for r in fr.itertuples():
+        rows.append({"kind": "role_gap", "question": r.question, "estimate": r.gap, "ci_low": r.gap_ci_low,
+                     "ci_high": r.gap_ci_high, "value_a": r.positive_fv, "value_b": r.positive_tp,
+                     "n_a": r.n_fv, "n_b": r.n_tp, "p_value": r.gap_p_value})
+        rows.append({"kind": "benchmark", "question": r.question, "estimate": r.distance,
+                     "ci_low": r.distance_ci_low, "ci_high": r.distance_ci_high,
+                     "value_a": r.positive_municipality, "value_b": r.positive_others,
+                     "n_a": np.nan, "n_b": np.nan, "p_value": r.distance_p_value})
+    for kind, table in (("subgroup", subgroup_contrasts(local, threshold=t)), ("culture", separation(local, threshold=t))):
+        for r in table.itertuples():
+            rows.append({"kind": kind, "question": r.question, "estimate": r.difference * 100,
+                         "ci_low": r.ci_low * 100, "ci_high": r.ci_high * 100, "value_a": r.positive_a * 100,
+                         "value_b": r.positive_b * 100, "n_a": r.n_a, "n_b": r.n_b, "p_value": r.p_value})
+    out = pd.DataFrame(rows, columns=["kind", "question", "estimate", "ci_low", "ci_high", "value_a", "value_b",
+                                      "n_a", "n_b", "p_value"])
+    out["q_value"] = holm(out["p_value"].to_numpy(float))
+    out["notable"] = (out["q_value"] < ALPHA) & (out["estimate"].abs() >= min_difference * 100)
+    return out
+
+
+def hypotheses(
+    survey: Survey,
+    municipality: str,
+    *,
+    threshold: int | None = None,
+    max_items: int = 6,
+) -> list[Hypothesis]:
+    """Generated, editable hypotheses in Swedish, each with the evidence behind it.
+
+    Built from the notable :func:`findings` of the municipality only (one Holm-corrected family),
+    plus the survey-wide contrast between central managers and other civil servants when it is
+    notable in the whole survey (said so in the text; a second family at the same level).
+    Associations (:func:`associations`) are added as supporting evidence where notable. With
+    nothing notable the list is empty.
+    """
+    from .anonymity import resolve_threshold
+
+    t = resolve_threshold(threshold, survey)
+    inst = survey.instrument
+    local = survey.subset(municipalities=municipality)
+    found = findings(survey, municipality, threshold=t)
+    found = found[found["notable"]]
+    assoc_local = associations(local, threshold=t)
+    assoc_all = associations(survey, threshold=t)
+    out: list[Hypothesis] = []
+
+    def questions_for(theme_of: str) -> list[str]:
+        return INTERVIEW_QUESTIONS.get(inst[theme_of].theme or "", [])
+
+    for rec in found[found["kind"] == "role_gap"].itertuples():
+        q = inst[rec.question]
+        higher = "förtroendevalda" if rec.estimate > 0 else "tjänstepersoner"
+        evidence = [f"Fråga {q.number}: {_pct(rec.value_a)} % av förtroendevalda och {_pct(rec.value_b)} % "
+                    f"av tjänstepersonerna instämmer (skillnad {_pct(rec.estimate)} procentenheter, 95 % KI "
+                    f"{_pct(rec.ci_low)} till {_pct(rec.ci_high)})."]
+        partner = _partner(assoc_local, q.id, None)
+        text = (f"Förtroendevalda och tjänstepersoner ser olika på {_lower_first(q.short)}; "
+                f"{higher} är mer positiva.")
+        if partner is not None:
+            other = inst[partner["question_b"] if partner["question_a"] == q.id else partner["question_a"]]
+            text += f" Skillnaden kan hänga ihop med {_lower_first(other.short)}."
+            evidence.append(f"Bland {_WHOM.get(partner['group'], partner['group'])} följs svaren på fråga {q.number} "
+                            f"och fråga {other.number} åt (Spearman ρ = {_rho(partner['rho'])}, n = {int(partner['n'])}).")
+        out.append(Hypothesis(text=text, evidence=evidence, questions=[q.id],
+                              interview_with=["förtroendevalda", "tjänstepersoner"],
+                              interview_questions=questions_for(q.id), kind="role_gap"))
+
+    for rec in found[found["kind"] == "benchmark"].itertuples():
+        q = inst[rec.question]
+        word = "svagare" if rec.estimate < 0 else "starkare"
+        out.append(Hypothesis(
+            text=f"{q.short} upplevs {word} i kommunen än i övriga kommuner i enkäten.",
+            evidence=[f"Fråga {q.number}: {_pct(rec.value_a)} % instämmer i kommunen mot {_pct(rec.value_b)} % "
+                      f"i övriga kommuner (skillnad {_pct(rec.estimate)} procentenheter, 95 % KI "
+                      f"{_pct(rec.ci_low)} till {_pct(rec.ci_high)})."],
+            questions=[q.id], interview_with=["förtroendevalda", "tjänstepersoner"],
+            interview_questions=questions_for(q.id), kind="benchmark"))
+
+    subgroup = found[found["kind"] == "subgroup"]
+    scope = "i kommunen"
+    if subgroup.empty:
+        whole = subgroup_contrasts(survey, threshold=t)
+        subgroup = whole[whole["notable"]].assign(
+            estimate=lambda d: d["difference"] * 100, ci_low=lambda d: d["ci_low"] * 100,
+            ci_high=lambda d: d["ci_high"] * 100, value_a=lambda d: d["positive_a"] * 100,
+            value_b=lambda d: d["positive_b"] * 100)
+        scope = "i hela enkäten"
+    for rec in subgroup.itertuples():
+        q = inst[rec.question]
+        word = "lägre" if rec.estimate < 0 else "högre"
+        text = f"{q.short} är {word} bland chefer i central förvaltning än bland övriga tjänstepersoner ({scope})"
+        evidence = [f"Fråga {q.number} {scope}: {_pct(rec.value_a)} % av cheferna i central förvaltning och "
+                    f"{_pct(rec.value_b)} % av övriga tjänstepersoner instämmer (skillnad {_pct(rec.estimate)} "
+                    f"procentenheter, 95 % KI {_pct(rec.ci_low)} till {_pct(rec.ci_high)})."]
+        partner = _partner(assoc_all, q.id, "tjänsteperson")
+        if partner is not None:
+            other = inst[partner["question_b"] if partner["question_a"] == q.id else partner["question_a"]]
+            text += f" och följer {_lower_first(other.short)}"
+            evidence.append(f"Bland tjänstepersoner i hela enkäten följs fråga {q.number} och fråga {other.number} åt "
+                            f"(Spearman ρ = {_rho(partner['rho'])}).")
+        out.append(Hypothesis(text=text + ".", evidence=evidence, questions=[q.id],
+                              interview_with=["chefer i central förvaltning", "övriga tjänstepersoner"],
+                              interview_questions=questions_for(q.id), kind="subgroup"))
+
+    culture = found[found["kind"] == "culture"].sort_values("estimate", key=lambda s: -s.abs()).head(2)
+    if not culture.empty:
+        names = [_lower_first(inst[q].short) for q in culture["question"]]
+        out.append(Hypothesis(
+            text="De som ser en gemensam kultur för hög effektivitet skiljer sig mest från övriga i synen på "
+                 + " och ".join(names) + ".",
+            evidence=[f"Fråga {inst[r.question].number}: {_pct(r.value_a)} % instämmer bland dem som ser en "
+                      f"gemensam kultur (fråga 5) mot {_pct(r.value_b)} % bland dem som inte gör det (skillnad "
+                      f"{_pct(r.estimate)} procentenheter, 95 % KI {_pct(r.ci_low)} till {_pct(r.ci_high)})."
+                      for r in culture.itertuples()],
+            questions=["Q5", *culture["question"]], interview_with=["förtroendevalda", "tjänstepersoner"],
+            interview_questions=INTERVIEW_QUESTIONS["Kultur & effektivitet"], kind="culture"))
+    return out[:max_items]
+
+
+def next_steps_markdown(items: list[Hypothesis], *, municipality_name: str, synthetic: bool = False) -> str:
+    """The hypotheses and an interview guide as an editable Markdown document (Swedish)."""
+    lines = [f"# Hur går vi vidare med resultatet? – {municipality_name}", ""]
+    if synthetic:
+        lines += ["*Syntetiska demodata – inga verkliga svar.*", ""]
+    lines += [
+        "> Spring inte på ny lösning innan ni förstår orsakssambanden. Hypoteserna nedan bygger på "
+        "samband i en enkät, inte på orsaker: pröva dem i djupare analys, intervjuer och dialog. "
+        "Redigera fritt.", "",
+        "## Hypoteser", "",
+    ]
+    if not items:
+        lines += ["Enkäten visar inga tydliga skillnader eller samband att bygga hypoteser på. "
+                  "Använd intervjuerna för att fånga det enkäten inte mäter.", ""]
+    for i, h in enumerate(items, start=1):
+        lines += [f"### {i}. {h.text}", "", "Underlag:", ""]
+        lines += [f"- {e}" for e in h.evidence]
+        lines += ["", f"Att samtala med: {', '.join(h.interview_with)}.", ""]
+    lines += ["## Intervjuguide", ""]
+    themes: dict[str, list[str]] = {}
+    for h in items:
+        for q in h.interview_questions:
+            themes.setdefault(", ".join(h.interview_with), [])
+            if q not in themes[", ".join(h.interview_with)]:
+                themes[", ".join(h.interview_with)].append(q)
+    if not themes:
+        themes = {"förtroendevalda, tjänstepersoner": [q for qs in INTERVIEW_QUESTIONS.values() for q in qs[:1]]}
+    for whom, qs in themes.items():
+        lines += [f"### Med {whom}", ""]
+        lines += [f"{j}. {q}" for j, q in enumerate(qs, start=1)]
+        lines.append("")
+    return "\n".join(lines)

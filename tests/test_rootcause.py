@@ -1,0 +1,179 @@
+"""Root-cause follow-up: finds the demo's built-in effects, and nothing in data without effects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import kommunanalys as ka
+from kommunanalys import demo
+from kommunanalys import rootcause as rc
+from kommunanalys import rootcause_page as rp
+
+
+@pytest.fixture(scope="module")
+def survey():
+    return ka.load_demo()
+
+
+@pytest.fixture(scope="module")
+def null_survey(tmp_path_factory):
+    path = tmp_path_factory.mktemp("null") / "null.csv"
+    demo.write_export(demo.generate_survey(seed=demo.DEMO_SEED, effects=False), path)
+    return ka.load_survey(path)
+
+
+def _pairs(table):
+    return {frozenset((r.question_a, r.question_b)) for r in table.itertuples()}
+
+
+# -------------------------------------------------------------------------------------------
+# independent checks of the statistics
+# -------------------------------------------------------------------------------------------
+def test_holm_by_hand():
+    p = [0.01, 0.04, 0.03, np.nan, 0.005]
+    # sorted: 0.005*4=0.02, 0.01*3=0.03, 0.03*2=0.06, 0.04*1=0.04 -> monotone 0.06
+    expected = [0.03, 0.06, 0.06, np.nan, 0.02]
+    np.testing.assert_allclose(rc.holm(p), expected)
+
+
+def test_two_proportion_p_by_hand():
+    # 30/50 vs 20/50: pooled 0.5, se = sqrt(0.25*0.04) = 0.1, z = 2
+    assert rc.two_proportion_p(30, 50, 20, 50) == pytest.approx(2 * stats.norm.sf(2))
+
+
+def test_associations_match_pandas_spearman(survey):
+    table = rc.associations(survey, by="role")
+    scores = survey.scores()
+    for role, frame in scores.groupby("role"):
+        pair = frame[["Q6", "Q14"]].dropna()
+        row = table[(table["group"] == role) & (table["question_a"] == "Q6") & (table["question_b"] == "Q14")].iloc[0]
+        assert row["n"] == len(pair)
+        assert row["rho"] == pytest.approx(pair["Q6"].corr(pair["Q14"], method="spearman"))
+        assert row["ci_low"] < row["rho"] < row["ci_high"]
+
+
+def test_subgroup_contrast_matches_pandas(survey):
+    table = rc.subgroup_contrasts(survey).set_index("question")
+    scores = survey.scores(["Q14"])
+    chef = scores.loc[scores["subgroup"] == "chef i central förvaltning", "Q14"].dropna()
+    other = scores.loc[scores["subgroup"] == "övrig tjänsteperson", "Q14"].dropna()
+    assert table.loc["Q14", "positive_a"] == pytest.approx((chef >= 4).mean())
+    assert table.loc["Q14", "positive_b"] == pytest.approx((other >= 4).mean())
+    assert table.loc["Q14", "p_value"] == pytest.approx(stats.mannwhitneyu(chef, other).pvalue)
+
+
+# -------------------------------------------------------------------------------------------
+# the demo's built-in effects are found
+# -------------------------------------------------------------------------------------------
+def test_built_in_correlations_are_notable(survey):
+    table = rc.associations(survey, by=None)
+    notable = _pairs(table[table["notable"]])
+    for corr in demo.BUILT_IN_EFFECTS["correlations"]:
+        assert frozenset(corr["questions"]) in notable, corr
+    strongest = table.loc[table[table["question_a"].isin(["Q6", "Q14"]) | table["question_b"].isin(["Q14"])]["rho"].idxmax()]
+    assert {strongest["question_a"], strongest["question_b"]} == {"Q6", "Q14"}
+
+
+def test_weakly_related_questions_stay_weak(survey):
+    table = rc.associations(survey, by=None)
+    weak = demo.BUILT_IN_EFFECTS["weakly_related"]
+    for q in weak["questions"]:
+        for other in weak["to"]:
+            row = table[((table["question_a"] == q) & (table["question_b"] == other))
+                        | ((table["question_a"] == other) & (table["question_b"] == q))].iloc[0]
+            assert abs(row["rho"]) < 0.3
+
+
+def test_subgroup_effect_is_found(survey):
+    effect = demo.BUILT_IN_EFFECTS["subgroup_differences"][0]
+    table = rc.subgroup_contrasts(survey, group=effect["subgroup"])
+    found = table[table["notable"]]
+    assert found["question"].tolist() == [effect["question"]]
+    assert found["difference"].iloc[0] < 0
+
+
+def test_role_gap_in_the_gap_municipality(survey):
+    effect = next(e for e in demo.BUILT_IN_EFFECTS["municipality_effects"] if e["kind"] == "role_gap")
+    table = rc.friction(survey, effect["municipality_code"]).set_index("question")
+    assert table.loc[effect["question"], "gap_notable"]
+    assert table.loc[effect["question"], "gap"] > 0  # förtroendevalda higher
+    assert table.index[0] == effect["question"]  # the largest finding comes first
+
+
+def test_climate_municipality_stands_out_against_the_others(survey):
+    effect = next(e for e in demo.BUILT_IN_EFFECTS["municipality_effects"] if e["kind"] == "climate")
+    table = rc.friction(survey, effect["municipality_code"]).set_index("question")
+    notable = table[table["benchmark_notable"]]
+    assert len(notable) >= 2 and set(notable.index) <= set(effect["questions"])
+    assert (notable["distance"] > 0).all()
+
+
+def test_culture_separation_on_the_demo(survey):
+    table = rc.separation(survey)
+    notable = set(table.loc[table["notable"], "question"])
+    assert {"Q6", "Q10", "Q12", "Q14"} <= notable  # Q5 shares the climate factor with these
+
+
+def test_hypotheses_name_the_built_in_effects(survey):
+    items = rc.hypotheses(survey, "1781")
+    texts = " ".join(h.text for h in items)
+    assert "tillit" in texts.lower() and "förtroendevalda är mer positiva" in texts
+    assert all(h.evidence and h.interview_with for h in items)
+    md = rc.next_steps_markdown(items, municipality_name="Kristinehamn", synthetic=True)
+    assert md.startswith("# Hur går vi vidare med resultatet? – Kristinehamn")
+    assert "inte på orsaker" in md and "Intervjuguide" in md and "Syntetiska" in md
+
+
+# -------------------------------------------------------------------------------------------
+# nothing is notable without effects
+# -------------------------------------------------------------------------------------------
+def test_null_survey_has_no_notable_association(null_survey):
+    for by in (None, "role"):
+        assert not rc.associations(null_survey, by=by)["notable"].any()
+    assert not rc.subgroup_contrasts(null_survey)["notable"].any()
+    assert not rc.separation(null_survey)["notable"].any()
+
+
+def test_null_survey_yields_no_hypothesis_in_any_municipality(null_survey):
+    for code in null_survey.municipality_codes:
+        assert not rc.findings(null_survey, code)["notable"].any(), code
+        assert rc.hypotheses(null_survey, code) == []
+    md = rc.next_steps_markdown([], municipality_name="X")
+    assert "inga tydliga skillnader" in md
+
+
+# -------------------------------------------------------------------------------------------
+# anonymity and the page
+# -------------------------------------------------------------------------------------------
+def test_small_groups_are_never_computed(survey):
+    small = survey.subset(municipalities="1762")  # Munkfors: 2 chefer
+    assert rc.subgroup_contrasts(small).empty
+    table = rc.associations(small, by="subgroup", threshold=5)
+    chef = table[table["group"] == "chef i central förvaltning"]
+    assert chef["rho"].isna().all()
+    assert (table.loc[table["rho"].notna(), "n"] >= 5).all()
+
+
+@pytest.mark.parametrize("code", ["1762", "1781", 1780, "Hammarö"])
+def test_page_writes_tables_and_next_steps(survey, tmp_path, code):
+    page = rp.build_rootcause(survey, code)
+    rp.show_where(page, output_dir=tmp_path)
+    rp.show_associations(page, output_dir=tmp_path)
+    text = rp.show_next_steps(page, output_dir=tmp_path)
+    assert (tmp_path / rp.NEXT_STEPS_FILE).read_text(encoding="utf-8") == text
+    tables = sorted(p.name for p in (tmp_path / "tables").iterdir())
+    assert len(tables) == 5
+    for name in tables:
+        frame = pd.read_csv(tmp_path / "tables" / name)
+        for col in ("n", "n_a", "n_b", "n_fv", "n_tp"):
+            if col in frame and "rho" not in frame:
+                shown = frame[col].notna() & frame.filter(regex="positive|rho|gap$|difference").notna().any(axis=1)
+                assert (frame.loc[shown, col] >= page.threshold).all(), (name, col)
+
+
+def test_unknown_municipality_is_a_clear_error(survey):
+    with pytest.raises(ka.InputError, match="no respondents from this municipality"):
+        rp.build_rootcause(survey, "0114")
