@@ -168,10 +168,11 @@ def _read_sav(path: Path) -> tuple[pd.DataFrame, dict]:
     return out, {"format": "sav"}
 
 
-def read_table(path: str | Path) -> tuple[pd.DataFrame, dict]:
+def read_table(path: str | Path, *, min_columns: int = 2) -> tuple[pd.DataFrame, dict]:
     """Read an export into a frame of strings ("" = empty cell), whatever its format.
 
-    Returns the frame and what was detected (format, encoding, separator).
+    Returns the frame and what was detected (format, encoding, separator). A survey export
+    needs at least two columns; other tables (a column of comments) may ask for fewer.
 
     Raises
     ------
@@ -196,7 +197,7 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, dict]:
     # a trailing blank line is not a row; blank lines between rows are (reported as empty rows)
     while len(frame) and frame.iloc[-1].astype(str).str.strip().eq("").all():
         frame = frame.iloc[:-1]
-    if frame.shape[1] < 2:
+    if frame.shape[1] < min_columns:
         raise DataFormatError(
             f"found only {frame.shape[1]} column ({', '.join(map(str, frame.columns)) or 'none'})", file=path,
             hint="the export must have one column per question; check the separator (';' or ',') and the format",
