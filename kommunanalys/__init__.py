@@ -18,6 +18,11 @@ from .instrument import Instrument, Question, Scale, load_instrument
 from .loader import load_demo, load_survey
 from .municipalities import lookup_municipality, municipalities
 from .survey import LoadReport, Survey
+from .stats import likert, mann_whitney, newcombe_interval, wilson_interval
+from .efficiency import cost_per_output, effectiveness, index_to_reference, load_result_chain, productivity
+from .kolada import fetch_kolada, read_kolada
+from .dea import dea
+from .screening import screen_frame, screen_text
 
 __version__ = "0.1.0"
 
@@ -26,4 +31,8 @@ __all__ = [
     "Instrument", "Question", "Scale", "load_instrument",
     "Survey", "LoadReport", "load_survey", "load_demo",
     "municipalities", "lookup_municipality",
+    "likert", "wilson_interval", "newcombe_interval", "mann_whitney",
+    "productivity", "effectiveness", "cost_per_output", "index_to_reference", "load_result_chain",
+    "read_kolada", "fetch_kolada", "dea",
+    "screen_text", "screen_frame",
 ]

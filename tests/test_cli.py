@@ -1,0 +1,79 @@
+"""The command line: validate, scrub, and clear errors instead of tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from kommunanalys import paths
+from kommunanalys.cli import main
+from tests.conftest import make_export
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "kommunanalys.cli", *args], capture_output=True, text=True,
+                          encoding="utf-8")
+
+
+def test_validate_demo_reports_the_seed_totals():
+    result = run_cli("validate", str(paths.DEMO_EXPORT))
+    assert result.returncode == 0, result.stderr
+    demo = pd.read_csv(paths.DEMO_EXPORT, sep=";", encoding="cp1252", dtype=str)
+    role = demo["1. Vilken roll har du i kommunen?"]
+    chef = demo.loc[role == "Tjänsteperson", "2. Om du är tjänsteperson, är du chef i den centrala förvaltningen?"] == "Ja"
+    out = result.stdout
+    assert f"Inlästa svarande: {len(demo)}" in out and "Avvisade rader: 0" in out
+    assert f"förtroendevald: {(role == 'Förtroendevald').sum()}" in out
+    assert f"tjänsteperson: {(role == 'Tjänsteperson').sum()}" in out
+    assert f"varav chef i central förvaltning: {chef.sum()}" in out
+    assert (len(demo), (role == "Förtroendevald").sum(), chef.sum()) == (656, 207, 81)  # the seed's totals
+
+
+def test_validate_reports_rejections_and_writes_them(tmp_path, instrument):
+    frame = make_export(instrument, n=12)
+    frame.loc[3, "Kommun"] = "Atlantis"
+    src = tmp_path / "export.csv"
+    frame.to_csv(src, sep=";", index=False, encoding="cp1252")
+    rejected = tmp_path / "rejected.csv"
+    assert main(["validate", str(src), "--rejected-out", str(rejected)]) == 0
+    table = pd.read_csv(rejected)
+    assert table["reason"].tolist() == ["unknown_municipality"] and table["row"].tolist() == [5]
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02binary", "a;b\r\n1;2\r\n".encode()])
+def test_errors_are_messages_not_tracebacks(tmp_path, content):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    result = run_cli("validate", str(bad))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "bad.csv" in result.stderr and "How to fix" in result.stderr
+
+
+def test_missing_file_is_a_message(tmp_path):
+    result = run_cli("validate", str(tmp_path / "nope.csv"))
+    assert result.returncode == 2 and "not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_scrub_masks_and_reports(tmp_path):
+    src = tmp_path / "kommentarer.csv"
+    pd.DataFrame({"id": ["a", "b"], "text": ["Ring Karin Johansson på 070-174 06 23.",
+                                             "Budgeten i dnr KS 2023/145 håller inte."]}) \
+        .to_csv(src, sep=";", index=False, encoding="cp1252")
+    out = tmp_path / "ut.csv"
+    assert main(["scrub", str(src), "--column", "text", "-o", str(out)]) == 0
+    screened = pd.read_csv(out, sep=";", encoding="utf-8-sig")
+    assert "070-174 06 23" not in screened.loc[0, "text"] and "Karin" not in screened.loc[0, "text"]
+    assert screened.loc[1, "text"] == "Budgeten i dnr KS 2023/145 håller inte."
+    findings = pd.read_csv(tmp_path / "ut.findings.csv", sep=";", encoding="utf-8-sig")
+    assert set(findings["type"]) == {"name", "phone"}
+
+
+def test_scrub_missing_column_is_a_message(tmp_path):
+    src = tmp_path / "k.csv"
+    src.write_text("id;kommentar\n1;hej\n", encoding="utf-8")
+    result = run_cli("scrub", str(src), "--column", "text", "-o", str(tmp_path / "o.csv"))
+    assert result.returncode == 2 and "kommentar" in result.stderr and "Traceback" not in result.stderr
