@@ -23,6 +23,8 @@ from .efficiency import cost_per_output, effectiveness, index_to_reference, load
 from .kolada import fetch_kolada, read_kolada
 from .dea import dea
 from .screening import screen_frame, screen_text
+from .questions import benchmark, benchmark_distribution, distribution, rank_gaps, role_gap, summary
+from .anonymity import group_sizes, is_reportable, suppress, suppression_plan
 
 __version__ = "0.1.0"
 
@@ -35,4 +37,6 @@ __all__ = [
     "productivity", "effectiveness", "cost_per_output", "index_to_reference", "load_result_chain",
     "read_kolada", "fetch_kolada", "dea",
     "screen_text", "screen_frame",
+    "distribution", "summary", "role_gap", "rank_gaps", "benchmark", "benchmark_distribution",
+    "is_reportable", "suppress", "group_sizes", "suppression_plan",
 ]

@@ -1,0 +1,261 @@
+"""Anonymity: which groups may be shown, shared by every notebook and report.
+
+The rule
+--------
+1. **Primary suppression.** A group with fewer than ``threshold`` answers (default 5, the
+   instrument's ``anonymity_threshold``) shows no distribution, share, mean, interval or quote
+   attribution: its cells read "färre än 5 svar" (with the actual threshold). ``n`` is the number
+   of answers the statistic is computed from (for a question: its substantive answers).
+   A group with no answers at all reads "inga svar".
+2. **Secondary (complementary) suppression.** A *margin* is a list of groups whose sum is itself
+   published (e.g. förtroendevalda + tjänstepersoner = the municipality; chef i central
+   förvaltning + övrig tjänsteperson + tjänsteperson, ej angivet = tjänstepersoner;
+   förtroendevalda + the three tjänsteperson subgroups = the municipality). In every
+   margin the suppressed groups must together hold 0 or at least ``threshold`` answers —
+   otherwise their combined result could be derived by subtraction from the total. While a
+   margin breaks this, its smallest still-shown group with answers is suppressed too (ties:
+   first in the margin's order). Margins are re-checked until none breaks the rule.
+3. Within a municipality the published totals are the whole municipality, the two roles and the
+   subgroups (:data:`HIERARCHY_MARGINS`), whichever view a notebook shows; the rule is applied
+   to that hierarchy jointly (:func:`suppression_plan`), so a view by role and a view by subgroup
+   can never be combined to reveal a small group.
+4. **Aggregates over municipalities** (benchmarks: "övriga kommuner", a comparison group) are
+   built only from municipality × role groups that are reportable in their own municipality,
+   so subtracting published figures across reports cannot reveal a suppressed group either
+   (see :func:`kommunanalys.questions.benchmark`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Hashable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .survey import Survey
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "TOTAL_GROUP",
+    "HIERARCHY_MARGINS",
+    "resolve_threshold",
+    "is_reportable",
+    "suppression_note",
+    "suppressed_groups",
+    "suppress",
+    "group_sizes",
+    "suppression_plan",
+]
+
+DEFAULT_THRESHOLD = 5
+#: The group label of "everyone" (all respondents of the selection).
+TOTAL_GROUP = "alla"
+_FV, _TP = "förtroendevald", "tjänsteperson"
+_TP_SUBGROUPS = ["chef i central förvaltning", "övrig tjänsteperson", "tjänsteperson, ej angivet"]
+#: Margins of one municipality: the roles sum to everyone, the tjänsteperson subgroups to the
+#: role, and förtroendevalda plus the tjänsteperson subgroups (the finest partition) to everyone.
+HIERARCHY_MARGINS: tuple[tuple[str, ...], ...] = ((_FV, _TP), tuple(_TP_SUBGROUPS), (_FV, *_TP_SUBGROUPS))
+
+
+def resolve_threshold(threshold: int | None = None, survey: "Survey | None" = None) -> int:
+    """The threshold to use: ``threshold`` if given, else the instrument's, else 5."""
+    if threshold is None:
+        threshold = getattr(getattr(survey, "instrument", None), "anonymity_threshold", DEFAULT_THRESHOLD)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:
+        raise InputError("the anonymity threshold must be a whole number of at least 1", value=threshold,
+                         hint="use e.g. anonymity_threshold=5 (common practice: 5 or 10)")
+    return int(threshold)
+
+
+def is_reportable(n, threshold: int = DEFAULT_THRESHOLD):
+    """Whether a group of ``n`` answers may be shown (``n >= threshold``); vectorised."""
+    result = np.asarray(n, dtype=float) >= threshold
+    return bool(result) if result.ndim == 0 else result
+
+
+def suppression_note(n, threshold: int = DEFAULT_THRESHOLD) -> str:
+    """The Swedish text of a suppressed cell.
+
+    "färre än 5 svar" (with the actual threshold) for a small group, "inga svar" when ``n`` is 0,
+    and "dold – skyddar en grupp med färre än 5 svar" for a group hidden by rule 2 although it is
+    large enough itself.
+    """
+    if n is None or (isinstance(n, float) and np.isnan(n)) or n == 0:
+        return "inga svar"
+    if n >= threshold:
+        return f"dold – skyddar en grupp med färre än {threshold} svar"
+    return f"färre än {threshold} svar"
+
+
+def suppressed_groups(sizes: Mapping[Hashable, float], *, threshold: int = DEFAULT_THRESHOLD,
+                      margins: Iterable[Sequence[Hashable]] = ()) -> dict[Hashable, str]:
+    """Which groups to suppress, and why (``"primary"`` or ``"secondary"``).
+
+    Parameters
+    ----------
+    sizes
+        Answers per group.
+    threshold
+        Smallest reportable group.
+    margins
+        Lists of groups whose sum is published elsewhere (module docstring, rule 2). Groups of a
+        margin missing from ``sizes`` count as 0.
+    """
+    out: dict[Hashable, str] = {g: "primary" for g, n in sizes.items() if not is_reportable(n, threshold)}
+    margins = [list(m) for m in margins]
+    changed = True
+    while changed:
+        changed = False
+        for margin in margins:
+            hidden = sum(sizes.get(g, 0) for g in margin if g in out)
+            if 0 < hidden < threshold:
+                shown = [g for g in margin if g not in out and sizes.get(g, 0) > 0]
+                if not shown:
+                    continue
+                smallest = min(shown, key=lambda g: sizes[g])  # min keeps the first of ties
+                out[smallest] = "secondary"
+                changed = True
+    return out
+
+
+def suppress(table: pd.DataFrame, *, n_column: str = "n", threshold: int = DEFAULT_THRESHOLD,
+             group_column: str = "group", by: Sequence[str] = (), margins: Iterable[Sequence] = (),
+             value_columns: Sequence[str] | None = None, extra: Mapping | None = None) -> pd.DataFrame:
+    """Blank the values of groups that may not be shown; add ``suppressed`` and ``note``.
+
+    Parameters
+    ----------
+    table
+        Long form; every row of a group carries the group's size in ``n_column``.
+    n_column, group_column
+        Columns holding the group size and the group label.
+    by
+        Columns identifying separate tables inside ``table`` (e.g. ``["question"]``);
+        suppression is decided per table.
+    margins
+        See :func:`suppressed_groups`.
+    value_columns
+        Columns blanked (NaN) in suppressed rows; default every numeric column except
+        ``n_column`` and the ``by`` columns. ``n`` stays: the size of a group is not its answers.
+    extra
+        Already decided suppressions, ``{(by values..., group): reason}``, applied in addition
+        (e.g. from :func:`suppression_plan`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``suppressed`` (bool) and ``note`` ("färre än 5 svar", "inga svar" or "").
+    """
+    for col in (n_column, group_column, *by):
+        if col not in table.columns:
+            raise InputError(f"the table has no column {col!r}", column=col,
+                             hint=f"columns present: {', '.join(map(str, table.columns))}")
+    out = table.copy()
+    if value_columns is None:
+        value_columns = [c for c in out.columns if c not in (n_column, *by, group_column)
+                         and pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c])]
+    margins = [list(m) for m in margins]
+    extra = dict(extra or {})
+    flags = np.zeros(len(out), dtype=bool)
+    keys = [tuple(r) for r in out[list(by)].itertuples(index=False, name=None)] if by else [()] * len(out)
+    key_series = pd.Series(keys, index=out.index)
+    for key, part in out.groupby(key_series, sort=False):
+        sizes = part.groupby(group_column, sort=False, observed=True)[n_column].max().fillna(0).to_dict()
+        hidden = set(suppressed_groups(sizes, threshold=threshold, margins=margins))
+        hidden |= {g for g in sizes if (*key, g) in extra}
+        flags[out.index.get_indexer(part.index[part[group_column].isin(hidden)])] = True
+    out["suppressed"] = flags
+    out["note"] = ""
+    if flags.any():
+        for col in value_columns:
+            out[col] = out[col].astype(float)
+            out.loc[flags, col] = np.nan
+        out.loc[flags, "note"] = [suppression_note(n, threshold) for n in out.loc[flags, n_column]]
+    return out
+
+
+def _group_of(frame: pd.DataFrame, by: str) -> pd.Series:
+    if by == "all":
+        return pd.Series(TOTAL_GROUP, index=frame.index)
+    if by in ("role", "subgroup"):
+        return frame[by].astype(object)
+    raise InputError(f"unknown grouping {by!r}", value=by, hint="use by='role', 'subgroup', 'all' or 'hierarchy'")
+
+
+def group_sizes(survey: "Survey", municipality: str | None = None, by: str = "role", *,
+                question: str | None = None) -> pd.DataFrame:
+    """Group sizes of a municipality (or of the whole survey when ``municipality`` is None).
+
+    Parameters
+    ----------
+    by
+        ``"role"``, ``"subgroup"``, ``"all"`` or ``"hierarchy"`` (everyone, both roles and the
+        tjänsteperson subgroups; column ``level`` tells which).
+    question
+        Count the substantive answers to this question instead of respondents.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group``, ``n`` (and ``level`` for the hierarchy); every role/subgroup is listed, 0 when empty.
+    """
+    if question is None:
+        frame = survey.respondents
+    else:
+        frame = survey.responses[(survey.responses["question"] == question)
+                                 & (survey.responses["answer_type"] == "substantive")]
+    if municipality is not None:
+        frame = frame[frame["municipality_code"] == municipality]
+    if by == "hierarchy":
+        parts = [group_sizes(survey, municipality, b, question=question).assign(level=b)
+                 for b in ("all", "role", "subgroup")]
+        out = pd.concat(parts, ignore_index=True)
+        # förtroendevald is both a role and a subgroup: list it once, as a role
+        out = out[~((out["level"] == "subgroup") & (out["group"] == _FV))]
+        return out[["level", "group", "n"]].reset_index(drop=True)
+    groups = _group_of(frame, by)
+    order = {"all": [TOTAL_GROUP], "role": [_FV, _TP], "subgroup": [_FV, *_TP_SUBGROUPS]}[by]
+    counts = groups.value_counts()
+    return pd.DataFrame({"group": order, "n": [int(counts.get(g, 0)) for g in order]})
+
+
+def suppression_plan(survey: "Survey", *, questions: Sequence[str] | None = None,
+                     threshold: int | None = None) -> pd.DataFrame:
+    """For every municipality, question and group of the hierarchy: may it be shown?
+
+    Applies rules 1–3 of the module docstring to each municipality's hierarchy (everyone, roles,
+    subgroups) with ``n`` = substantive answers to the question.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``question``, ``municipality_code``, ``level``, ``group``, ``n``, ``suppressed``,
+        ``reason`` (``"primary"``, ``"secondary"`` or ``""``) and ``note``.
+    """
+    threshold = resolve_threshold(threshold, survey)
+    ids = list(questions) if questions is not None else [q.id for q in survey.instrument.likert_questions]
+    resp = survey.responses
+    resp = resp[resp["question"].isin(ids) & (resp["answer_type"] == "substantive")]
+    sub = (resp.groupby(["question", "municipality_code", "subgroup"], observed=True).size()
+           .rename("n").reset_index())
+    rows = []
+    for qid in ids:
+        for code in survey.municipality_codes:
+            part = sub[(sub["question"] == qid) & (sub["municipality_code"] == code)]
+            by_sub = dict(zip(part["subgroup"], part["n"]))
+            sizes = {g: int(by_sub.get(g, 0)) for g in [_FV, *_TP_SUBGROUPS]}
+            sizes[_TP] = sum(sizes[g] for g in _TP_SUBGROUPS)
+            sizes[TOTAL_GROUP] = sizes[_FV] + sizes[_TP]
+            hidden = suppressed_groups(sizes, threshold=threshold, margins=HIERARCHY_MARGINS)
+            for level, group in [("all", TOTAL_GROUP), ("role", _FV), ("role", _TP),
+                                 *[("subgroup", g) for g in _TP_SUBGROUPS]]:
+                n = sizes[group]
+                reason = hidden.get(group, "")
+                rows.append({"question": qid, "municipality_code": code, "level": level, "group": group,
+                             "n": n, "suppressed": bool(reason), "reason": reason,
+                             "note": suppression_note(n, threshold) if reason else ""})
+    return pd.DataFrame(rows, columns=["question", "municipality_code", "level", "group", "n",
+                                       "suppressed", "reason", "note"])

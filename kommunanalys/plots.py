@@ -1,0 +1,234 @@
+"""Charts of per-question results (matplotlib/seaborn), Swedish labels throughout.
+
+Every function takes a tidy frame from :mod:`kommunanalys.questions` first, everything else
+keyword-only, draws on ``ax`` (a new figure when None) and returns the Axes. The charts are
+legible in black and white and for colour-blind readers: a ColorBrewer diverging palette (BrBG,
+colour-blind safe), a hatch per answer level and the percentage written in each segment.
+A suppressed group is drawn as an empty, dashed bar labelled "färre än 5 svar".
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Callable, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
+
+from .anonymity import DEFAULT_THRESHOLD, TOTAL_GROUP
+from .errors import InputError
+from .survey import ROLE_LABELS
+
+__all__ = [
+    "GROUP_LABELS",
+    "BENCHMARK_LABELS",
+    "likert_bars",
+    "role_chart",
+    "benchmark_chart",
+    "gap_chart",
+    "wrap",
+]
+
+#: How a chart writes the groups of :mod:`kommunanalys.questions`.
+GROUP_LABELS: dict[str, str] = {
+    **ROLE_LABELS,
+    TOTAL_GROUP: "Alla svarande",
+    "chef i central förvaltning": "Chefer i central förvaltning",
+    "övrig tjänsteperson": "Övriga tjänstepersoner",
+    "tjänsteperson, ej angivet": "Tjänstepersoner, ej angivet",
+}
+BENCHMARK_LABELS = {"kommun": None, "övriga kommuner": "Övriga kommuner", "jämförelsegrupp": "Jämförelsegrupp"}
+_HATCHES = {2: ["///", "\\\\\\"], 3: ["///", "", "\\\\\\"], 4: ["xxx", "///", "\\\\\\", "..."],
+            5: ["xxx", "///", "", "\\\\\\", "..."]}
+
+
+def wrap(text: str, width: int = 70) -> str:
+    """Wrap a question text for a chart title."""
+    return "\n".join(line for part in text.splitlines() for line in (textwrap.wrap(part, width) or [""]))
+
+
+def _require(data: pd.DataFrame, columns: Sequence[str], arg: str = "data") -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"`{arg}` must be a DataFrame, got {type(data).__name__}",
+                         hint="pass the output of kommunanalys.questions.distribution()")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise InputError(f"`{arg}` lacks the column(s) {', '.join(missing)}", value=list(data.columns),
+                         hint="pass the long-form output of kommunanalys.questions (distribution, role_gap, ...)")
+
+
+def _new_ax(ax: Axes | None, height: float) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9.5, height))
+    return ax
+
+
+def likert_bars(data: pd.DataFrame, *, group: str | Sequence[str] = "group", ax: Axes | None = None,
+                labels: Callable[[tuple], str] | Mapping | None = None, title: str | None = None,
+                threshold: int = DEFAULT_THRESHOLD, min_label: float = 4.0, legend: bool = True) -> Axes:
+    """Diverging stacked bars: one bar per group, negative levels left of 0, positive right.
+
+    The centre level (odd scales) is split evenly around 0, as in R's ``likert`` plots.
+
+    Parameters
+    ----------
+    data
+        Long form for one question: ``answer``, ``answer_type``, ``level``, ``percent``, ``n``,
+        ``suppressed``, ``note`` and the ``group`` column(s). Only substantive answers are drawn.
+    group
+        Column(s) identifying a bar; bars are drawn top to bottom in order of appearance.
+    labels
+        Bar label: a mapping from the group value (tuple for several columns) or a function;
+        default :data:`GROUP_LABELS`. " (n = …)" is appended for shown groups.
+    title
+        Chart title (wrapped).
+    threshold
+        Only for the label of a suppressed bar without ``note``.
+    min_label
+        Smallest percentage written inside a segment.
+    """
+    cols = [group] if isinstance(group, str) else list(group)
+    _require(data, [*cols, "answer", "answer_type", "level", "percent", "n"])
+    subst = data[data["answer_type"] == "substantive"].sort_values("level", kind="stable")
+    levels = list(dict.fromkeys(subst["answer"]))
+    k = len(levels)
+    if k == 0:
+        raise InputError("no substantive answer levels to draw", hint="pass a distribution() table")
+    keys = list(dict.fromkeys(subst[cols].itertuples(index=False, name=None)))
+    ax = _new_ax(ax, 1.3 + 0.55 * len(keys))
+    palette = sns.color_palette("BrBG", k)
+    hatches = _HATCHES.get(k, [""] * k)
+    centre = (k + 1) / 2
+    for row, key in enumerate(keys):
+        part = subst[(subst[cols].apply(tuple, axis=1) == key)] if cols else subst
+        part = part.set_index("answer").reindex(levels)
+        y = row
+        suppressed = bool(part.get("suppressed", pd.Series(False)).fillna(False).any())
+        if suppressed or part["percent"].isna().all():
+            note = part["note"].dropna().iloc[0] if "note" in part and part["note"].dropna().any() else ""
+            note = note or f"färre än {threshold} svar"
+            ax.barh(y, 100, left=-50, height=0.6, fill=False, edgecolor="0.5", linestyle="--", linewidth=1)
+            ax.text(0, y, note, ha="center", va="center", fontsize=9, style="italic", color="0.2")
+            continue
+        pct = part["percent"].fillna(0).to_numpy()
+        codes = np.arange(1, k + 1)
+        left = -(pct[codes < centre].sum() + pct[codes == centre].sum() / 2)
+        for i in range(k):
+            w = pct[i]
+            ax.barh(y, w, left=left, height=0.6, color=palette[i], hatch=hatches[i], edgecolor="0.25",
+                    linewidth=0.6)
+            if w >= min_label:
+                ax.text(left + w / 2, y, f"{w:.0f}", ha="center", va="center", fontsize=8.5,
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
+            left += w
+    ax.axvline(0, color="0.2", linewidth=0.8)
+    ax.set_xlim(-100, 100)
+    ticks = np.arange(-100, 101, 25)
+    ax.set_xticks(ticks, [f"{abs(t)} %" for t in ticks])
+    ax.set_yticks(range(len(keys)), [_bar_label(key, subst, cols, labels) for key in keys])
+    ax.set_ylim(len(keys) - 0.4, -0.6)
+    ax.set_xlabel("Andel av svaren (Vet ej och ej besvarad ingår inte)")
+    ax.grid(axis="y", visible=False)
+    if title:
+        ax.set_title(wrap(title), loc="left", fontsize=11)
+    if legend:
+        handles = [Patch(facecolor=palette[i], hatch=hatches[i], edgecolor="0.25", label=levels[i]) for i in range(k)]
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(keys) > 2 else -0.3),
+                  ncol=min(k, 5), frameon=False, fontsize=8.5, handlelength=2.2, handleheight=1.4)
+    return ax
+
+
+def _bar_label(key: tuple, data: pd.DataFrame, cols: list[str], labels) -> str:
+    value = key[0] if len(key) == 1 else key
+    if callable(labels):
+        text = labels(value)
+    elif labels is not None and value in labels:
+        text = labels[value]
+    else:
+        text = " – ".join(GROUP_LABELS.get(str(v), str(v)) for v in key)
+    part = data[data[cols].apply(tuple, axis=1) == key]
+    if "suppressed" in part and part["suppressed"].any():
+        return text
+    n = int(part["n"].iloc[0])
+    return f"{text} (n = {n})"
+
+
+def role_chart(data: pd.DataFrame, *, question=None, ax: Axes | None = None,
+               threshold: int = DEFAULT_THRESHOLD) -> Axes:
+    """The question for the roles (or another grouping) side by side, as in the seed's slides.
+
+    ``data`` is :func:`kommunanalys.questions.distribution` for one question; ``question`` a
+    :class:`~kommunanalys.instrument.Question` whose label becomes the title.
+    """
+    _require(data, ["question", "group"])
+    if data["question"].nunique() != 1:
+        raise InputError("role_chart draws one question; the table holds several",
+                         value=sorted(data["question"].unique()), hint="filter the table to one question first")
+    return likert_bars(data, group="group", ax=ax, title=getattr(question, "label", None), threshold=threshold)
+
+
+def benchmark_chart(data: pd.DataFrame, *, municipality_name: str, question=None, ax: Axes | None = None,
+                    roles: Sequence[str] = ("förtroendevald", "tjänsteperson"),
+                    threshold: int = DEFAULT_THRESHOLD) -> Axes:
+    """The municipality against the other municipalities (and the comparison group), per role.
+
+    ``data`` is :func:`kommunanalys.questions.benchmark_distribution` for one question.
+    """
+    _require(data, ["question", "role", "group"])
+    part = data[data["role"].isin(list(roles))].copy()
+    part["_role_order"] = part["role"].map({r: i for i, r in enumerate(roles)})
+    part = part.sort_values(["_role_order"], kind="stable")
+    names = {**BENCHMARK_LABELS, "kommun": municipality_name}
+
+    def label(key: tuple) -> str:
+        role, grp = key
+        return f"{GROUP_LABELS.get(role, role)} – {names.get(grp, grp)}"
+
+    title = f"{municipality_name} jämfört med andra kommuner"
+    if question is not None:
+        title = f"{question.label}\n{title}"
+    return likert_bars(part, group=["role", "group"], ax=ax, labels=label, title=title, threshold=threshold)
+
+
+def gap_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = None,
+              highlight: str | None = None, threshold: int = DEFAULT_THRESHOLD) -> Axes:
+    """The role gap (förtroendevalda − tjänstepersoner, share positive) over all questions.
+
+    ``data`` is :func:`kommunanalys.questions.rank_gaps` (or ``role_gap``) for one municipality;
+    questions are drawn in the order given (largest gap on top), each as a point with its
+    interval. ``instrument`` turns ids into "6. Bra modell för målstyrning"; ``highlight`` marks
+    one question (filled black square).
+    """
+    _require(data, ["question", "gap", "gap_ci_low", "gap_ci_high"])
+    if "municipality_code" in data and data["municipality_code"].nunique() > 1:
+        raise InputError("gap_chart draws one municipality; the table holds several",
+                         value=sorted(data["municipality_code"].unique()),
+                         hint="filter the table to one municipality_code first")
+    ax = _new_ax(ax, 1.2 + 0.45 * len(data))
+    names = []
+    for y, row in enumerate(data.itertuples(index=False)):
+        q = instrument[row.question] if instrument is not None else None
+        names.append(f"{q.number}. {q.short}" if q is not None else row.question)
+        if getattr(row, "suppressed", False) or pd.isna(row.gap):
+            note = getattr(row, "note", "") or f"färre än {threshold} svar"
+            ax.text(0, y, note, ha="center", va="center", fontsize=8.5, style="italic", color="0.2",
+                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.6", ls="--"))
+            continue
+        marked = highlight == row.question
+        ax.errorbar(row.gap, y, xerr=[[row.gap - row.gap_ci_low], [row.gap_ci_high - row.gap]], fmt="s" if marked else "o",
+                    color="black", mfc="black" if marked else "white", ms=7, capsize=3, lw=1.2)
+        ax.text(row.gap_ci_high + 2, y, f"{row.gap:+.0f}".replace("-", "−"), va="center", fontsize=8.5)
+    ax.axvline(0, color="0.3", lw=0.8, ls="--")
+    ax.set_yticks(range(len(data)), names)
+    ax.set_ylim(len(data) - 0.5, -0.5)
+    ax.set_xlim(-100, 100)
+    ax.set_xlabel("Skillnad i andel positiva svar (procentenheter), förtroendevalda − tjänstepersoner\n"
+                  "← tjänstepersoner mer positiva    förtroendevalda mer positiva →\n"
+                  "(linje: 95 % konfidensintervall, Newcombe)", fontsize=9)
+    ax.set_title("Skav: där rollerna ser olika på kommunen", loc="left", fontsize=11)
+    ax.grid(axis="y", visible=False)
+    return ax

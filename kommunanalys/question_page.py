@@ -1,0 +1,357 @@
+"""The question page: what ``notebooks/01_question.ipynb`` shows, composed here.
+
+The notebook only calls these functions: :func:`build_page` computes every table of one
+question in one municipality (anonymity already applied), the ``show_*`` functions display a
+heading, a chart and a table and write the data behind them as CSV when given an
+``output_dir``; :func:`interactive_view` adds ipywidgets to switch municipality, question and
+grouping without re-running cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from . import plots, questions
+from .anonymity import TOTAL_GROUP, resolve_threshold, suppression_plan
+from .errors import InputError
+from .instrument import Question
+from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
+from .survey import ROLES, Survey
+
+__all__ = [
+    "GROUPING_LABELS",
+    "QuestionPage",
+    "build_page",
+    "group_table",
+    "show_heading",
+    "show_groups",
+    "show_gap",
+    "show_benchmark",
+    "show_comments",
+    "comment_counts",
+    "interactive_view",
+]
+
+#: The groupings the page offers, as the analyst sees them.
+GROUPING_LABELS = {"role": "Roll", "subgroup": "Undergrupp", "all": "Alla svarande"}
+
+
+@dataclass
+class QuestionPage:
+    """Every table of one question in one municipality, anonymity applied.
+
+    Attributes
+    ----------
+    distribution
+        :func:`kommunanalys.questions.distribution` (long form; ``question``, ``group``,
+        ``answer``, ``count``, ``percent``, ``n``, ...).
+    summary
+        :func:`kommunanalys.questions.summary` for the same grouping.
+    gaps
+        :func:`kommunanalys.questions.rank_gaps` over all Likert questions of the municipality.
+    benchmark, benchmark_distribution
+        The municipality against the other municipalities (and the comparison group).
+    comments
+        Number of comments to the question per role (:func:`comment_counts`).
+    """
+
+    survey: Survey
+    municipality: str
+    question: Question
+    grouping: str
+    threshold: int
+    comparison: list[str] | None
+    distribution: pd.DataFrame
+    summary: pd.DataFrame
+    gaps: pd.DataFrame
+    benchmark: pd.DataFrame
+    benchmark_distribution: pd.DataFrame
+    comments: pd.DataFrame
+    municipality_name: str = field(default="")
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The data behind every chart and table, long form, keyed by CSV name."""
+        stem = f"fraga_{self.question.id}_{self.municipality}"
+        context = {"municipality_code": self.municipality, "municipality_name": self.municipality_name}
+
+        def framed(frame: pd.DataFrame) -> pd.DataFrame:
+            out = frame.copy()
+            for i, (k, v) in enumerate(context.items()):
+                if k not in out.columns:
+                    out.insert(i, k, v)
+            return out
+
+        return {
+            f"{stem}_fordelning_{self.grouping}": framed(self.distribution),
+            f"{stem}_sammanfattning_{self.grouping}": framed(self.summary),
+            f"{stem}_skillnad_roller": framed(self.gaps),
+            f"{stem}_jamforelse": framed(self.benchmark),
+            f"{stem}_jamforelse_fordelning": framed(self.benchmark_distribution),
+            f"{stem}_kommentarer_antal": framed(self.comments),
+        }
+
+
+def build_page(survey: Survey, municipality: str, question: str, *, grouping: str = "role",
+               comparison: Iterable[str] | None = None, threshold: int | None = None) -> QuestionPage:
+    """Compute every table of the question page.
+
+    Parameters
+    ----------
+    survey
+        The whole survey (the benchmark needs the other municipalities).
+    municipality
+        Four-digit code of the municipality.
+    question
+        A Likert question id ("Q6").
+    grouping
+        ``"role"``, ``"subgroup"`` or ``"all"`` for the distribution and summary.
+    comparison
+        Municipality codes of a comparison group for the benchmark (optional).
+    threshold
+        Anonymity threshold; default the instrument's.
+    """
+    threshold = resolve_threshold(threshold, survey)
+    municipality = str(municipality)
+    if municipality not in survey.municipality_codes:
+        raise InputError(f"no respondents from municipality {municipality!r}", value=municipality,
+                         hint="choose one of: " + ", ".join(
+                             f"{c} {survey.municipality_name(c)}" for c in survey.municipality_codes))
+    if grouping not in GROUPING_LABELS:
+        raise InputError(f"unknown grouping {grouping!r}", value=grouping,
+                         hint=f"use one of {', '.join(GROUPING_LABELS)}")
+    likert_ids = [q.id for q in survey.instrument.likert_questions]
+    if question not in likert_ids:
+        raise InputError(f"{question!r} is not a Likert question", value=question,
+                         hint=f"use one of {', '.join(likert_ids)}")
+    local = survey.subset(municipalities=municipality)
+    comp = None if comparison is None else ([comparison] if isinstance(comparison, str) else [str(c) for c in comparison])
+    return QuestionPage(
+        survey=survey, municipality=municipality, question=survey.instrument[question], grouping=grouping,
+        threshold=threshold, comparison=comp,
+        distribution=questions.distribution(local, question, by=grouping, threshold=threshold),
+        summary=questions.summary(local, question, by=grouping, threshold=threshold),
+        gaps=questions.rank_gaps(questions.role_gap(survey, municipalities=municipality, threshold=threshold)),
+        benchmark=questions.benchmark(survey, municipality, question, comparison=comp, threshold=threshold),
+        benchmark_distribution=questions.benchmark_distribution(survey, municipality, question, comparison=comp,
+                                                                threshold=threshold),
+        comments=comment_counts(survey, municipality, question, threshold=threshold),
+        municipality_name=survey.municipality_name(municipality),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables for display
+# ---------------------------------------------------------------------------------------------
+def _pct(v: float) -> str:
+    return "" if pd.isna(v) else f"{v:.0f} %"
+
+
+def group_table(page: QuestionPage) -> pd.DataFrame:
+    """The distribution and key figures per group as a display table (Swedish, text cells).
+
+    Rows: every answer level (percent and count), "Vet ej", "Ej besvarad", n, share positive
+    with its interval, mean. Columns: the groups. A suppressed group reads "färre än 5 svar".
+    """
+    dist, summ = page.distribution, page.summary.set_index("group")
+    columns = {}
+    for group, part in dist.groupby("group", sort=False):
+        label = plots.GROUP_LABELS.get(group, group)
+        s = summ.loc[group]
+        if s["suppressed"]:
+            columns[label] = pd.Series(s["note"], index=[*part["answer"], "Antal svar (n)", "Andel positiva (95 % KI)",
+                                                         f"Medelvärde (1–{page.question.scale.k})"])
+            continue
+        cells = {}
+        for r in part.itertuples(index=False):
+            cells[r.answer] = (f"{r.percent:.0f} % ({int(r.count)})" if r.answer_type == "substantive"
+                               else f"{int(r.count)}")
+        cells["Antal svar (n)"] = f"{int(s['n'])}"
+        cells["Andel positiva (95 % KI)"] = (f"{_pct(s['positive'])} ({s['positive_ci_low']:.0f}–"
+                                              f"{s['positive_ci_high']:.0f})" if s["n"] else "")
+        cells[f"Medelvärde (1–{page.question.scale.k})"] = "" if pd.isna(s["mean"]) else f"{s['mean']:.2f}".replace(".", ",")
+        columns[label] = pd.Series(cells)
+    table = pd.DataFrame(columns)
+    table.index.name = "Svar"
+    return table
+
+
+def _gap_table(page: QuestionPage) -> pd.DataFrame:
+    rows = []
+    for r in page.gaps.itertuples(index=False):
+        q = page.survey.instrument[r.question]
+        shown = not r.suppressed
+        rows.append({
+            "Rang": "" if pd.isna(r.rank) else int(r.rank),
+            "Fråga": f"{q.number}. {q.short}",
+            "Positiva, förtroendevalda": _pct(r.positive_fv) if shown else r.note,
+            "Positiva, tjänstepersoner": _pct(r.positive_tp) if shown else "",
+            "Skillnad (procentenheter)": f"{r.gap:+.0f} ({r.gap_ci_low:+.0f} till {r.gap_ci_high:+.0f})" if shown else "",
+            "Rangbiserial korrelation": f"{r.rank_biserial:+.2f}".replace(".", ",") if shown else "",
+            "p (Mann–Whitney)": (f"{r.p_value:.3f}".replace(".", ",") if shown else ""),
+        })
+    return pd.DataFrame(rows).set_index("Rang")
+
+
+def _benchmark_table(page: QuestionPage) -> pd.DataFrame:
+    names = {**plots.BENCHMARK_LABELS, "kommun": page.municipality_name}
+    rows = []
+    for r in page.benchmark.itertuples(index=False):
+        shown = not r.suppressed
+        rows.append({
+            "Roll": plots.GROUP_LABELS.get(r.role, r.role),
+            "Grupp": names.get(r.group, r.group) + ("" if r.group == "kommun" else
+                                                  f" ({r.municipalities} {'kommun' if r.municipalities == 1 else 'kommuner'})"),
+            "n": int(r.n),
+            "Andel positiva (95 % KI)": (f"{_pct(r.positive)} ({r.positive_ci_low:.0f}–{r.positive_ci_high:.0f})"
+                                         if shown and r.n else r.note),
+            "Andel negativa": _pct(r.negative) if shown else "",
+            "Medelvärde": f"{r.mean:.2f}".replace(".", ",") if shown and r.n else "",
+        })
+    return pd.DataFrame(rows).set_index(["Roll", "Grupp"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Display
+# ---------------------------------------------------------------------------------------------
+def show_heading(page: QuestionPage) -> str:
+    """The question as a Markdown heading, with the municipality and who answered."""
+    q = page.question
+    plan = suppression_plan(page.survey.subset(municipalities=page.municipality), questions=[q.id],
+                            threshold=page.threshold).set_index("group")
+    parts = []
+    for g in (TOTAL_GROUP, *ROLES):
+        row = plan.loc[g]
+        label = plots.GROUP_LABELS[g]
+        parts.append(f"{label}: {int(row['n'])}" + (" (resultat visas inte)" if row["suppressed"] else ""))
+    text = (f"## {q.label}\n\n**{page.municipality_name} ({page.municipality})** · tema: {q.theme} · "
+            f"svar exkl. Vet ej — " + ", ".join(parts))
+    if page.survey.synthetic:
+        text += f"\n\n*{SYNTHETIC_NOTE}*"
+    return show_markdown(text)
+
+
+def show_groups(page: QuestionPage, *, output_dir: str | Path | None = None):
+    """The role chart (or the chosen grouping) and its table; writes their data as CSV."""
+    ax = plots.role_chart(page.distribution, question=page.question, threshold=page.threshold)
+    show_figure()
+    show(group_table(page))
+    frames = page.tables()
+    write_tables(frames, output_dir, [n for n in frames if "_fordelning_" in n or "_sammanfattning_" in n])
+    return ax
+
+
+def show_gap(page: QuestionPage, *, output_dir: str | Path | None = None):
+    """The role gap over all questions (this one highlighted) and the ranked table ("skav")."""
+    ax = plots.gap_chart(page.gaps, instrument=page.survey.instrument, highlight=page.question.id,
+                         threshold=page.threshold)
+    ax.set_title(f"Skav i {page.municipality_name}: där rollerna ser olika på kommunen", loc="left", fontsize=11)
+    show_figure()
+    show(_gap_table(page))
+    frames = page.tables()
+    write_tables(frames, output_dir, [n for n in frames if n.endswith("_skillnad_roller")])
+    return ax
+
+
+def show_benchmark(page: QuestionPage, *, output_dir: str | Path | None = None):
+    """The municipality against the other municipalities (and the comparison group), per role."""
+    ax = plots.benchmark_chart(page.benchmark_distribution, municipality_name=page.municipality_name,
+                               question=page.question, threshold=page.threshold)
+    show_figure()
+    show(_benchmark_table(page))
+    frames = page.tables()
+    write_tables(frames, output_dir, [n for n in frames if "_jamforelse" in n])
+    return ax
+
+
+def comment_counts(survey: Survey, municipality: str, question: str, *, threshold: int | None = None) -> pd.DataFrame:
+    """Number of comments about ``question`` per role in the municipality (no text).
+
+    A role that is suppressed for the question (anonymity rule) shows no count. Columns:
+    ``question``, ``group``, ``n`` (substantive answers of the role), ``comments``,
+    ``suppressed``, ``note``.
+    """
+    threshold = resolve_threshold(threshold, survey)
+    plan = suppression_plan(survey.subset(municipalities=municipality), questions=[question],
+                            threshold=threshold).set_index("group")
+    c = survey.comments
+    c = c[(c["municipality_code"] == municipality) & (c["about"] == question)]
+    rows = []
+    for role in ROLES:
+        hidden = bool(plan.loc[role, "suppressed"])
+        rows.append({"question": question, "group": role, "n": int(plan.loc[role, "n"]),
+                     "comments": np.nan if hidden else int((c["role"] == role).sum()),
+                     "suppressed": hidden, "note": plan.loc[role, "note"]})
+    return pd.DataFrame(rows)
+
+
+def show_comments(page: QuestionPage, *, output_dir: str | Path | None = None) -> pd.DataFrame:
+    """Comments to the question — for now only their number per role.
+
+    TODO(quotes issue): show the screened quotes from ``kommunanalys.screening`` (names,
+    personnummer, e-mail and phone numbers removed; only for groups above the threshold). Raw
+    comment text is never displayed here.
+    """
+    table = page.comments
+    shown = pd.DataFrame({
+        "Roll": [plots.GROUP_LABELS[g] for g in table["group"]],
+        "Antal kommentarer": [r.note if r.suppressed else int(r.comments) for r in table.itertuples()],
+    }).set_index("Roll")
+    if in_kernel():
+        from IPython.display import Markdown
+
+        show(Markdown("### Kommentarer\n\nCitaten visas när granskningen av fritextsvaren "
+                          "(`kommunanalys.screening`) är på plats; här visas bara antalet."))
+    show(shown)
+    frames = page.tables()
+    write_tables(frames, output_dir, [n for n in frames if n.endswith("_kommentarer_antal")])
+    return shown
+
+
+# ---------------------------------------------------------------------------------------------
+# Interactive view
+# ---------------------------------------------------------------------------------------------
+def interactive_view(survey: Survey, *, municipality: str, question: str, grouping: str = "role",
+                     comparison: Iterable[str] | None = None, threshold: int | None = None,
+                     enabled: bool = True):
+    """Dropdowns for municipality, question and grouping that redraw the page in place.
+
+    Does nothing (returns None) unless ``enabled`` and running in a Jupyter kernel: batch runs
+    (papermill, ``interactive=False``) get the static figures only, since widget state is not
+    kept in executed notebooks. Returns the widget box otherwise.
+    """
+    if not enabled or not in_kernel():
+        return None
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    muni = widgets.Dropdown(description="Kommun",
+                            options=[(f"{survey.municipality_name(c)} ({c})", c) for c in survey.municipality_codes],
+                            value=str(municipality))
+    quest = widgets.Dropdown(description="Fråga",
+                             options=[(f"{q.number}. {q.short}", q.id) for q in survey.instrument.likert_questions],
+                             value=question, layout=widgets.Layout(width="28em"))
+    group = widgets.Dropdown(description="Gruppera",
+                             options=[(label, key) for key, label in GROUPING_LABELS.items()], value=grouping)
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            page = build_page(survey, muni.value, quest.value, grouping=group.value, comparison=comparison,
+                              threshold=threshold)
+            show_heading(page)
+            show_groups(page)
+            show_benchmark(page)
+            plt.close("all")
+
+    for w in (muni, quest, group):
+        w.observe(redraw, names="value")
+    box = widgets.VBox([widgets.HBox([muni, quest, group]), out])
+    redraw()
+    show(box)
+    return box

@@ -1,0 +1,409 @@
+"""Per-question statistics of a survey: distributions by group, role gap, benchmark.
+
+Every function takes a :class:`~kommunanalys.survey.Survey` first and returns a tidy frame in
+which groups under the anonymity threshold are already suppressed (see
+:mod:`kommunanalys.anonymity`): their values are NaN, ``suppressed`` is True and ``note`` says
+"färre än 5 svar". Percentages are over the substantive answers of each group (as in R's
+``likert``); "Vet ej" and skipped questions are counted separately.
+
+Groupings (``by``)
+    ``"role"`` (förtroendevald, tjänsteperson), ``"subgroup"`` (förtroendevald, chef i central
+    förvaltning, övrig tjänsteperson, tjänsteperson ej angivet), ``"municipality"`` (the codes),
+    ``"all"`` (everyone, group ``"alla"``), or the id of a background question (``"Q3"``).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .anonymity import (
+    HIERARCHY_MARGINS,
+    TOTAL_GROUP,
+    resolve_threshold,
+    suppress,
+    suppression_plan,
+)
+from .errors import InputError
+from .stats import mann_whitney, newcombe_interval, wilson_interval
+from .survey import ROLES, SUBGROUPS, Survey
+
+__all__ = [
+    "GROUPINGS",
+    "SKIPPED_LABEL",
+    "BENCHMARK_GROUPS",
+    "distribution",
+    "summary",
+    "role_gap",
+    "rank_gaps",
+    "benchmark",
+    "benchmark_distribution",
+]
+
+GROUPINGS = ("role", "subgroup", "municipality", "all")
+#: The answer label of a question the respondent skipped.
+SKIPPED_LABEL = "Ej besvarad"
+#: The groups of a benchmark, in display order.
+BENCHMARK_GROUPS = ("kommun", "övriga kommuner", "jämförelsegrupp")
+
+#: Columns blanked in a suppressed group (whichever a table has).
+_VALUE_COLUMNS = ["count", "percent", "n_respondents", "n_non_substantive", "n_skipped", "negative", "neutral",
+                  "positive", "positive_ci_low", "positive_ci_high", "mean", "sd"]
+_DIST_COLUMNS = ["question", "grouping", "group", "answer", "answer_type", "level", "count", "percent",
+                 "n", "n_respondents", "suppressed", "note"]
+_SUMMARY_COLUMNS = ["question", "grouping", "group", "n", "n_respondents", "n_non_substantive", "n_skipped",
+                    "negative", "neutral", "positive", "positive_ci_low", "positive_ci_high", "mean", "sd",
+                    "suppressed", "note"]
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+def _question_ids(survey: Survey, questions: str | Iterable[str] | None) -> list[str]:
+    likert_ids = [q.id for q in survey.instrument.likert_questions]
+    if questions is None:
+        return likert_ids
+    ids = [questions] if isinstance(questions, str) else list(questions)
+    for qid in ids:
+        if qid not in likert_ids:
+            raise InputError(f"{qid!r} is not a Likert question of the instrument", value=qid,
+                             hint=f"use one of {', '.join(likert_ids)}")
+    return ids
+
+
+def _check_municipality(survey: Survey, code: str) -> str:
+    return survey.resolve_municipality(code)
+
+
+def _grouped(survey: Survey, ids: list[str], by: str) -> tuple[pd.DataFrame, list]:
+    """Responses to ``ids`` with a ``group`` column, and the full list of groups in order."""
+    resp = survey.responses[survey.responses["question"].isin(ids)].copy()
+    if by == "role":
+        resp["group"], order = resp["role"].astype(object), list(ROLES)
+    elif by == "subgroup":
+        resp["group"], order = resp["subgroup"].astype(object), list(SUBGROUPS)
+    elif by == "municipality":
+        resp["group"], order = resp["municipality_code"].astype(object), survey.municipality_codes
+    elif by == "all":
+        resp["group"], order = TOTAL_GROUP, [TOTAL_GROUP]
+    elif by in survey.respondents.columns and by not in ("respondent_id", "source_row"):
+        col = survey.respondents.set_index("respondent_id")[by]
+        resp["group"] = resp["respondent_id"].map(col).astype(object)
+        resp = resp[resp["group"].notna()]
+        order = list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype) else sorted(col.dropna().unique())
+    else:
+        raise InputError(f"unknown grouping {by!r}", value=by,
+                         hint="use by='role', 'subgroup', 'municipality', 'all' or a background question id "
+                              f"({', '.join(q.id for q in survey.instrument.of_kind('background'))})")
+    return resp, order
+
+
+def _tabulate(resp: pd.DataFrame, survey: Survey, ids: list[str], keys: list[str],
+              orders: dict[str, list]) -> pd.DataFrame:
+    """Counts per question, key combination and answer; every level listed, zeros included.
+
+    Columns: question, *keys, answer, answer_type, level, count, n, n_respondents, percent.
+    """
+    parts = []
+    key_index = pd.MultiIndex.from_product([orders[k] for k in keys], names=keys)
+    for qid in ids:
+        scale = survey.instrument[qid].scale
+        answers = ([(lab, "substantive", float(i)) for i, lab in enumerate(scale.labels, start=1)]
+                   + [(lab, "non_substantive", np.nan) for lab in scale.non_substantive_labels]
+                   + [(SKIPPED_LABEL, "skipped", np.nan)])
+        sub = resp[resp["question"] == qid]
+        label = sub["answer"].astype(object).where(sub["answer_type"] != "skipped", SKIPPED_LABEL)
+        counts = sub.assign(_answer=label).groupby([*keys, "_answer"], observed=True).size()
+        full = pd.MultiIndex.from_tuples([(*(k if isinstance(k, tuple) else (k,)), a[0])
+                                          for k in key_index for a in answers], names=[*keys, "_answer"])
+        table = counts.reindex(full, fill_value=0).rename("count").reset_index()
+        meta = pd.DataFrame(answers, columns=["_answer", "answer_type", "level"])
+        table = table.merge(meta, on="_answer", how="left").rename(columns={"_answer": "answer"})
+        table.insert(0, "question", qid)
+        parts.append(table)
+    out = pd.concat(parts, ignore_index=True)
+    grp = out.groupby(["question", *keys], sort=False)
+    out["n"] = grp["count"].transform(lambda c: c[out.loc[c.index, "answer_type"] == "substantive"].sum()).astype(int)
+    out["n_respondents"] = grp["count"].transform("sum").astype(int)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = out["count"] / out["n"].where(out["n"] > 0) * 100
+    out["percent"] = pct.where(out["answer_type"] == "substantive")
+    return out
+
+
+def _summarise_counts(counts: pd.DataFrame, survey: Survey, keys: list[str], confidence: float) -> pd.DataFrame:
+    """One row per question and key combination from the output of :func:`_tabulate`."""
+    rows = []
+    for key, part in counts.groupby(["question", *keys], sort=False):
+        qid = key[0]
+        scale = survey.instrument[qid].scale
+        subst = part[part["answer_type"] == "substantive"]
+        n = int(subst["count"].sum())
+        by_label = dict(zip(subst["answer"], subst["count"]))
+        pos = sum(by_label[lab] for lab in scale.high_labels())
+        neg = sum(by_label[lab] for lab in scale.low_labels())
+        neu = sum(by_label[lab] for lab in scale.neutral_labels())
+        codes = np.repeat(subst["level"].to_numpy(), subst["count"].to_numpy())
+        lo, hi = wilson_interval(pos, n, confidence=confidence)
+        row = dict(zip(["question", *keys], key))
+        row.update({
+            "n": n,
+            "n_respondents": int(part["count"].sum()),
+            "n_non_substantive": int(part.loc[part["answer_type"] == "non_substantive", "count"].sum()),
+            "n_skipped": int(part.loc[part["answer_type"] == "skipped", "count"].sum()),
+            "negative": neg / n * 100 if n else np.nan,
+            "neutral": neu / n * 100 if n else np.nan,
+            "positive": pos / n * 100 if n else np.nan,
+            "positive_ci_low": float(lo) * 100, "positive_ci_high": float(hi) * 100,
+            "mean": codes.mean() if n else np.nan,
+            "sd": codes.std(ddof=1) if n > 1 else np.nan,
+        })
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _values(frame: pd.DataFrame) -> list[str]:
+    return [c for c in _VALUE_COLUMNS if c in frame.columns]
+
+
+def _suppress_groups(frame: pd.DataFrame, survey: Survey, ids: list[str], by: str, order: list,
+                     threshold: int) -> pd.DataFrame:
+    """Apply the anonymity rule to a frame with columns question, group, n."""
+    codes = survey.municipality_codes
+    if by in ("role", "subgroup", "all") and len(codes) == 1:
+        plan = suppression_plan(survey, questions=ids, threshold=threshold)
+        extra = {(r.question, r.group): r.reason for r in plan.itertuples() if r.suppressed}
+        return suppress(frame, threshold=threshold, by=["question"], extra=extra, value_columns=_values(frame))
+    if by == "role":
+        margins: Sequence = [list(ROLES)]
+    elif by == "subgroup":
+        margins = [list(SUBGROUPS), list(HIERARCHY_MARGINS[1])]
+    else:
+        margins = [order]
+    return suppress(frame, threshold=threshold, by=["question"], margins=margins, value_columns=_values(frame))
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+# ---------------------------------------------------------------------------------------------
+def distribution(survey: Survey, questions: str | Iterable[str] | None = None, *, by: str = "role",
+                 threshold: int | None = None) -> pd.DataFrame:
+    """The answers to one or more questions per group, in long form.
+
+    Parameters
+    ----------
+    survey
+        The survey, or a subset of it (``survey.subset(municipalities="1761")``). For a
+        single-municipality survey the whole hierarchy (everyone, roles, subgroups) is protected
+        jointly; over several municipalities the groups' sum (and for subgroups the
+        tjänsteperson total) is treated as published.
+    questions
+        A Likert question id, several, or None for all Likert questions.
+    by
+        The grouping (module docstring).
+    threshold
+        Anonymity threshold; default the instrument's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per question, group and answer — every level of the scale (zeros included), then
+        "Vet ej" and "Ej besvarad": ``question``, ``grouping``, ``group``, ``answer``,
+        ``answer_type`` (substantive / non_substantive / skipped), ``level`` (1..k), ``count``,
+        ``percent`` (of ``n``; NaN for Vet ej and skipped), ``n`` (substantive answers),
+        ``n_respondents``, ``suppressed``, ``note``.
+    """
+    ids = _question_ids(survey, questions)
+    threshold = resolve_threshold(threshold, survey)
+    resp, order = _grouped(survey, ids, by)
+    counts = _tabulate(resp, survey, ids, ["group"], {"group": order})
+    counts.insert(1, "grouping", by)
+    out = _suppress_groups(counts, survey, ids, by, order, threshold)
+    return out[_DIST_COLUMNS]
+
+
+def summary(survey: Survey, questions: str | Iterable[str] | None = None, *, by: str = "role",
+            threshold: int | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Per question and group: n, shares negative/neutral/positive, Wilson interval, mean, sd.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``question``, ``grouping``, ``group``, ``n`` (substantive answers), ``n_respondents``,
+        ``n_non_substantive`` ("Vet ej"), ``n_skipped``, ``negative``, ``neutral``, ``positive``
+        (percent of ``n``: levels below, at and above the centre), ``positive_ci_low``,
+        ``positive_ci_high`` (Wilson interval of the share positive, percent), ``mean``, ``sd``
+        (level codes 1..k, n − 1), ``suppressed``, ``note``.
+    """
+    ids = _question_ids(survey, questions)
+    threshold = resolve_threshold(threshold, survey)
+    resp, order = _grouped(survey, ids, by)
+    counts = _tabulate(resp, survey, ids, ["group"], {"group": order})
+    table = _summarise_counts(counts, survey, ["group"], confidence)
+    table.insert(1, "grouping", by)
+    out = _suppress_groups(table, survey, ids, by, order, threshold)
+    return out[_SUMMARY_COLUMNS]
+
+
+def role_gap(survey: Survey, questions: str | Iterable[str] | None = None, *,
+             municipalities: str | Iterable[str] | None = None, threshold: int | None = None,
+             confidence: float = 0.95) -> pd.DataFrame:
+    """Where the roles see their municipality differently: förtroendevalda − tjänstepersoner.
+
+    Per question and municipality: the difference in share positive (percentage points) with
+    Newcombe's hybrid score interval (Newcombe 1998, method 10, from the two Wilson intervals;
+    :func:`kommunanalys.stats.newcombe_interval`), and the Mann–Whitney U test of the level codes
+    with the rank-biserial correlation (= Cliff's delta; positive: förtroendevalda answer higher).
+    Nothing is shown when either role is suppressed in the municipality (``suppressed``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``question``, ``municipality_code``, ``municipality_name``, ``n_fv``, ``n_tp``,
+        ``positive_fv``, ``positive_tp`` (percent), ``gap``, ``gap_ci_low``, ``gap_ci_high``
+        (percentage points), ``mean_fv``, ``mean_tp``, ``u`` (U of förtroendevalda),
+        ``p_value``, ``rank_biserial``, ``suppressed``, ``note``.
+    """
+    ids = _question_ids(survey, questions)
+    threshold = resolve_threshold(threshold, survey)
+    codes = (survey.municipality_codes if municipalities is None else
+             [_check_municipality(survey, c) for c in ([municipalities] if isinstance(municipalities, str)
+                                                        else municipalities)])
+    plan = suppression_plan(survey.subset(municipalities=codes), questions=ids, threshold=threshold)
+    plan = plan[plan["level"] == "role"].set_index(["question", "municipality_code", "group"])
+    resp = survey.responses
+    resp = resp[resp["question"].isin(ids) & resp["municipality_code"].isin(codes)
+                & (resp["answer_type"] == "substantive")]
+    scores = {k: g["score"].to_numpy() for k, g in resp.groupby(["question", "municipality_code", "role"])}
+    empty = np.array([], dtype=float)
+    rows = []
+    for code in codes:
+        for qid in ids:
+            scale = survey.instrument[qid].scale
+            high_from = (scale.k + 1) // 2 + 1  # first level code above the centre
+            fv = scores.get((qid, code, ROLES[0]), empty)
+            tp = scores.get((qid, code, ROLES[1]), empty)
+            x_fv, x_tp = int((fv >= high_from).sum()), int((tp >= high_from).sum())
+            lo, hi = newcombe_interval(x_fv, fv.size, x_tp, tp.size, confidence=confidence)
+            mw = mann_whitney(fv, tp)
+            hidden = [plan.loc[(qid, code, r)] for r in ROLES if plan.loc[(qid, code, r), "suppressed"]]
+            row = {
+                "question": qid, "municipality_code": code, "municipality_name": survey.municipality_name(code),
+                "n_fv": fv.size, "n_tp": tp.size,
+                "positive_fv": x_fv / fv.size * 100 if fv.size else np.nan,
+                "positive_tp": x_tp / tp.size * 100 if tp.size else np.nan,
+                "gap": (x_fv / fv.size - x_tp / tp.size) * 100 if fv.size and tp.size else np.nan,
+                "gap_ci_low": float(lo) * 100, "gap_ci_high": float(hi) * 100,
+                "mean_fv": fv.mean() if fv.size else np.nan, "mean_tp": tp.mean() if tp.size else np.nan,
+                "u": mw.u, "p_value": mw.p_value, "rank_biserial": mw.rank_biserial,
+                "suppressed": bool(hidden), "note": "",
+            }
+            if hidden:
+                for col in ("positive_fv", "positive_tp", "gap", "gap_ci_low", "gap_ci_high", "mean_fv",
+                            "mean_tp", "u", "p_value", "rank_biserial"):
+                    row[col] = np.nan
+                row["note"] = "; ".join(f"{h.name[2]}: {h['note']}" for h in hidden)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rank_gaps(gaps: pd.DataFrame) -> pd.DataFrame:
+    """The questions ranked by the size of the role gap (|gap|, largest first): the "skav".
+
+    Takes the output of :func:`role_gap`; ranks within each municipality. Suppressed rows come
+    last without a rank. Adds ``abs_gap`` and ``rank``.
+    """
+    out = gaps.copy()
+    out["abs_gap"] = out["gap"].abs()
+    out = out.sort_values(["municipality_code", "abs_gap"], ascending=[True, False], na_position="last",
+                          kind="stable")
+    out["rank"] = out.groupby("municipality_code")["abs_gap"].rank(method="min", ascending=False)
+    return out.reset_index(drop=True)
+
+
+def _benchmark_pool(survey: Survey, municipality: str, ids: list[str], comparison: Iterable[str] | None,
+                    threshold: int) -> tuple[pd.DataFrame, dict]:
+    """Responses labelled with ``role`` (incl. "alla") and benchmark ``group``; aggregates only
+    hold municipality × role groups reportable in their own municipality (anonymity rule 4)."""
+    municipality = _check_municipality(survey, municipality)
+    plan = suppression_plan(survey, questions=ids, threshold=threshold)
+    plan = plan[plan["level"].isin(["all", "role"])]
+    ok = {(r.question, r.municipality_code, r.group) for r in plan.itertuples() if not r.suppressed}
+    resp = survey.responses[survey.responses["question"].isin(ids)]
+    both = pd.concat([resp.assign(role=resp["role"].astype(object)), resp.assign(role=TOTAL_GROUP)],
+                     ignore_index=True)
+    others = [c for c in survey.municipality_codes if c != municipality]
+    groups: dict[str, list[str]] = {"kommun": [municipality], "övriga kommuner": others}
+    if comparison is not None:
+        comp = [comparison] if isinstance(comparison, str) else [str(c) for c in comparison]
+        unknown = [c for c in comp if c not in survey.municipality_codes]
+        if unknown:
+            raise InputError(f"comparison municipalities without respondents: {', '.join(unknown)}",
+                             value=unknown, hint="choose codes present in the survey: "
+                                                 + ", ".join(survey.municipality_codes))
+        comp = [c for c in comp if c != municipality]
+        if not comp:
+            raise InputError("the comparison group holds no municipality besides the one analysed",
+                             value=comparison, hint="add at least one other municipality code")
+        groups["jämförelsegrupp"] = comp
+    parts = []
+    for name, members in groups.items():
+        part = both[both["municipality_code"].isin(members)]
+        if name != "kommun":
+            keep = [(q, m, r) in ok for q, m, r in zip(part["question"], part["municipality_code"], part["role"])]
+            part = part[np.asarray(keep, dtype=bool)]
+        parts.append(part.assign(group=name))
+    return pd.concat(parts, ignore_index=True), groups
+
+
+def _benchmark_suppress(frame: pd.DataFrame, survey: Survey, municipality: str, ids: list[str],
+                        threshold: int) -> pd.DataFrame:
+    plan = suppression_plan(survey.subset(municipalities=municipality), questions=ids, threshold=threshold)
+    plan = plan[plan["level"].isin(["all", "role"])]
+    extra = {(r.question, r.group, "kommun"): r.reason for r in plan.itertuples() if r.suppressed}
+    return suppress(frame, threshold=threshold, by=["question", "role"], extra=extra, value_columns=_values(frame))
+
+
+def benchmark(survey: Survey, municipality: str, questions: str | Iterable[str] | None = None, *,
+              comparison: Iterable[str] | None = None, threshold: int | None = None,
+              confidence: float = 0.95) -> pd.DataFrame:
+    """The municipality against the other municipalities (and a comparison group), per role.
+
+    Groups: ``kommun`` (the municipality), ``övriga kommuner`` (all respondents of the other
+    municipalities of the survey), ``jämförelsegrupp`` (the municipalities in ``comparison``,
+    the analysed one left out) — each for ``role`` förtroendevald, tjänsteperson and ``alla``.
+    The aggregates pool only municipality × role groups that are reportable in their own
+    municipality (anonymity rule 4); ``municipalities`` says how many municipalities a group pools.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``question``, ``role``, ``group``, ``municipalities``, then the columns of :func:`summary`
+        from ``n`` on.
+    """
+    ids = _question_ids(survey, questions)
+    threshold = resolve_threshold(threshold, survey)
+    pool, groups = _benchmark_pool(survey, municipality, ids, comparison, threshold)
+    orders = {"role": [*ROLES, TOTAL_GROUP], "group": list(groups)}
+    counts = _tabulate(pool, survey, ids, ["role", "group"], orders)
+    table = _summarise_counts(counts, survey, ["role", "group"], confidence)
+    pooled = pool.groupby(["question", "role", "group"])["municipality_code"].nunique()
+    table.insert(3, "municipalities", [int(pooled.get(k, 0)) for k in
+                                       zip(table["question"], table["role"], table["group"])])
+    out = _benchmark_suppress(table, survey, municipality, ids, threshold)
+    return out[["question", "role", "group", "municipalities", *_SUMMARY_COLUMNS[3:]]]
+
+
+def benchmark_distribution(survey: Survey, municipality: str, questions: str | Iterable[str] | None = None, *,
+                           comparison: Iterable[str] | None = None, threshold: int | None = None) -> pd.DataFrame:
+    """The answer distributions behind :func:`benchmark`, long form (columns as :func:`distribution`
+    with ``role`` and ``group`` = benchmark group instead of ``grouping``/``group``)."""
+    ids = _question_ids(survey, questions)
+    threshold = resolve_threshold(threshold, survey)
+    pool, groups = _benchmark_pool(survey, municipality, ids, comparison, threshold)
+    orders = {"role": [*ROLES, TOTAL_GROUP], "group": list(groups)}
+    counts = _tabulate(pool, survey, ids, ["role", "group"], orders)
+    out = _benchmark_suppress(counts, survey, municipality, ids, threshold)
+    return out[["question", "role", "group", *_DIST_COLUMNS[3:]]]
