@@ -251,7 +251,7 @@ _TITLE_RE = re.compile(
 # Phrases that point at a person by position: flagged, not masked.
 _ROLE = (
     rf"(?:[{_LOW}]+-)?[{_LOW}]*(?:chef|direktör|ordförande|kommunalråd|oppositionsråd|rektor|"
-    rf"controller|sekreterare|nämndsekreterare|ekonom)"
+    rf"controller|sekreterare|nämndsekreterare|ekonom|strateg)"
 )
 _ROLE_RES = (
     re.compile(

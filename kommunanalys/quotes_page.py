@@ -1,0 +1,602 @@
+"""The quotes page: what ``notebooks/02_quotes.ipynb`` shows, composed here.
+
+"Citat ur enkäten" as in the seed presentation: per commented question, per theme, a handful of
+representative quotes, each followed by the writer's role only where that role group may be shown.
+
+The pipeline of :func:`build_quotes`:
+
+1. **Screen** every comment of the municipality (:func:`kommunanalys.screening.screen_frame`):
+   names, identity numbers, e-mail, phone numbers and addresses are masked. The raw text and the
+   respondent id go no further than :func:`screened_comments`.
+2. **Anonymity** (:mod:`kommunanalys.anonymity`, the project's single rule): for the Likert
+   question a comment is about, :func:`~kommunanalys.anonymity.suppression_plan` says which role
+   groups may be shown (primary *and* complementary suppression, so that an attributed role cannot
+   reveal the other one by elimination). A quote keeps its role only where its group is shown; no
+   quote at all is shown for a question whose whole municipality is under the threshold.
+3. **Review** (:mod:`kommunanalys.review`), when a review file is given: struck quotes are dropped,
+   edited ones replaced (and screened again); quotes flagged for naming a person by position wait
+   for a decision.
+4. **Themes** (:func:`kommunanalys.themes.code_themes`) and **selection**
+   (:func:`kommunanalys.quotes.select_quotes`): up to ``n`` representative quotes per question and
+   theme, each comment quoted once per question.
+
+Theme counts by role count every screened comment (review decisions change quotes, not counts);
+a role group that may not be shown has no counts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+
+from .anonymity import (
+    HIERARCHY_MARGINS,
+    TOTAL_GROUP,
+    group_sizes,
+    resolve_threshold,
+    suppressed_groups,
+    suppression_note,
+    suppression_plan,
+)
+from .errors import InputError
+from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
+from .quotes import select_quotes
+from .review import apply_review, comment_keys, load_review
+from .screening import screen_frame
+from .survey import ROLES, Survey
+from .themes import NO_THEME, Theme, code_themes, load_themes
+
+__all__ = [
+    "QuotesPage",
+    "attribution",
+    "screened_comments",
+    "build_quotes",
+    "quotes_markdown",
+    "theme_chart",
+    "show_quotes",
+    "show_theme_counts",
+    "quotes_for_question",
+    "show_quotes_for_question",
+    "interactive_view",
+]
+
+#: How a quote names its writer's role (the seed: "(förtroendevald)").
+ROLE_SUFFIX = {"förtroendevald": "förtroendevald", "tjänsteperson": "tjänsteperson"}
+_GROUP_TITLES = {"förtroendevald": "Förtroendevalda", "tjänsteperson": "Tjänstepersoner",
+                 TOTAL_GROUP: "Alla svarande"}
+_QUOTE_COLUMNS = ["municipality_code", "municipality_name", "about", "question", "theme", "rank", "text",
+                  "role", "role_shown", "review", "comment_key"]
+_HATCHES = ["", "///", "..."]
+
+
+# ---------------------------------------------------------------------------------------------
+# Screening and anonymity
+# ---------------------------------------------------------------------------------------------
+def _comment_questions(survey: Survey) -> list:
+    return survey.instrument.comment_questions()
+
+
+def _likert_of(survey: Survey, question: str) -> str:
+    """The Likert question a page question refers to: ``"Q12"`` or its comment question ``"Q13"``."""
+    likert = {q.id for q in survey.instrument.likert_questions}
+    by_comment = {q.id: q.comments for q in _comment_questions(survey)}
+    if question in by_comment and by_comment[question]:
+        return by_comment[question]
+    commented = sorted(set(by_comment.values()) - {None}, key=lambda q: survey.instrument[q].number)
+    if question in likert and question in commented:
+        return question
+    raise InputError(
+        "no comments belong to this question", column="question", value=question,
+        hint=f"use a commented question: {', '.join(commented)} (or its comment question: "
+             f"{', '.join(by_comment)})",
+    )
+
+
+def _respondent_plan(survey: Survey, municipality: str, threshold: int) -> tuple[dict[str, str], dict[str, int]]:
+    """Suppressed groups ``{group: note}`` of the municipality counted in respondents (its whole
+    hierarchy, rules 1–3 of :mod:`kommunanalys.anonymity`), and the group sizes."""
+    sizes = group_sizes(survey, municipality, "hierarchy")
+    n = dict(zip(sizes["group"], sizes["n"]))
+    hidden = suppressed_groups(n, threshold=threshold, margins=HIERARCHY_MARGINS)
+    return {g: suppression_note(n[g], threshold) for g in hidden}, n
+
+
+def attribution(survey: Survey, municipality: str | None = None, *,
+                threshold: int | None = None) -> pd.DataFrame:
+    """Which role groups may be shown for each commented question, per municipality.
+
+    From :func:`kommunanalys.anonymity.suppression_plan` (substantive answers to the Likert
+    question the comments are about). Columns ``municipality_code``, ``about``, ``group``
+    (``alla`` and the two roles), ``n``, ``shown``, ``note``.
+    """
+    t = resolve_threshold(threshold, survey)
+    local = survey.subset(municipalities=municipality) if municipality is not None else survey
+    abouts = [q.comments for q in _comment_questions(survey) if q.comments]
+    plan = suppression_plan(local, questions=abouts, threshold=t)
+    plan = plan[plan["level"].isin(["all", "role"])]
+    return pd.DataFrame({
+        "municipality_code": plan["municipality_code"].to_numpy(),
+        "about": plan["question"].to_numpy(),
+        "group": plan["group"].to_numpy(),
+        "n": plan["n"].to_numpy(),
+        "shown": ~plan["suppressed"].to_numpy(dtype=bool),
+        "note": plan["note"].to_numpy(),
+    })
+
+
+def screened_comments(survey: Survey, municipality: str | None = None, *, threshold: int | None = None,
+                      question: str | None = None) -> pd.DataFrame:
+    """The municipality's comments, screened, keyed and marked with what anonymity allows.
+
+    Parameters
+    ----------
+    survey
+        The loaded survey.
+    municipality
+        Code or name; None for every municipality.
+    threshold
+        Anonymity threshold (default: the instrument's).
+    question
+        Only the comments on this question (Likert id such as ``"Q12"`` or comment id ``"Q13"``).
+
+    Returns
+    -------
+    DataFrame
+        One row per comment: ``comment_key`` (see :func:`kommunanalys.review.comment_key`),
+        ``municipality_code``, ``municipality_name``, ``role`` (the writer's role, for counting;
+        shown only where ``role_shown``), ``question``, ``about``, ``text`` (screened),
+        ``screened``, ``review_flags``, ``role_shown`` and ``quotable`` (False where the whole
+        group of the question is under the threshold). No respondent id, no raw text.
+    """
+    t = resolve_threshold(threshold, survey)
+    code = survey.resolve_municipality(municipality) if municipality is not None else None
+    comments = survey.comments
+    if code is not None:
+        comments = comments[comments["municipality_code"] == code]
+    if question is not None:
+        comments = comments[comments["about"] == _likert_of(survey, question)]
+    comments = comments.reset_index(drop=True)
+    keys = comment_keys(comments)
+    screened, _ = screen_frame(comments[["municipality_code", "municipality_name", "role", "question",
+                                         "about", "text"]])  # the findings hold the originals: dropped
+    screened.insert(0, "comment_key", keys)
+    plan = attribution(survey, code, threshold=t).set_index(["municipality_code", "about", "group"])["shown"]
+    lookup = plan.to_dict()
+    screened["role_shown"] = [bool(lookup.get((m, a, r), False)) and bool(lookup.get((m, a, TOTAL_GROUP), False))
+                              for m, a, r in zip(screened["municipality_code"], screened["about"],
+                                                 screened["role"])]
+    screened["quotable"] = [bool(lookup.get((m, a, TOTAL_GROUP), False))
+                            for m, a in zip(screened["municipality_code"], screened["about"])]
+    return screened
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class QuotesPage:
+    """Everything the quotes page shows for one municipality (screened, anonymity applied).
+
+    Attributes
+    ----------
+    quotes
+        The quotes shown: ``municipality_code``, ``municipality_name``, ``about`` (the Likert
+        question), ``question`` (the comment question), ``theme``, ``rank``, ``text`` (screened,
+        reviewed), ``role`` (NA where not shown), ``role_shown``, ``review`` and ``comment_key``
+        (to find the quote in the review file; not written to the tables).
+    counts
+        Comments per theme and group: ``group`` (the roles, and ``alla``), ``n`` (respondents in
+        the group), ``theme``, ``n_comments``, ``n_total``, ``share``, ``suppressed``, ``note``.
+    attribution
+        Per commented question the groups ``alla`` and the roles with ``n``, ``shown``, ``note``.
+    review_counts
+        What the review did (``godkänd``, ``ändrad``, ``struken``, ``ej godkänd``, ``väntar``).
+    """
+
+    survey: Survey
+    municipality: str
+    municipality_name: str
+    threshold: int
+    theme: str | None
+    question: str | None
+    quotes: pd.DataFrame
+    counts: pd.DataFrame
+    attribution: pd.DataFrame
+    themes: list[Theme]
+    review_counts: dict[str, int] = field(default_factory=dict)
+    reviewed: bool = False
+
+    @property
+    def questions(self) -> list[str]:
+        """The Likert questions the page covers (those with comment questions), in order."""
+        abouts = [q.comments for q in _comment_questions(self.survey) if q.comments]
+        return [q for q in abouts if self.question is None or q == self.question]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The data behind the page, keyed by CSV name: screened quotes and theme counts only.
+
+        No raw text, respondent id, comment key or screening finding is ever part of a table.
+        """
+        code = self.municipality
+        quotes = self.quotes.drop(columns=["comment_key", "role_shown"], errors="ignore")
+        return {f"citat_{code}": quotes.reset_index(drop=True),
+                f"citat_teman_{code}": self.counts.reset_index(drop=True)}
+
+
+def _resolve_theme(theme: str | None, codebook: list[Theme]) -> str | None:
+    if theme is None:
+        return None
+    for t in codebook:
+        if str(theme).strip().lower() in (t.id.lower(), t.name.lower()):
+            return t.name
+    raise InputError("unknown theme", column="theme", value=theme,
+                     hint=f"use one of: {', '.join(t.name for t in codebook)} (or its id: "
+                          f"{', '.join(t.id for t in codebook)}), or None for every theme")
+
+
+def _theme_counts(survey: Survey, municipality: str, coded: pd.DataFrame, codebook: list[Theme], *,
+                  threshold: int, question: str | None) -> pd.DataFrame:
+    """Comments per theme and group; groups that may not be shown are blanked."""
+    hidden, sizes = _respondent_plan(survey, municipality, threshold)
+    if question is not None:  # the comments of one question: that question's plan as well
+        plan = attribution(survey, municipality, threshold=threshold)
+        plan = plan[plan["about"] == question].set_index("group")
+        for group, row in plan.iterrows():
+            if not row["shown"]:
+                hidden.setdefault(group, row["note"])
+    names = [*(t.name for t in codebook), NO_THEME]
+    rows = []
+    for group in [*ROLES, TOTAL_GROUP]:
+        part = coded if group == TOTAL_GROUP else coded[coded["role"] == group]
+        total = part["comment_id"].nunique()
+        themes = part["theme"].astype(object).where(part["theme"].notna(), NO_THEME)
+        counts = part.assign(theme=themes).groupby("theme")["comment_id"].nunique()
+        for name in names:
+            n_comments = int(counts.get(name, 0))
+            rows.append({"group": group, "n": int(sizes.get(group, 0)), "theme": name,
+                         "n_comments": n_comments, "n_total": total,
+                         "share": n_comments / total if total else np.nan})
+    out = pd.DataFrame(rows)
+    out["suppressed"] = out["group"].isin(list(hidden))
+    out["note"] = out["group"].map(hidden).fillna("")
+    for column in ("n_comments", "n_total", "share"):
+        out[column] = out[column].astype(float).where(~out["suppressed"])
+    return out
+
+
+def _theme_rank(name: str, about: str, size: int, codebook: list[Theme]) -> tuple:
+    """Themes of a question in order: those the codebook ties to the question, then the largest."""
+    position = {t.name: i for i, t in enumerate(codebook)}
+    hinted = {t.name for t in codebook if about in t.questions}
+    return (name not in hinted, -size, position.get(name, len(position)))
+
+
+def _select(data: pd.DataFrame, *, n: int, order: list[str], codebook: list[Theme],
+            seed: int = 0) -> pd.DataFrame:
+    """Up to ``n`` quotes per question and theme, each comment once per question; themes in order
+    of :func:`_theme_rank`."""
+    picked = []
+    for about in order:
+        part = data[data["about"] == about]
+        if part.empty or not part["quotable"].any():
+            continue
+        part = part[part["quotable"]]
+        # The anonymity decision is made already (role_shown, from the suppression plan): hand it
+        # to select_quotes as group sizes 1 (shown) / 0 (hidden) with threshold 1.
+        shown = part.groupby("role")["role_shown"].all()
+        sizes = {role: int(bool(shown.get(role, False))) for role in ROLES}
+        chosen = select_quotes(part, n=3 * n, by=("question", "theme"), seed=seed,
+                               anonymity_threshold=1, group_sizes=sizes)
+        extra = part.drop_duplicates("comment_id").set_index("comment_id")
+        chosen["comment_key"] = chosen["comment_id"].map(extra["comment_key"])
+        chosen["review"] = chosen["comment_id"].map(extra["review"])
+        used: set[str] = set()
+        for _, group in sorted(chosen.groupby("theme", sort=False),
+                               key=lambda item: _theme_rank(item[0], about, len(item[1]), codebook)):
+            keep = group[~group["comment_key"].isin(used)].head(n)
+            used.update(keep["comment_key"])
+            picked.append(keep.assign(rank=range(1, len(keep) + 1)))
+    if not picked:
+        return pd.DataFrame(columns=_QUOTE_COLUMNS)
+    return pd.concat(picked, ignore_index=True)
+
+
+def build_quotes(
+    survey: Survey,
+    municipality: str,
+    *,
+    theme: str | None = None,
+    question: str | None = None,
+    threshold: int | None = None,
+    review: pd.DataFrame | str | Path | None = None,
+    require_approval: bool = False,
+    n: int = 5,
+    themes: Iterable[Theme] | str | Path | None = None,
+) -> QuotesPage:
+    """Screen, code and select the quotes of one municipality (see the module docstring).
+
+    Parameters
+    ----------
+    survey
+        The loaded survey.
+    municipality
+        Code (``"1761"``) or name.
+    theme
+        Only this theme (name or id); None for every theme.
+    question
+        Only the comments on this Likert question (``"Q12"``, or its comment question ``"Q13"``).
+    threshold
+        Anonymity threshold (default: the instrument's).
+    review
+        A review file (path) or the output of :func:`kommunanalys.review.load_review`.
+    require_approval
+        Show only quotes approved or edited in the review file.
+    n
+        Quotes per question and theme at most.
+    themes
+        Theme codebook (list, path or None for the package's).
+
+    Returns
+    -------
+    QuotesPage
+    """
+    if n < 1:
+        raise InputError("n must be at least 1", column="n", value=n, hint="ask for 1 or more quotes")
+    t = resolve_threshold(threshold, survey)
+    code = survey.resolve_municipality(municipality)
+    codebook = list(themes) if themes is not None and not isinstance(themes, (str, Path)) else load_themes(themes)
+    theme_name = _resolve_theme(theme, codebook)
+    about = _likert_of(survey, question) if question is not None else None
+    comments = screened_comments(survey, code, threshold=t, question=about)
+
+    coded_all = code_themes(comments, themes=codebook, include_uncoded=True)
+    counts = _theme_counts(survey, code, coded_all, codebook, threshold=t, question=about)
+    counts.insert(0, "municipality_name", survey.municipality_name(code))
+    counts.insert(0, "municipality_code", code)
+
+    if isinstance(review, (str, Path)):
+        review = load_review(review, survey=survey)
+    kept = apply_review(comments, review, require_approval=require_approval)
+    coded = code_themes(kept, themes=codebook, include_uncoded=False)
+    if theme_name is not None:
+        coded = coded[coded["theme"] == theme_name]
+    order = [q.comments for q in _comment_questions(survey) if q.comments and (about is None or q.comments == about)]
+    quotes = _select(coded, n=n, order=order, codebook=codebook)
+    quotes = quotes.reindex(columns=_QUOTE_COLUMNS)
+    quotes["role_shown"] = quotes["role_shown"].astype(bool)
+    plan = attribution(survey, code, threshold=t)
+    if about is not None:
+        plan = plan[plan["about"] == about]
+    return QuotesPage(
+        survey=survey, municipality=code, municipality_name=survey.municipality_name(code), threshold=t,
+        theme=theme_name, question=about, quotes=quotes.reset_index(drop=True), counts=counts,
+        attribution=plan.reset_index(drop=True), themes=codebook,
+        review_counts=kept.attrs.get("review_counts", {}), reviewed=review is not None,
+    )
+
+
+def quotes_for_question(survey: Survey, municipality: str, question: str, *, threshold: int | None = None,
+                        review: pd.DataFrame | str | Path | None = None, n: int = 5) -> pd.DataFrame:
+    """The screened quotes on one Likert question (``about == question``), by theme.
+
+    For the question page and the root-cause page. Columns as :attr:`QuotesPage.quotes`; the role
+    is NA wherever its group may not be shown.
+    """
+    return build_quotes(survey, municipality, question=question, threshold=threshold, review=review,
+                        n=n).quotes
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown
+# ---------------------------------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_<>#|])")
+
+
+def _md(text: str) -> str:
+    """Escape Markdown/HTML in a quote so it is shown as written (one line)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _hidden_roles_note(plan: pd.DataFrame, threshold: int) -> str:
+    hidden = plan[(plan["group"] != TOTAL_GROUP) & ~plan["shown"]]
+    if hidden.empty:
+        return ""
+    groups = " och ".join(_GROUP_TITLES[g].lower() for g in hidden["group"])
+    return (f"*Rollen visas inte för {groups}: grupper med färre än {threshold} svar, eller som "
+            f"skulle gå att räkna fram, visas aldrig.*")
+
+
+def quotes_markdown(quotes: pd.DataFrame, *, survey: Survey, plan: pd.DataFrame, threshold: int,
+                    questions: list[str], level: int = 3) -> str:
+    """The quotes in the seed's "Citat ur enkäten" style.
+
+    Per question a heading (``level``), per theme a subheading, each quote as ``– text`` followed
+    by ``(förtroendevald)``/``(tjänsteperson)`` only where the role is shown.
+    """
+    parts = []
+    h, sub = "#" * level, "#" * (level + 1)
+    for about in questions:
+        parts.append(f"{h} {survey.instrument[about].label}")
+        rows = plan[plan["about"] == about].set_index("group")
+        if TOTAL_GROUP in rows.index and not rows.loc[TOTAL_GROUP, "shown"]:
+            parts.append(f"Färre än {threshold} svar på frågan: inga citat visas.")
+            continue
+        note = _hidden_roles_note(rows.reset_index(), threshold)
+        if note:
+            parts.append(note)
+        part = quotes[quotes["about"] == about]
+        if part.empty:
+            parts.append("Inga kommentarer att citera.")
+            continue
+        for theme, group in part.groupby("theme", sort=False):
+            parts.append(f"{sub} {_md(theme)}")
+            for row in group.itertuples():
+                role = f" ({ROLE_SUFFIX[row.role]})" if row.role_shown and pd.notna(row.role) else ""
+                parts.append(f"– {_md(row.text)}{role}")
+    return "\n\n".join(parts)
+
+
+def _intro(page: QuotesPage) -> str:
+    lines = []
+    if page.survey.synthetic:
+        lines.append(f"*{SYNTHETIC_NOTE}*")
+    lines.append("Citaten är granskade innan de visas: namn, personnummer, e-postadresser, telefonnummer "
+                 "och adresser är ersatta med [namn], [personnummer], [e-post], [telefon] och [adress]. "
+                 f"Rollen anges bara för grupper med minst {page.threshold} svar.")
+    counts = page.review_counts
+    if page.reviewed:
+        lines.append(f"Granskningsfil: {counts.get('godkänd', 0)} godkända, {counts.get('ändrad', 0)} ändrade "
+                     f"och {counts.get('struken', 0)} strukna kommentarer.")
+    if counts.get("väntar"):
+        lines.append(f"{counts['väntar']} kommentar(er) som pekar ut en person genom sin befattning väntar på "
+                     "granskning och visas inte.")
+    if counts.get("ej godkänd"):
+        lines.append(f"{counts['ej godkänd']} kommentar(er) utan godkännande i granskningsfilen visas inte.")
+    return "\n\n".join(lines)
+
+
+def show_quotes(page: QuotesPage, output_dir: str | Path | None = None) -> str:
+    """Display the quotes ("Citat ur enkäten") and write the quote table; return the Markdown."""
+    title = f"## Citat ur enkäten – {page.municipality_name}"
+    if page.theme:
+        title += f": {_md(page.theme)}"
+    body = quotes_markdown(page.quotes, survey=page.survey, plan=page.attribution, threshold=page.threshold,
+                           questions=page.questions)
+    text = show_markdown("\n\n".join([title, _intro(page), body]))
+    frames = page.tables()
+    write_tables(frames, output_dir, [f"citat_{page.municipality}"])
+    return text
+
+
+def show_quotes_for_question(survey: Survey, municipality: str, question: str, *,
+                             threshold: int | None = None, review: pd.DataFrame | str | Path | None = None,
+                             n: int = 5, output_dir: str | Path | None = None, level: int = 3,
+                             intro: bool = True) -> str:
+    """Display the screened quotes on one Likert question (for the question and root-cause pages).
+
+    A heading "Citat ur enkäten" at ``level``, themes one level below, each quote as ``– text
+    (roll)``; ``intro=False`` leaves out the paragraph on screening (when several questions are
+    shown in a row). Writes ``citat_<question>_<kod>.csv`` when given an ``output_dir``; returns
+    the Markdown.
+    """
+    page = build_quotes(survey, municipality, question=question, threshold=threshold, review=review, n=n)
+    about = page.question
+    plan = page.attribution
+    rows = plan.set_index("group")
+    heading = f"{'#' * level} Citat ur enkäten"
+    if TOTAL_GROUP in rows.index and not rows.loc[TOTAL_GROUP, "shown"]:
+        body = f"Färre än {page.threshold} svar på frågan: inga citat visas."
+    elif page.quotes.empty:
+        body = "Inga kommentarer att citera."
+    else:
+        body = quotes_markdown(page.quotes, survey=survey, plan=plan, threshold=page.threshold,
+                               questions=[about], level=level)
+        body = body.split("\n\n", 1)[1] if "\n\n" in body else ""  # the question heading is the page's
+    text = show_markdown("\n\n".join(p for p in [heading, _intro(page) if intro else "", body] if p))
+    quotes = page.tables()[f"citat_{page.municipality}"]
+    write_tables({f"citat_{about}_{page.municipality}": quotes}, output_dir)
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Theme counts
+# ---------------------------------------------------------------------------------------------
+def theme_chart(counts: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Horizontal bars: comments per theme for each role that may be shown (else for everyone).
+
+    ``counts`` is :attr:`QuotesPage.counts`. Colour-blind safe palette plus a hatch per group, so
+    the chart also reads in black and white; the count is written at each bar.
+    """
+    shown = counts[~counts["suppressed"].astype(bool)]
+    roles = shown[shown["group"].isin(ROLES)]
+    data = roles if roles["group"].nunique() > 0 else shown[shown["group"] == TOTAL_GROUP]
+    if ax is None:
+        n_themes = max(counts["theme"].nunique(), 1)
+        _, ax = plt.subplots(figsize=(9, 0.55 * n_themes + 1.6))
+    if data.empty or data["n_comments"].fillna(0).sum() == 0:
+        ax.text(0.5, 0.5, "Inga kommentarer att visa", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    groups = list(dict.fromkeys(data["group"]))
+    labels = {g: f"{_GROUP_TITLES[g]} ({int(data.loc[data['group'] == g, 'n_total'].iloc[0])} kommentarer)"
+              for g in groups}
+    plot = data.assign(Grupp=data["group"].map(labels))
+    sns.barplot(data=plot, x="n_comments", y="theme", hue="Grupp", hue_order=[labels[g] for g in groups],
+                palette=sns.color_palette("colorblind", len(groups)), orient="h", ax=ax, errorbar=None)
+    for container, hatch in zip(ax.containers, _HATCHES):
+        for bar in container:
+            bar.set_hatch(hatch)
+            bar.set_edgecolor("0.25")
+        ax.bar_label(container, fmt="%.0f", padding=2, fontsize=8)
+    ax.set_xlabel("Antal kommentarer (en kommentar kan ha flera teman)")
+    ax.set_ylabel("")
+    ax.set_title(title or "Kommentarer per tema och roll", loc="left", fontsize=11)
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_title("")
+        for patch, hatch in zip(legend.get_patches(), _HATCHES):
+            patch.set_hatch(hatch)
+            patch.set_edgecolor("0.25")
+    return ax
+
+
+def show_theme_counts(page: QuotesPage, output_dir: str | Path | None = None) -> Axes:
+    """Display the chart of theme counts by role, and write its table; return the Axes."""
+    hidden = page.counts[page.counts["suppressed"] & page.counts["group"].isin(ROLES)]
+    title = f"Kommentarer per tema och roll – {page.municipality_name}"
+    if not hidden.empty:
+        note = hidden.drop_duplicates("group")
+        show_markdown("*Rollerna redovisas inte var för sig: "
+                      + "; ".join(f"{_GROUP_TITLES[g].lower()}: {n}" for g, n in zip(note["group"], note["note"]))
+                      + ".*")
+    ax = theme_chart(page.counts, title=title)
+    show_figure()
+    write_tables(page.tables(), output_dir, [f"citat_teman_{page.municipality}"])
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Interactive view
+# ---------------------------------------------------------------------------------------------
+def interactive_view(survey: Survey, *, municipality: str, theme: str | None = None,
+                     threshold: int | None = None, review: pd.DataFrame | str | Path | None = None,
+                     enabled: bool = True):
+    """Dropdowns for municipality and theme that redraw the quotes in place.
+
+    Does nothing (returns None) unless ``enabled`` and running in a Jupyter kernel: batch runs
+    (papermill, ``interactive=False``) get the static page only. Returns the widget box otherwise.
+    """
+    if not enabled or not in_kernel():
+        return None
+    import ipywidgets as widgets
+
+    codebook = load_themes()
+    muni = widgets.Dropdown(description="Kommun",
+                            options=[(f"{survey.municipality_name(c)} ({c})", c) for c in survey.municipality_codes],
+                            value=survey.resolve_municipality(municipality))
+    chosen = _resolve_theme(theme, codebook)
+    pick = widgets.Dropdown(description="Tema", options=[("Alla teman", None), *[(t.name, t.name) for t in codebook]],
+                            value=chosen, layout=widgets.Layout(width="24em"))
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            page = build_quotes(survey, muni.value, theme=pick.value, threshold=threshold, review=review)
+            show_quotes(page)
+            plt.close("all")
+
+    for w in (muni, pick):
+        w.observe(redraw, names="value")
+    box = widgets.VBox([widgets.HBox([muni, pick]), out])
+    redraw()
+    show(box)
+    return box
