@@ -35,31 +35,45 @@ def _fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
+def _key(text: str) -> str:
+    """Lower case, "kommun" dropped, punctuation folded; Swedish letters kept."""
+    text = unicodedata.normalize("NFC", str(text)).strip().lower()
+    text = re.sub(r"\s+kommun$", "", text)
+    return re.sub(r"[^0-9a-zåäöéü]+", " ", text).strip()
+
+
 @lru_cache(maxsize=1)
-def _index() -> dict[str, tuple[str, str]]:
-    table: dict[str, tuple[str, str]] = {}
+def _index() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str] | None]]:
+    """Exact keys (with Swedish letters) and ASCII-folded keys (None where two names fold alike,
+    e.g. Håbo and Habo)."""
+    exact: dict[str, tuple[str, str]] = {}
+    folded: dict[str, tuple[str, str] | None] = {}
     for code, name in zip(_register()["code"], _register()["name"]):
-        table[code] = (code, name)
-        table[_fold(name)] = (code, name)
-        table[_fold(f"{code} {name}")] = (code, name)
-    return table
+        exact[code] = (code, name)
+        for key in (_key(name), _key(f"{code} {name}")):
+            exact[key] = (code, name)
+        for key in (_fold(name), _fold(f"{code} {name}")):
+            folded[key] = None if key in folded and folded[key] != (code, name) else (code, name)
+    return exact, folded
 
 
 def lookup_municipality(value: object) -> tuple[str, str] | None:
     """Find a municipality by code or name; return ``(code, name)`` or ``None``.
 
     Accepts the four-digit code (also without its leading zero, as spreadsheets write
-    ``0114`` as ``114``), the name in any case, with or without "kommun", with or without
-    Swedish letters ("Hammaro"), and "1761 Hammarö".
+    ``0114`` as ``114``), the name in any case, with or without "kommun", "1761 Hammarö", and
+    the name without Swedish letters ("Hammaro") where that is unambiguous ("Habo" is Habo,
+    never Håbo).
     """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     text = str(value).strip()
     if not text:
         return None
+    exact, folded = _index()
     if re.fullmatch(r"\d{3,4}(\.0+)?", text):
-        return _index().get(text.split(".")[0].zfill(4))
-    return _index().get(_fold(text))
+        return exact.get(text.split(".")[0].zfill(4))
+    return exact.get(_key(text)) or folded.get(_fold(text))
 
 
 def slugify(code: str, name: str) -> str:

@@ -24,3 +24,12 @@ def test_lookup_and_slug():
     assert lookup_municipality("") is None and lookup_municipality("Gotham") is None
     assert slugify("1761", "Hammarö") == "1761-hammaro"
     assert slugify("1765", "Årjäng") == "1765-arjang"
+
+
+def test_every_name_finds_itself_even_where_ascii_folding_collides():
+    reg = municipalities()
+    for code, name in zip(reg["code"], reg["name"]):
+        assert lookup_municipality(name) == (code, name)
+        assert lookup_municipality(name.upper()) == (code, name)
+    assert lookup_municipality("Håbo") == ("0305", "Håbo")
+    assert lookup_municipality("Habo") == ("0643", "Habo")
