@@ -289,26 +289,28 @@ def comment_counts(survey: Survey, municipality: str, question: str, *, threshol
     return pd.DataFrame(rows)
 
 
-def show_comments(page: QuestionPage, *, output_dir: str | Path | None = None) -> pd.DataFrame:
-    """Comments to the question — for now only their number per role.
+def show_comments(page: QuestionPage, *, output_dir: str | Path | None = None,
+                  review: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
+    """Comments to the question: their number per role, then the screened quotes.
 
-    TODO(quotes issue): show the screened quotes from ``kommunanalys.screening`` (names,
-    personnummer, e-mail and phone numbers removed; only for groups above the threshold). Raw
-    comment text is never displayed here.
+    Quotes come from :func:`kommunanalys.quotes_page.show_quotes_for_question`: screened for
+    personal data, attributed to a role only where the role group may be shown, and filtered by
+    the consultant's review file when one is given. Raw comment text is never displayed.
     """
+    from .quotes_page import show_quotes_for_question
+
     table = page.comments
     shown = pd.DataFrame({
         "Roll": [plots.GROUP_LABELS[g] for g in table["group"]],
         "Antal kommentarer": [r.note if r.suppressed else int(r.comments) for r in table.itertuples()],
     }).set_index("Roll")
-    if in_kernel():
-        from IPython.display import Markdown
-
-        show(Markdown("### Kommentarer\n\nCitaten visas när granskningen av fritextsvaren "
-                          "(`kommunanalys.screening`) är på plats; här visas bara antalet."))
+    show_markdown("### Kommentarer")
     show(shown)
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if n.endswith("_kommentarer_antal")])
+    if page.survey.instrument.comment_questions(page.question.id):
+        show_quotes_for_question(page.survey, page.municipality, page.question.id, threshold=page.threshold,
+                                 review=review, output_dir=output_dir)
     return shown
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "show_where",
     "show_associations",
     "show_next_steps",
+    "show_quotes_found",
     "NEXT_STEPS_FILE",
 ]
 
@@ -212,6 +213,39 @@ def show_associations(page: RootCausePage, *, output_dir: str | Path | None = No
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if "_samband_" in n or "_kultur_" in n])
     return axes
+
+
+def show_quotes_found(page: RootCausePage, *, output_dir: str | Path | None = None,
+                      review: pd.DataFrame | str | Path | None = None, n: int = 3) -> str:
+    """What the comments say about it: themes and screened quotes for the questions found.
+
+    For every question with a notable finding (then, if none, the three largest) that has a
+    comment question: its theme counts by role and a few screened, representative quotes, with
+    the same anonymity rules as the quotes notebook (:mod:`kommunanalys.quotes_page`).
+    """
+    from .quotes_page import build_quotes, show_quotes_for_question, theme_chart
+
+    inst = page.survey.instrument
+    commented = {q.comments for q in inst.comment_questions()}
+    found = page.findings[page.findings["notable"]]["question"].drop_duplicates().tolist()
+    if not found:
+        found = page.friction["question"].head(3).tolist()
+    chosen = [q for q in found if q in commented]
+    parts = [show_markdown("## Vad säger kommentarerna?\n\nTeman och citat för de frågor där det skaver mest. "
+                           "Citaten är granskade: namn, personnummer, e-post, telefonnummer och adresser är borttagna.")]
+    if not chosen:
+        parts.append(show_markdown("Inga kommentarsfrågor hör till de frågor där det skaver mest."))
+    for qid in chosen:
+        parts.append(show_markdown(f"### {inst[qid].label}"))
+        counts = build_quotes(page.survey, page.municipality, question=qid, threshold=page.threshold,
+                              review=review).counts
+        if not counts.empty:
+            theme_chart(counts, title=f"Kommentarer per tema och roll – fråga {inst[qid].number}")
+            show_figure()
+            write_tables({f"orsaker_teman_{qid}_{page.municipality}": counts}, output_dir)
+        parts.append(show_quotes_for_question(page.survey, page.municipality, qid, threshold=page.threshold,
+                                              review=review, n=n, output_dir=output_dir, level=4, intro=False))
+    return "\n\n".join(parts)
 
 
 def show_next_steps(page: RootCausePage, *, output_dir: str | Path | None = None) -> str:

@@ -162,9 +162,13 @@ def test_page_writes_tables_and_next_steps(survey, tmp_path, code):
     page = rp.build_rootcause(survey, code)
     rp.show_where(page, output_dir=tmp_path)
     rp.show_associations(page, output_dir=tmp_path)
+    quotes = rp.show_quotes_found(page, output_dir=tmp_path)
     text = rp.show_next_steps(page, output_dir=tmp_path)
     assert (tmp_path / rp.NEXT_STEPS_FILE).read_text(encoding="utf-8") == text
-    tables = sorted(p.name for p in (tmp_path / "tables").iterdir())
+    written = " ".join(p.read_text(encoding="utf-8") for p in (tmp_path / "tables").iterdir())
+    for item in demo.PLANTED_PERSONAL_DATA:
+        assert item["value"].lower() not in (quotes + text + written).lower(), item
+    tables = sorted(p.name for p in (tmp_path / "tables").iterdir() if not p.name.startswith(("citat_", "orsaker_teman_")))
     assert len(tables) == 5
     for name in tables:
         frame = pd.read_csv(tmp_path / "tables" / name)
