@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) --dist loadscope --nbval-lax tests notebooks
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1
 
 bench: $(STAMP)
 	$(PY) benchmarks/batch_benchmark.py

@@ -39,4 +39,14 @@ __all__ = [
     "screen_text", "screen_frame",
     "distribution", "summary", "role_gap", "rank_gaps", "benchmark", "benchmark_distribution",
     "is_reportable", "suppress", "group_sizes", "suppression_plan",
+    "explore",
 ]
+
+
+def __getattr__(name: str):
+    # ipywidgets and the drawing stack load only when the explorer is asked for
+    if name == "explore":
+        from .explorer import explore
+
+        return explore
+    raise AttributeError(f"module 'kommunanalys' has no attribute {name!r}")

@@ -28,6 +28,8 @@ __all__ = [
     "QuestionPage",
     "build_page",
     "group_table",
+    "gap_table",
+    "benchmark_table",
     "show_heading",
     "show_groups",
     "show_gap",
@@ -180,7 +182,8 @@ def group_table(page: QuestionPage) -> pd.DataFrame:
     return table
 
 
-def _gap_table(page: QuestionPage) -> pd.DataFrame:
+def gap_table(page: QuestionPage) -> pd.DataFrame:
+    """The ranked role gaps of the municipality as a Swedish display table ("skav")."""
     rows = []
     for r in page.gaps.itertuples(index=False):
         q = page.survey.instrument[r.question]
@@ -197,7 +200,8 @@ def _gap_table(page: QuestionPage) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("Rang")
 
 
-def _benchmark_table(page: QuestionPage) -> pd.DataFrame:
+def benchmark_table(page: QuestionPage) -> pd.DataFrame:
+    """The municipality against the other municipalities, per role, as a Swedish display table."""
     names = {**plots.BENCHMARK_LABELS, "kommun": page.municipality_name}
     rows = []
     for r in page.benchmark.itertuples(index=False):
@@ -251,7 +255,7 @@ def show_gap(page: QuestionPage, *, output_dir: str | Path | None = None):
                          threshold=page.threshold)
     ax.set_title(f"Skav i {page.municipality_name}: där rollerna ser olika på kommunen", loc="left", fontsize=11)
     show_figure()
-    show(_gap_table(page))
+    show(gap_table(page))
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if n.endswith("_skillnad_roller")])
     return ax
@@ -262,7 +266,7 @@ def show_benchmark(page: QuestionPage, *, output_dir: str | Path | None = None):
     ax = plots.benchmark_chart(page.benchmark_distribution, municipality_name=page.municipality_name,
                                question=page.question, threshold=page.threshold)
     show_figure()
-    show(_benchmark_table(page))
+    show(benchmark_table(page))
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if "_jamforelse" in n])
     return ax
