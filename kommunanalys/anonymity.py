@@ -237,15 +237,21 @@ def suppression_plan(survey: "Survey", *, questions: Sequence[str] | None = None
     """
     threshold = resolve_threshold(threshold, survey)
     ids = list(questions) if questions is not None else [q.id for q in survey.instrument.likert_questions]
+    return survey.memo(("suppression_plan", tuple(ids), threshold),
+                       lambda: _suppression_plan(survey, ids, threshold))
+
+
+def _suppression_plan(survey: "Survey", ids: list[str], threshold: int) -> pd.DataFrame:
     resp = survey.responses
     resp = resp[resp["question"].isin(ids) & (resp["answer_type"] == "substantive")]
-    sub = (resp.groupby(["question", "municipality_code", "subgroup"], observed=True).size()
-           .rename("n").reset_index())
+    counts = resp.groupby(["question", "municipality_code", "subgroup"], observed=True).size()
+    by_key: dict[tuple[str, str], dict[str, int]] = {}
+    for (qid, code, subgroup), n in counts.items():
+        by_key.setdefault((qid, code), {})[subgroup] = int(n)
     rows = []
     for qid in ids:
         for code in survey.municipality_codes:
-            part = sub[(sub["question"] == qid) & (sub["municipality_code"] == code)]
-            by_sub = dict(zip(part["subgroup"], part["n"]))
+            by_sub = by_key.get((qid, code), {})
             sizes = {g: int(by_sub.get(g, 0)) for g in [_FV, *_TP_SUBGROUPS]}
             sizes[_TP] = sum(sizes[g] for g in _TP_SUBGROUPS)
             sizes[TOTAL_GROUP] = sizes[_FV] + sizes[_TP]

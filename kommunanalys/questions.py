@@ -329,8 +329,8 @@ def _benchmark_pool(survey: Survey, municipality: str, ids: list[str], compariso
     hold municipality × role groups reportable in their own municipality (anonymity rule 4)."""
     municipality = _check_municipality(survey, municipality)
     plan = suppression_plan(survey, questions=ids, threshold=threshold)
-    plan = plan[plan["level"].isin(["all", "role"])]
-    ok = {(r.question, r.municipality_code, r.group) for r in plan.itertuples() if not r.suppressed}
+    plan = plan[plan["level"].isin(["all", "role"]) & ~plan["suppressed"]]
+    ok = pd.MultiIndex.from_frame(plan[["question", "municipality_code", "group"]].astype(str))
     resp = survey.responses[survey.responses["question"].isin(ids)]
     both = pd.concat([resp.assign(role=resp["role"].astype(object)), resp.assign(role=TOTAL_GROUP)],
                      ignore_index=True)
@@ -352,8 +352,9 @@ def _benchmark_pool(survey: Survey, municipality: str, ids: list[str], compariso
     for name, members in groups.items():
         part = both[both["municipality_code"].isin(members)]
         if name != "kommun":
-            keep = [(q, m, r) in ok for q, m, r in zip(part["question"], part["municipality_code"], part["role"])]
-            part = part[np.asarray(keep, dtype=bool)]
+            keys = pd.MultiIndex.from_arrays([part["question"].astype(str), part["municipality_code"].astype(str),
+                                              part["role"].astype(str)])
+            part = part[keys.isin(ok)]
         parts.append(part.assign(group=name))
     return pd.concat(parts, ignore_index=True), groups
 

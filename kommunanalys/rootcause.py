@@ -387,6 +387,7 @@ def findings(
     *,
     threshold: int | None = None,
     min_difference: float = MIN_DIFFERENCE,
+    friction_table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every candidate finding for one municipality, judged together as one family.
 
@@ -409,7 +410,7 @@ def findings(
     t = resolve_threshold(threshold, survey)
     local = survey.subset(municipalities=municipality)
     rows = []
-    fr = friction(survey, municipality, threshold=t)
+    fr = friction(survey, municipality, threshold=t) if friction_table is None else friction_table
     for r in fr.itertuples():
         rows.append({"kind": "role_gap", "question": r.question, "estimate": r.gap, "ci_low": r.gap_ci_low,
                      "ci_high": r.gap_ci_high, "value_a": r.positive_fv, "value_b": r.positive_tp,
@@ -436,6 +437,7 @@ def hypotheses(
     *,
     threshold: int | None = None,
     max_items: int = 6,
+    findings_table: pd.DataFrame | None = None,
 ) -> list[Hypothesis]:
     """Generated, editable hypotheses in Swedish, each with the evidence behind it.
 
@@ -450,10 +452,10 @@ def hypotheses(
     t = resolve_threshold(threshold, survey)
     inst = survey.instrument
     local = survey.subset(municipalities=municipality)
-    found = findings(survey, municipality, threshold=t)
+    found = findings(survey, municipality, threshold=t) if findings_table is None else findings_table
     found = found[found["notable"]]
     assoc_local = associations(local, threshold=t)
-    assoc_all = associations(survey, threshold=t)
+    assoc_all = survey.memo(("associations", "role", t), lambda: associations(survey, threshold=t))
     out: list[Hypothesis] = []
 
     def questions_for(theme_of: str) -> list[str]:
@@ -491,7 +493,7 @@ def hypotheses(
     subgroup = found[found["kind"] == "subgroup"]
     scope = "i kommunen"
     if subgroup.empty:
-        whole = subgroup_contrasts(survey, threshold=t)
+        whole = survey.memo(("subgroup_contrasts", t), lambda: subgroup_contrasts(survey, threshold=t))
         subgroup = whole[whole["notable"]].assign(
             estimate=lambda d: d["difference"] * 100, ci_low=lambda d: d["ci_low"] * 100,
             ci_high=lambda d: d["ci_high"] * 100, value_a=lambda d: d["positive_a"] * 100,

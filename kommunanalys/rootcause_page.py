@@ -75,13 +75,16 @@ def build_rootcause(survey: Survey, municipality: str, *, threshold: int | None 
     subgroups = rc.subgroup_contrasts(local, threshold=t)
     scope = "kommunen"
     if subgroups.empty:
-        subgroups, scope = rc.subgroup_contrasts(survey, threshold=t), "hela enkäten"
+        subgroups = survey.memo(("subgroup_contrasts", t), lambda: rc.subgroup_contrasts(survey, threshold=t))
+        scope = "hela enkäten"
+    friction = rc.friction(survey, municipality, threshold=t)
+    found = rc.findings(survey, municipality, threshold=t, friction_table=friction)
     return RootCausePage(
         survey=survey, municipality=municipality, municipality_name=survey.municipality_name(municipality),
-        threshold=t, friction=rc.friction(survey, municipality, threshold=t),
-        findings=rc.findings(survey, municipality, threshold=t),
+        threshold=t, friction=friction, findings=found,
         associations=rc.associations(local, threshold=t), separation=rc.separation(local, threshold=t),
-        subgroups=subgroups, subgroup_scope=scope, hypotheses=rc.hypotheses(survey, municipality, threshold=t),
+        subgroups=subgroups, subgroup_scope=scope,
+        hypotheses=rc.hypotheses(survey, municipality, threshold=t, findings_table=found),
     )
 
 

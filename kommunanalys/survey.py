@@ -103,6 +103,15 @@ class Survey:
     comments: pd.DataFrame
     report: LoadReport | None = None
     synthetic: bool = False
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: tuple, compute):
+        """Compute a derived table once per survey object (tables are copied out, so callers
+        may change what they get). A subset is a new survey with a fresh memo."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        value = self._memo[key]
+        return value.copy() if hasattr(value, "copy") else value
 
     # -- selections -------------------------------------------------------------------------
     @property
