@@ -51,7 +51,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     result = run_reports(
         args.data, out=args.out, municipalities=args.municipality or None, jobs=args.jobs,
-        progress=not args.no_progress, force=args.force,
+        progress=not args.no_progress, force=args.force, only_failed=args.only_failed,
     )
     print(result.summary())
     return result.exit_code
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--municipality", action="append", help="only this municipality (code); repeatable")
     p.add_argument("--jobs", type=int, help="parallel workers (default: all cores)")
     p.add_argument("--force", action="store_true", help="rebuild everything, not only what failed or changed")
+    p.add_argument("--only-failed", action="store_true", help="re-run only the notebooks that failed last time")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_report)
 

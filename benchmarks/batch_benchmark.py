@@ -1,0 +1,197 @@
+"""Benchmark of the batch reports against a plain sequential loop of the ``papermill`` command.
+
+Measured side by side in one run:
+
+1. **demo**: the bundled demo (16 Värmland municipalities) with :func:`kommunanalys.batch.run_reports`
+   (warm kernels, ``--jobs`` processes);
+2. **all**: all 290 municipalities from the demo generator
+   (``kommunanalys.demo.generate_survey(codes="all")`` written with ``write_export``);
+3. **plain**: ``papermill`` on the command line, one notebook after the other, each on a fresh
+   kernel, over the same plan notebooks and parameters — on a sample of municipalities of the
+   290-municipality export (``--plain-sample``), scaled to the full count (notebook runs cost about
+   the same whichever municipality they are for).
+
+Reported: notebooks executed, total time, notebooks per second, the ratio of the plain loop's
+(scaled) time to the batch's, and peak memory: the peak of the summed resident memory of this
+process and all its descendants (workers and kernels), sampled every 0.2 s with psutil, and
+``resource.getrusage`` (maximum resident set of this process and of the largest child).
+
+Usage::
+
+    python benchmarks/batch_benchmark.py                  # everything, all cores
+    python benchmarks/batch_benchmark.py --jobs 2 --plain-sample 2
+    python benchmarks/batch_benchmark.py --skip-all       # demo + plain loop only (quick)
+    python benchmarks/batch_benchmark.py --skip-demo --limit 40   # a slice of the 290 batch
+
+Nothing is timed in the tests; this script is run by hand and its figures go in the closing note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kommunanalys import paths  # noqa: E402
+from kommunanalys.batch import default_plan, run_reports  # noqa: E402
+
+
+class PeakMemory:
+    """Samples the summed RSS of this process and all its descendants in a thread."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            try:
+                procs = [me, *me.children(recursive=True)]
+            except psutil.Error:
+                procs = [me]
+            for proc in procs:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _mb(n_bytes: float) -> str:
+    return f"{n_bytes / 2**20:,.0f} MB"
+
+
+def run_batch(label: str, data: Path | None, out: Path, jobs: int | None, municipalities=None) -> dict:
+    with PeakMemory() as mem:
+        started = time.perf_counter()
+        result = run_reports(data, out=out, jobs=jobs, progress=True, force=True, municipalities=municipalities)
+        elapsed = time.perf_counter() - started
+    n = result.notebooks_run
+    failed = [f"{c} {k}: {e.describe() if e else '?'}" for c, k, e in result.failures()]
+    return {"label": label, "municipalities": len(result.municipalities), "notebooks": n,
+            "seconds": elapsed, "notebooks_per_s": n / elapsed, "peak_tree_rss": mem.peak,
+            "failures": failed, "jobs": result.jobs, "skipped": result.skipped_notebooks}
+
+
+def run_plain(data: Path, codes: list[str], out: Path, n_total_municipalities: int) -> dict:
+    """The plain loop: ``papermill`` CLI, one notebook at a time, fresh kernel each."""
+    plan = [e for e in default_plan() if (paths.NOTEBOOKS_DIR / e.notebook).exists()]
+    papermill = Path(sys.executable).with_name("papermill")
+    cmd0 = [str(papermill)] if papermill.exists() else [sys.executable, "-m", "papermill"]
+    runs = 0
+    with PeakMemory() as mem:
+        started = time.perf_counter()
+        for code in codes:
+            for entry in plan:
+                target = out / code / f"{entry.key}.ipynb"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                cmd = [*cmd0, str(paths.NOTEBOOKS_DIR / entry.notebook), str(target), "-k", "python3",
+                       "--cwd", str(paths.NOTEBOOKS_DIR), "--no-progress-bar",
+                       "-r", "municipality", code, "-r", "data", str(data),
+                       "-r", "output_dir", str(out / code / "work" / entry.key),
+                       "-p", "anonymity_threshold", "5", "-p", "interactive", "False"]
+                for name, value in entry.parameters.items():
+                    cmd += ["-r", name, str(value)]
+                subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                runs += 1
+        elapsed = time.perf_counter() - started
+    per_notebook = elapsed / runs
+    scaled = per_notebook * len(plan) * n_total_municipalities
+    return {"label": "plain papermill loop", "municipalities": len(codes), "notebooks": runs,
+            "seconds": elapsed, "notebooks_per_s": runs / elapsed, "peak_tree_rss": mem.peak,
+            "seconds_per_notebook": per_notebook, "scaled_seconds_all": scaled,
+            "plan_notebooks": len(plan)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--plain-sample", type=int, default=2,
+                        help="municipalities the plain papermill loop runs (scaled to 290); default 2")
+    parser.add_argument("--skip-all", action="store_true", help="skip the 290-municipality batch")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="run the 290-municipality export's batch on its first N municipalities only")
+    parser.add_argument("--skip-demo", action="store_true", help="skip the demo batch")
+    parser.add_argument("--workdir", help="where to write (default: a temporary folder)")
+    parser.add_argument("--json", help="also write the figures as JSON to this file")
+    args = parser.parse_args(argv)
+
+    from kommunanalys.demo import generate_survey, write_export
+
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="kommunanalys-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    all_export = workdir / "alla_290_kommuner.csv"
+    t = time.perf_counter()
+    frame = generate_survey(codes="all")
+    write_export(frame, all_export)
+    print(f"290-kommuners export: {all_export} ({len(frame)} svarande, {time.perf_counter() - t:.1f} s)",
+          flush=True)
+
+    from kommunanalys import load_survey
+
+    survey_codes = load_survey(all_export).municipality_codes
+    results = []
+    if not args.skip_demo:
+        results.append(run_batch("demo batch (16 municipalities)", None, workdir / "demo", args.jobs))
+        print(json.dumps(results[-1], default=str), flush=True)
+    if not args.skip_all:
+        chosen = survey_codes[: args.limit] if args.limit else None
+        label = f"290-export, first {args.limit} municipalities" if args.limit else "all 290 municipalities"
+        results.append(run_batch(label, all_export, workdir / "all", args.jobs, chosen))
+        print(json.dumps(results[-1], default=str), flush=True)
+    sample = survey_codes[: args.plain_sample]
+    plain = run_plain(all_export, sample, workdir / "plain", len(survey_codes))
+    print(json.dumps(plain, default=str), flush=True)
+
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    print()
+    print(f"Machine: {os.cpu_count()} CPUs; Python {sys.version.split()[0]}; workdir {workdir}")
+    print(f"{'run':36} {'kommuner':>8} {'notebooks':>9} {'tid':>10} {'nb/s':>7} {'topp-minne':>11}")
+    for r in results + [plain]:
+        print(f"{r['label']:36} {r['municipalities']:>8} {r['notebooks']:>9} {r['seconds']:>9.1f}s "
+              f"{r['notebooks_per_s']:>7.2f} {_mb(r['peak_tree_rss']):>11}")
+    print(f"plain loop: {plain['seconds_per_notebook']:.2f} s per notebook; scaled to all "
+          f"{len(survey_codes)} municipalities x {plain['plan_notebooks']} notebooks: "
+          f"{plain['scaled_seconds_all'] / 60:.1f} min")
+    for r in results:
+        scaled = plain["seconds_per_notebook"] * r["notebooks"]
+        print(f"ratio plain/batch for {r['label']}: {scaled / r['seconds']:.1f}x "
+              f"(plain would take {scaled:.0f} s for its {r['notebooks']} notebooks)")
+        if r["failures"]:
+            print(f"  failures in {r['label']}: {len(r['failures'])}, e.g. {r['failures'][:3]}")
+        if r["skipped"]:
+            print(f"  skipped (missing) notebooks: {r['skipped']}")
+    print(f"getrusage max RSS: self {_mb(self_rss)}, largest child {_mb(child_rss)}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"results": results, "plain": plain}, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

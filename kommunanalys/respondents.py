@@ -1,0 +1,94 @@
+"""Who answered: respondents per role and subgroup of a municipality, safe to publish.
+
+The anonymity rules are those of :mod:`kommunanalys.anonymity` (primary suppression below the
+threshold, secondary suppression where a small group could be derived by subtraction, applied
+jointly to the municipality's hierarchy). For respondent counts the number *is* the result, so a
+suppressed group's number is left out of the returned table altogether.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .anonymity import HIERARCHY_MARGINS, group_sizes, resolve_threshold, suppressed_groups, suppression_note
+from .survey import ROLE_LABELS, Survey
+
+__all__ = ["respondent_counts", "format_respondents", "plot_respondents", "GROUP_LABELS"]
+
+#: How a report names the groups of the hierarchy (``group_sizes(..., by="hierarchy")``).
+GROUP_LABELS = {
+    "alla": "Alla svarande",
+    "förtroendevald": ROLE_LABELS["förtroendevald"],
+    "tjänsteperson": ROLE_LABELS["tjänsteperson"],
+    "chef i central förvaltning": "varav chefer i central förvaltning",
+    "övrig tjänsteperson": "varav övriga tjänstepersoner",
+    "tjänsteperson, ej angivet": "varav ej angivet om chef",
+}
+
+
+def respondent_counts(survey: Survey, municipality: str | None = None, *,
+                      threshold: int | None = None) -> pd.DataFrame:
+    """Respondents of one municipality: everyone, per role, and tjänstepersoner per subgroup.
+
+    Parameters
+    ----------
+    survey
+        The loaded survey.
+    municipality
+        A municipality code; ``None`` counts every respondent of ``survey``.
+    threshold
+        Smallest group shown with its number (default: the instrument's, usually 5).
+
+    Returns
+    -------
+    DataFrame
+        One row per group: ``level`` (``all``/``role``/``subgroup``), ``group``, ``label``
+        (Swedish), ``n`` (nullable integer, missing when suppressed), ``suppressed``
+        (``""``, ``"primary"`` or ``"secondary"``) and ``shown`` (what a report writes: the
+        number, "färre än 5 svar", "dold – skyddar en grupp med färre än 5 svar" or "inga svar").
+        Subgroups without respondents are left out.
+    """
+    threshold = resolve_threshold(threshold, survey)
+    sizes = group_sizes(survey, municipality, "hierarchy")
+    hidden = suppressed_groups(dict(zip(sizes["group"], sizes["n"])), threshold=threshold,
+                               margins=HIERARCHY_MARGINS)
+    out = sizes[(sizes["level"] != "subgroup") | (sizes["n"] > 0)].copy()
+    out["label"] = out["group"].map(GROUP_LABELS).fillna(out["group"])
+    out["suppressed"] = out["group"].map(hidden).fillna("")
+    out["shown"] = [suppression_note(n, threshold) if reason else str(n)
+                    for n, reason in zip(out["n"], out["suppressed"])]
+    out["n"] = out["n"].astype("Int64").mask(out["suppressed"] != "")
+    return out[["level", "group", "label", "n", "suppressed", "shown"]].reset_index(drop=True)
+
+
+def format_respondents(table: pd.DataFrame) -> pd.DataFrame:
+    """The table of :func:`respondent_counts` as a report shows it (Swedish headings)."""
+    return (table.set_index("label")[["shown"]]
+            .rename(columns={"shown": "Antal svar"}).rename_axis("Grupp"))
+
+
+def plot_respondents(table: pd.DataFrame, *, ax=None):
+    """Horizontal bars of the shown groups of :func:`respondent_counts`; hidden groups are written out.
+
+    Returns the matplotlib Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(table)))
+    labels = table["label"].tolist()[::-1]
+    values = table["n"].fillna(0).astype(float).tolist()[::-1]
+    shown = table["shown"].tolist()[::-1]
+    suppressed = table["suppressed"].tolist()[::-1]
+    colors = ["#9aa5b1" if lvl == "all" else "#2a6f97" for lvl in table["level"].tolist()[::-1]]
+    bars = ax.barh(labels, values, color=colors)
+    top = max(values) if values and max(values) > 0 else 1
+    for bar, text, hidden in zip(bars, shown, suppressed):
+        ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2, text,
+                va="center", ha="left", fontsize=9, style="italic" if hidden else "normal")
+    ax.set_xlim(0, top * 1.25)
+    ax.set_xlabel("Antal svar")
+    ax.set_ylabel("")
+    ax.grid(axis="y", visible=False)
+    return ax
+
