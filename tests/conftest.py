@@ -44,3 +44,21 @@ def make_export(instrument, n: int = 40, *, seed: int = 7, municipalities=("Hamm
 @pytest.fixture
 def export_frame(instrument):
     return make_export(instrument)
+
+
+@pytest.fixture(scope="session")
+def demo():
+    """The bundled synthetic demo survey, loaded once per test session (read-only)."""
+    from kommunanalys import paths
+    from kommunanalys.loader import load_survey
+
+    return load_survey(paths.DEMO_EXPORT)
+
+
+@pytest.fixture(scope="session")
+def fixture_survey():
+    """The small question fixture (tests/data/question_survey), with a municipality of 3 förtroendevalda."""
+    from kommunanalys.loader import load_survey
+    from tests._question_fixture import FIXTURE
+
+    return load_survey(FIXTURE)

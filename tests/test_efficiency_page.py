@@ -22,9 +22,7 @@ from kommunanalys import paths  # noqa: E402
 from kommunanalys.efficiency_plots import frontier_plot  # noqa: E402
 from kommunanalys.errors import InputError  # noqa: E402
 from kommunanalys.kolada import DEMO_KEY_FIGURES_FILE, DEMO_MUNICIPALITIES, read_kolada  # noqa: E402
-from kommunanalys.loader import load_survey  # noqa: E402
 
-from ._question_fixture import FIXTURE  # noqa: E402
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "04_efficiency.ipynb"
 needs_demo = pytest.mark.skipif(not paths.DEMO_EXPORT.exists(), reason="the demo export is not built yet")
@@ -48,16 +46,6 @@ EXPECTED = {
                "positive_ci_high", "mean", "sd", "suppressed", "note"], ["question", "group"]),
 }
 SHARES = ["negative", "neutral", "positive", "positive_ci_low", "positive_ci_high", "mean", "sd"]
-
-
-@pytest.fixture(scope="module")
-def demo():
-    return load_survey(paths.DEMO_EXPORT)
-
-
-@pytest.fixture(scope="module")
-def fixture_survey():
-    return load_survey(FIXTURE)
 
 
 @pytest.fixture(scope="module")

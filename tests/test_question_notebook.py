@@ -12,7 +12,6 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from kommunanalys import paths  # noqa: E402
-from kommunanalys.loader import load_survey  # noqa: E402
 from kommunanalys.question_page import build_page, group_table  # noqa: E402
 
 from ._question_fixture import FIXTURE  # noqa: E402
@@ -61,16 +60,6 @@ def _check_page(survey, municipality, question, threshold, grouping="role"):
             column = [c for c in shown.columns if shown[c].astype(str).str.contains("svar").all()]
             assert column, (municipality, question, group)
     return page
-
-
-@pytest.fixture(scope="module")
-def demo():
-    return load_survey(paths.DEMO_EXPORT)
-
-
-@pytest.fixture(scope="module")
-def fixture_survey():
-    return load_survey(FIXTURE)
 
 
 @needs_demo
