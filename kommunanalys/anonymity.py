@@ -159,14 +159,20 @@ def suppress(table: pd.DataFrame, *, n_column: str = "n", threshold: int = DEFAU
                          and pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c])]
     margins = [list(m) for m in margins]
     extra = dict(extra or {})
-    flags = np.zeros(len(out), dtype=bool)
-    keys = [tuple(r) for r in out[list(by)].itertuples(index=False, name=None)] if by else [()] * len(out)
-    key_series = pd.Series(keys, index=out.index)
-    for key, part in out.groupby(key_series, sort=False):
-        sizes = part.groupby(group_column, sort=False, observed=True)[n_column].max().fillna(0).to_dict()
-        hidden = set(suppressed_groups(sizes, threshold=threshold, margins=margins))
-        hidden |= {g for g in sizes if (*key, g) in extra}
-        flags[out.index.get_indexer(part.index[part[group_column].isin(hidden)])] = True
+    columns = [*by, group_column]
+    # the size of every group of every table, then the rule per table
+    sizes = out.groupby(columns, sort=False, observed=True)[n_column].max().fillna(0)
+    tables: dict[tuple, dict] = {}
+    for index, n in sizes.items():
+        index = index if isinstance(index, tuple) else (index,)
+        tables.setdefault(index[:-1], {})[index[-1]] = n
+    hidden = set()
+    for key, table in tables.items():
+        hidden |= {(*key, g) for g in suppressed_groups(table, threshold=threshold, margins=margins)}
+        hidden |= {(*key, g) for g in table if (*key, g) in extra}
+    rows = pd.MultiIndex.from_frame(out[columns]) if by else pd.Index(out[group_column])
+    flags = rows.isin(list(hidden) if by else [g for (g,) in hidden]) if hidden else np.zeros(len(out), dtype=bool)
+    flags = np.asarray(flags, dtype=bool)
     out["suppressed"] = flags
     out["note"] = ""
     if flags.any():
@@ -236,32 +242,73 @@ def suppression_plan(survey: "Survey", *, questions: Sequence[str] | None = None
         ``reason`` (``"primary"``, ``"secondary"`` or ``""``) and ``note``.
     """
     threshold = resolve_threshold(threshold, survey)
-    ids = list(questions) if questions is not None else [q.id for q in survey.instrument.likert_questions]
-    return survey.memo(("suppression_plan", tuple(ids), threshold),
-                       lambda: _suppression_plan(survey, ids, threshold))
+    likert = [q.id for q in survey.instrument.likert_questions]
+    ids = list(questions) if questions is not None else likert
+    if not set(ids) <= set(likert):
+        return survey.memo(("suppression_plan", tuple(ids), threshold),
+                           lambda: _suppression_plan(survey, ids, threshold))
+    # One plan of every Likert question per survey and threshold (a question's rows do not depend
+    # on the other questions); a selection of questions is a slice of it.
+    plan, rows = survey.memo(("suppression_plan", threshold), lambda: _plan_by_question(survey, likert, threshold))
+    if ids == likert:
+        return plan.copy()
+    return plan.take(np.concatenate([rows[q] for q in ids]) if ids else []).reset_index(drop=True)
+
+
+def _plan_by_question(survey: "Survey", ids: list[str], threshold: int) -> tuple[pd.DataFrame, dict]:
+    plan = _suppression_plan(survey, ids, threshold)
+    return plan, {q: np.flatnonzero((plan["question"] == q).to_numpy()) for q in ids}
 
 
 def _suppression_plan(survey: "Survey", ids: list[str], threshold: int) -> pd.DataFrame:
+    """Rules 1–3 on every municipality's hierarchy at once: :func:`suppressed_groups` with
+    :data:`HIERARCHY_MARGINS`, vectorised over the (question, municipality) pairs."""
     resp = survey.responses
     resp = resp[resp["question"].isin(ids) & (resp["answer_type"] == "substantive")]
+    codes = survey.municipality_codes
+    finest = [_FV, *_TP_SUBGROUPS]
     counts = resp.groupby(["question", "municipality_code", "subgroup"], observed=True).size()
-    by_key: dict[tuple[str, str], dict[str, int]] = {}
-    for (qid, code, subgroup), n in counts.items():
-        by_key.setdefault((qid, code), {})[subgroup] = int(n)
-    rows = []
-    for qid in ids:
-        for code in survey.municipality_codes:
-            by_sub = by_key.get((qid, code), {})
-            sizes = {g: int(by_sub.get(g, 0)) for g in [_FV, *_TP_SUBGROUPS]}
-            sizes[_TP] = sum(sizes[g] for g in _TP_SUBGROUPS)
-            sizes[TOTAL_GROUP] = sizes[_FV] + sizes[_TP]
-            hidden = suppressed_groups(sizes, threshold=threshold, margins=HIERARCHY_MARGINS)
-            for level, group in [("all", TOTAL_GROUP), ("role", _FV), ("role", _TP),
-                                 *[("subgroup", g) for g in _TP_SUBGROUPS]]:
-                n = sizes[group]
-                reason = hidden.get(group, "")
-                rows.append({"question": qid, "municipality_code": code, "level": level, "group": group,
-                             "n": n, "suppressed": bool(reason), "reason": reason,
-                             "note": suppression_note(n, threshold) if reason else ""})
-    return pd.DataFrame(rows, columns=["question", "municipality_code", "level", "group", "n",
-                                       "suppressed", "reason", "note"])
+    index = pd.MultiIndex.from_product([ids, codes], names=["question", "municipality_code"])
+    wide = (counts.unstack("subgroup") if len(counts) else pd.DataFrame(index=index))
+    wide = wide.reindex(index=index, columns=finest).fillna(0).astype("int64")
+    # columns: the hierarchy in the plan's row order — alla, the roles, the tjänsteperson subgroups
+    groups = [TOTAL_GROUP, _FV, _TP, *_TP_SUBGROUPS]
+    sizes = np.empty((len(index), len(groups)), dtype="int64")
+    sizes[:, 1] = wide[_FV].to_numpy()
+    sizes[:, 3:] = wide[_TP_SUBGROUPS].to_numpy()
+    sizes[:, 2] = sizes[:, 3:].sum(axis=1)
+    sizes[:, 0] = sizes[:, 1] + sizes[:, 2]
+    reason = np.where(sizes < threshold, "primary", "").astype(object)  # is_reportable: n >= threshold
+    hidden = reason != ""
+    margins = [[groups.index(g) for g in margin] for margin in HIERARCHY_MARGINS]
+    changed = np.ones(len(index), dtype=bool)
+    while changed.any():  # as suppressed_groups: passes over the margins until nothing changes
+        changed = np.zeros(len(index), dtype=bool)
+        for margin in margins:
+            part, shut = sizes[:, margin], hidden[:, margin]
+            total = np.where(shut, part, 0).sum(axis=1)
+            open_ = ~shut & (part > 0)
+            breaks = (total > 0) & (total < threshold) & open_.any(axis=1)
+            if not breaks.any():
+                continue
+            smallest = np.argmin(np.where(open_, part, np.iinfo("int64").max), axis=1)  # first of ties
+            rows = np.flatnonzero(breaks)
+            cols = np.asarray(margin)[smallest[rows]]
+            hidden[rows, cols] = True
+            reason[rows, cols] = "secondary"
+            changed[rows] = True
+    levels = ["all", "role", "role", *["subgroup"] * len(_TP_SUBGROUPS)]
+    n_groups = len(groups)
+    n = sizes.ravel()
+    notes = [suppression_note(int(v), threshold) if h else "" for v, h in zip(n, hidden.ravel())]
+    return pd.DataFrame({
+        "question": np.repeat(index.get_level_values("question").to_numpy(dtype=object), n_groups).tolist(),
+        "municipality_code": np.repeat(index.get_level_values("municipality_code").to_numpy(dtype=object),
+                                       n_groups).tolist(),
+        "level": levels * len(index),
+        "group": groups * len(index),
+        "n": n,
+        "suppressed": hidden.ravel(),
+        "reason": reason.ravel().tolist(),
+        "note": notes,
+    }, columns=["question", "municipality_code", "level", "group", "n", "suppressed", "reason", "note"])

@@ -18,8 +18,9 @@ and the quotes — screened for personal data, roles attributed only where the a
 allows — from :mod:`kommunanalys.quotes_page`. Raw comments never reach the explorer's output.
 
 Responsiveness: every piece is cached by exactly what it depends on (the role gap and the
-quotes by municipality and threshold, the distribution by municipality, question, grouping and
-threshold, the benchmark also by comparison), so a change recomputes only what it must.
+quotes by municipality and threshold, the distribution by municipality, grouping and threshold
+for all questions at once, the benchmark by municipality, comparison and threshold, each chart
+by what its data depends on), so a change recomputes only what it must.
 ``benchmarks/explorer_benchmark.py`` measures the update latency.
 """
 
@@ -179,12 +180,19 @@ class _Pieces:
     def quotes(self, m: str, t: int) -> "quotes_page.QuotesPage":
         return self._get(("quotes", m, t), lambda: quotes_page.build_quotes(self.survey, m, threshold=t))
 
+    def chart(self, key: Hashable, draw: Callable[[Any], Any], height: float) -> bytes:
+        """A chart's PNG, drawn once per ``key`` (what the chart's data depends on)."""
+        return self._get(("chart", key), lambda: _png(draw, height))
+
+    # Likewise the benchmark: all questions of a municipality and comparison group at once.
     def benchmark(self, m: str, q: str, comparison: tuple[str, ...] | None, t: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         def compute():
             comp = list(comparison) if comparison else None
-            return (questions.benchmark(self.survey, m, q, comparison=comp, threshold=t),
-                    questions.benchmark_distribution(self.survey, m, q, comparison=comp, threshold=t))
-        return self._get(("benchmark", m, q, comparison, t), compute)
+            return (questions.benchmark(self.survey, m, None, comparison=comp, threshold=t),
+                    questions.benchmark_distribution(self.survey, m, None, comparison=comp, threshold=t))
+        summary, dist = self._get(("benchmark", m, comparison, t), compute)
+        return (summary[summary["question"] == q].reset_index(drop=True),
+                dist[dist["question"] == q].reset_index(drop=True))
 
 
 _PIECES: dict[int, _Pieces] = {}
@@ -320,7 +328,8 @@ def _png(draw: Callable[[Any], Any], height: float) -> bytes:
         legend.set_loc("lower center")
         legend.set_bbox_to_anchor((0.5, 0.01), transform=fig.transFigure)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_CHART_DPI)
+    # Fast zlib level: the same pixels, encoded in a fraction of the default level's time.
+    fig.savefig(buffer, format="png", dpi=_CHART_DPI, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
@@ -347,8 +356,8 @@ def render(state: ExplorerState) -> ExplorerView:
     page = _page(state, distribution=distribution, summary=summary, gaps=gaps)
     table = question_page.group_table(page)
     n_groups = distribution["group"].nunique()
-    chart = _png(lambda ax: plots.role_chart(distribution, question=question, ax=ax, threshold=t),
-                 2.2 + 0.5 * n_groups)
+    chart = pieces.chart(("role", m, q, g, t), lambda ax: plots.role_chart(distribution, question=question, ax=ax,
+                                                                           threshold=t), 2.2 + 0.5 * n_groups)
 
     notes: list[str] = []
     if survey.synthetic:
@@ -364,8 +373,10 @@ def render(state: ExplorerState) -> ExplorerView:
             benchmark = benchmark[benchmark["group"].isin(groups)].reset_index(drop=True)
             bench_dist = bench_dist[bench_dist["group"].isin(groups)].reset_index(drop=True)
             name = survey.municipality_name(m)
-            bench_png = _png(lambda ax: plots.benchmark_chart(bench_dist, municipality_name=name, question=question,
-                                                              ax=ax, threshold=t), 2.6 + 0.5 * 4)
+            bench_png = pieces.chart(("benchmark", m, q, codes, t),
+                                     lambda ax: plots.benchmark_chart(bench_dist, municipality_name=name,
+                                                                      question=question, ax=ax, threshold=t),
+                                     2.6 + 0.5 * 4)
         except KommunanalysError as error:
             notes.append(f"Jämförelsen går inte att visa: {error}")
             benchmark = bench_dist = bench_png = None

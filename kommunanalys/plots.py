@@ -98,38 +98,39 @@ def likert_bars(data: pd.DataFrame, *, group: str | Sequence[str] = "group", ax:
     k = len(levels)
     if k == 0:
         raise InputError("no substantive answer levels to draw", hint="pass a distribution() table")
-    keys = list(dict.fromkeys(subst[cols].itertuples(index=False, name=None)))
+    bars = _bar_table(subst, cols, levels)
+    keys = list(bars.index)
     ax = _new_ax(ax, 1.3 + 0.55 * len(keys))
     palette = sns.color_palette("BrBG", k)
     hatches = _HATCHES.get(k, [""] * k)
     centre = (k + 1) / 2
-    for row, key in enumerate(keys):
-        part = subst[(subst[cols].apply(tuple, axis=1) == key)] if cols else subst
-        part = part.set_index("answer").reindex(levels)
-        y = row
-        suppressed = bool(part.get("suppressed", pd.Series(False)).fillna(False).any())
-        if suppressed or part["percent"].isna().all():
-            note = part["note"].dropna().iloc[0] if "note" in part and part["note"].dropna().any() else ""
-            note = note or f"färre än {threshold} svar"
-            ax.barh(y, 100, left=-50, height=0.6, fill=False, edgecolor="0.5", linestyle="--", linewidth=1)
-            ax.text(0, y, note, ha="center", va="center", fontsize=9, style="italic", color="0.2")
-            continue
-        pct = part["percent"].fillna(0).to_numpy()
+    pct = bars[levels].to_numpy(dtype=float)
+    hidden = bars["_hidden"].to_numpy(dtype=bool)
+    rows = np.flatnonzero(~hidden)
+    for y in np.flatnonzero(hidden):
+        note = bars["_note"].iloc[y] or f"färre än {threshold} svar"
+        ax.text(0, y, note, ha="center", va="center", fontsize=9, style="italic", color="0.2")
+    if hidden.any():
+        ax.barh(np.flatnonzero(hidden), 100, left=-50, height=0.6, fill=False, edgecolor="0.5", linestyle="--",
+                linewidth=1)
+    if rows.size:
+        # All segments in one call, bar by bar (row-major), each level with its colour and hatch.
+        widths = np.nan_to_num(pct[rows], nan=0.0)
         codes = np.arange(1, k + 1)
-        left = -(pct[codes < centre].sum() + pct[codes == centre].sum() / 2)
-        for i in range(k):
-            w = pct[i]
-            ax.barh(y, w, left=left, height=0.6, color=palette[i], hatch=hatches[i], edgecolor="0.25",
-                    linewidth=0.6)
+        start = -(widths[:, codes < centre].sum(axis=1) + widths[:, codes == centre].sum(axis=1) / 2)
+        lefts = start[:, None] + np.cumsum(widths, axis=1) - widths
+        ys = np.repeat(rows, k)
+        ax.barh(ys, widths.ravel(), left=lefts.ravel(), height=0.6, color=list(palette) * rows.size,
+                hatch=list(hatches) * rows.size, edgecolor="0.25", linewidth=0.6)
+        box = dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85)
+        for y, w, left in zip(ys, widths.ravel(), lefts.ravel()):
             if w >= min_label:
-                ax.text(left + w / 2, y, f"{w:.0f}", ha="center", va="center", fontsize=8.5,
-                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
-            left += w
+                ax.text(left + w / 2, y, f"{w:.0f}", ha="center", va="center", fontsize=8.5, bbox=box)
     ax.axvline(0, color="0.2", linewidth=0.8)
     ax.set_xlim(-100, 100)
     ticks = np.arange(-100, 101, 25)
     ax.set_xticks(ticks, [f"{abs(t)} %" for t in ticks])
-    ax.set_yticks(range(len(keys)), [_bar_label(key, subst, cols, labels) for key in keys])
+    ax.set_yticks(range(len(keys)), [_bar_label(key, bars.iloc[i], labels) for i, key in enumerate(keys)])
     ax.set_ylim(len(keys) - 0.4, -0.6)
     ax.set_xlabel("Andel av svaren (Vet ej och ej besvarad ingår inte)")
     ax.grid(axis="y", visible=False)
@@ -142,7 +143,40 @@ def likert_bars(data: pd.DataFrame, *, group: str | Sequence[str] = "group", ax:
     return ax
 
 
-def _bar_label(key: tuple, data: pd.DataFrame, cols: list[str], labels) -> str:
+def _bar_table(subst: pd.DataFrame, cols: list[str], levels: list) -> pd.DataFrame:
+    """One row per bar, indexed by its ``cols`` values (tuples, in order of appearance): the
+    percentage of every level, ``_hidden`` (suppressed, or no percentage at all), ``_note`` (the
+    first note given), ``_suppressed`` and ``_n`` (of the bar's first row)."""
+    keys = list(subst[cols].itertuples(index=False, name=None))
+    order = list(dict.fromkeys(keys))
+    row_of = {key: i for i, key in enumerate(order)}
+    rows = np.array([row_of[key] for key in keys], dtype=int)
+    level_of = {level: i for i, level in enumerate(levels)}
+    pct = np.full((len(order), len(levels)), np.nan)
+    pct[rows, [level_of[a] for a in subst["answer"]]] = subst["percent"].to_numpy(dtype=float, na_value=np.nan)
+    suppressed = np.zeros(len(order), dtype=bool)
+    if "suppressed" in subst:
+        np.logical_or.at(suppressed, rows, subst["suppressed"].fillna(False).to_numpy(dtype=bool))
+    notes = [""] * len(order)
+    if "note" in subst:
+        given = [None] * len(order)
+        for row, note in zip(rows, subst["note"]):
+            if given[row] is None and not pd.isna(note):
+                given[row] = note
+        truthy = np.zeros(len(order), dtype=bool)
+        for row, note in zip(rows, subst["note"]):
+            truthy[row] |= bool(note) and not pd.isna(note)
+        notes = [given[i] if truthy[i] else "" for i in range(len(order))]
+    first = np.unique(rows, return_index=True)[1]
+    out = pd.DataFrame(pct, columns=pd.Index(levels, dtype=object), index=pd.Index(order, tupleize_cols=False))
+    out["_hidden"] = suppressed | np.isnan(pct).all(axis=1)
+    out["_note"] = notes
+    out["_suppressed"] = suppressed
+    out["_n"] = subst["n"].to_numpy()[first]
+    return out
+
+
+def _bar_label(key: tuple, bar: pd.Series, labels) -> str:
     value = key[0] if len(key) == 1 else key
     if callable(labels):
         text = labels(value)
@@ -150,11 +184,9 @@ def _bar_label(key: tuple, data: pd.DataFrame, cols: list[str], labels) -> str:
         text = labels[value]
     else:
         text = " – ".join(GROUP_LABELS.get(str(v), str(v)) for v in key)
-    part = data[data[cols].apply(tuple, axis=1) == key]
-    if "suppressed" in part and part["suppressed"].any():
+    if bar["_suppressed"]:
         return text
-    n = int(part["n"].iloc[0])
-    return f"{text} (n = {n})"
+    return f"{text} (n = {int(bar['_n'])})"
 
 
 def role_chart(data: pd.DataFrame, *, question=None, ax: Axes | None = None,

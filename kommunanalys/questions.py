@@ -77,91 +77,137 @@ def _check_municipality(survey: Survey, code: str) -> str:
     return survey.resolve_municipality(code)
 
 
-def _grouped(survey: Survey, ids: list[str], by: str) -> tuple[pd.DataFrame, list]:
-    """Responses to ``ids`` with a ``group`` column, and the full list of groups in order."""
-    resp = survey.responses[survey.responses["question"].isin(ids)].copy()
+def _grouped(survey: Survey, by: str) -> tuple[pd.DataFrame, list]:
+    """The Likert responses with a ``group`` column, and the full list of groups in order."""
+    resp = survey.responses
     if by == "role":
-        resp["group"], order = resp["role"].astype(object), list(ROLES)
+        group, order = resp["role"].astype(object), list(ROLES)
     elif by == "subgroup":
-        resp["group"], order = resp["subgroup"].astype(object), list(SUBGROUPS)
+        group, order = resp["subgroup"].astype(object), list(SUBGROUPS)
     elif by == "municipality":
-        resp["group"], order = resp["municipality_code"].astype(object), survey.municipality_codes
+        group, order = resp["municipality_code"].astype(object), survey.municipality_codes
     elif by == "all":
-        resp["group"], order = TOTAL_GROUP, [TOTAL_GROUP]
+        group, order = pd.Series(TOTAL_GROUP, index=resp.index, dtype=object), [TOTAL_GROUP]
     elif by in survey.respondents.columns and by not in ("respondent_id", "source_row"):
         col = survey.respondents.set_index("respondent_id")[by]
-        resp["group"] = resp["respondent_id"].map(col).astype(object)
-        resp = resp[resp["group"].notna()]
+        group = resp["respondent_id"].map(col).astype(object)
         order = list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype) else sorted(col.dropna().unique())
     else:
         raise InputError(f"unknown grouping {by!r}", value=by,
                          hint="use by='role', 'subgroup', 'municipality', 'all' or a background question id "
                               f"({', '.join(q.id for q in survey.instrument.of_kind('background'))})")
-    return resp, order
+    resp = resp.assign(group=group)
+    return resp[resp["group"].notna()], order
 
 
-def _tabulate(resp: pd.DataFrame, survey: Survey, ids: list[str], keys: list[str],
+def _answer_counts(survey: Survey, by: str) -> tuple[pd.DataFrame, list]:
+    """Answers per question, municipality, group of ``by`` and answer label ("Ej besvarad" for a
+    skipped question), observed combinations only — computed once per survey and grouping.
+
+    Columns: ``question``, ``municipality_code``, ``group``, ``answer``, ``count``.
+    """
+    def compute():
+        resp, order = _grouped(survey, by)
+        label = resp["answer"].astype(object).where(resp["answer_type"] != "skipped", SKIPPED_LABEL)
+        keys = [resp["question"].astype(object), resp["municipality_code"].astype(object), resp["group"],
+                label.rename("answer")]
+        counts = resp.groupby(keys, observed=True, sort=True).size().rename("count").reset_index()
+        return counts, order
+
+    counts, order = survey.memo(("answer_counts", by), compute)
+    return counts, list(order)
+
+
+def _answer_meta(survey: Survey, ids: list[str]) -> pd.DataFrame:
+    """Every answer of each question in display order: the substantive levels, then the
+    non-substantive ones, then "Ej besvarad"; with ``answer_type``, ``level`` and ``side``
+    (``low``, ``neutral``, ``high`` for the substantive levels)."""
+    rows = []
+    for qid in ids:
+        scale = survey.instrument[qid].scale
+        side = {**dict.fromkeys(scale.low_labels(), "low"), **dict.fromkeys(scale.neutral_labels(), "neutral"),
+                **dict.fromkeys(scale.high_labels(), "high")}
+        rows += [(qid, lab, "substantive", float(i), side.get(lab, "")) for i, lab in enumerate(scale.labels, start=1)]
+        rows += [(qid, lab, "non_substantive", np.nan, "") for lab in scale.non_substantive_labels]
+        rows.append((qid, SKIPPED_LABEL, "skipped", np.nan, ""))
+    return pd.DataFrame(rows, columns=["question", "answer", "answer_type", "level", "side"])
+
+
+def _tabulate(counts: pd.DataFrame, survey: Survey, ids: list[str], keys: list[str],
               orders: dict[str, list]) -> pd.DataFrame:
     """Counts per question, key combination and answer; every level listed, zeros included.
 
+    ``counts`` holds ``question``, the ``keys``, ``answer`` and ``count`` (observed combinations,
+    one row each). Rows come per question (in ``ids`` order), per key combination (the product of
+    ``orders``), per answer (:func:`_answer_meta`).
     Columns: question, *keys, answer, answer_type, level, count, n, n_respondents, percent.
     """
-    parts = []
-    key_index = pd.MultiIndex.from_product([orders[k] for k in keys], names=keys)
-    for qid in ids:
-        scale = survey.instrument[qid].scale
-        answers = ([(lab, "substantive", float(i)) for i, lab in enumerate(scale.labels, start=1)]
-                   + [(lab, "non_substantive", np.nan) for lab in scale.non_substantive_labels]
-                   + [(SKIPPED_LABEL, "skipped", np.nan)])
-        sub = resp[resp["question"] == qid]
-        label = sub["answer"].astype(object).where(sub["answer_type"] != "skipped", SKIPPED_LABEL)
-        counts = sub.assign(_answer=label).groupby([*keys, "_answer"], observed=True).size()
-        full = pd.MultiIndex.from_tuples([(*(k if isinstance(k, tuple) else (k,)), a[0])
-                                          for k in key_index for a in answers], names=[*keys, "_answer"])
-        table = counts.reindex(full, fill_value=0).rename("count").reset_index()
-        meta = pd.DataFrame(answers, columns=["_answer", "answer_type", "level"])
-        table = table.merge(meta, on="_answer", how="left").rename(columns={"_answer": "answer"})
-        table.insert(0, "question", qid)
-        parts.append(table)
-    out = pd.concat(parts, ignore_index=True)
-    grp = out.groupby(["question", *keys], sort=False)
-    out["n"] = grp["count"].transform(lambda c: c[out.loc[c.index, "answer_type"] == "substantive"].sum()).astype(int)
-    out["n_respondents"] = grp["count"].transform("sum").astype(int)
+    combos = pd.MultiIndex.from_product([orders[k] for k in keys], names=keys).to_frame(index=False)
+    meta = _answer_meta(survey, ids)
+    out = (pd.DataFrame({"question": ids}).merge(combos, how="cross")
+           .merge(meta.drop(columns="side"), on="question", how="left"))
+    on = ["question", *keys, "answer"]
+    found = counts[counts["question"].isin(ids)]
+    lookup = pd.MultiIndex.from_frame(found[on].astype(object))
+    pos = lookup.get_indexer(pd.MultiIndex.from_frame(out[on].astype(object)))
+    count = np.where(pos >= 0, found["count"].to_numpy()[pos], 0).astype("int64")
+    out.insert(len(on), "count", count)
+    block = out.groupby(["question", *keys], sort=False).ngroup().to_numpy()
+    substantive = (out["answer_type"] == "substantive").to_numpy()
+    n = np.bincount(block, weights=np.where(substantive, count, 0))[block].astype("int64")
+    out["n"] = n
+    out["n_respondents"] = np.bincount(block, weights=count)[block].astype("int64")
     with np.errstate(invalid="ignore", divide="ignore"):
-        pct = out["count"] / out["n"].where(out["n"] > 0) * 100
-    out["percent"] = pct.where(out["answer_type"] == "substantive")
+        pct = count / np.where(n > 0, n, np.nan) * 100
+    out["percent"] = np.where(substantive, pct, np.nan)
     return out
 
 
 def _summarise_counts(counts: pd.DataFrame, survey: Survey, keys: list[str], confidence: float) -> pd.DataFrame:
     """One row per question and key combination from the output of :func:`_tabulate`."""
-    rows = []
-    for key, part in counts.groupby(["question", *keys], sort=False):
-        qid = key[0]
-        scale = survey.instrument[qid].scale
-        subst = part[part["answer_type"] == "substantive"]
-        n = int(subst["count"].sum())
-        by_label = dict(zip(subst["answer"], subst["count"]))
-        pos = sum(by_label[lab] for lab in scale.high_labels())
-        neg = sum(by_label[lab] for lab in scale.low_labels())
-        neu = sum(by_label[lab] for lab in scale.neutral_labels())
-        codes = np.repeat(subst["level"].to_numpy(), subst["count"].to_numpy())
+    group_keys = ["question", *keys]
+    side = _answer_meta(survey, list(dict.fromkeys(counts["question"])))
+    side = counts[["question", "answer"]].merge(side[["question", "answer", "side"]], on=["question", "answer"],
+                                                how="left")["side"].to_numpy()
+    c = counts["count"].to_numpy(dtype=float)
+    kind = counts["answer_type"].to_numpy()
+    level = counts["level"].to_numpy(dtype=float)
+    block = counts.groupby(group_keys, sort=False).ngroup().to_numpy()
+    first = np.unique(block, return_index=True)[1]
+    size = first.size
+
+    def total(mask) -> np.ndarray:
+        return np.bincount(block, weights=np.where(mask, c, 0), minlength=size)
+
+    substantive = kind == "substantive"
+    n = total(substantive)
+    pos, neg, neu = total(side == "high"), total(side == "low"), total(side == "neutral")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(block, weights=np.where(substantive, c * np.nan_to_num(level), 0), minlength=size) / n
+    # sd as numpy computes it from each block's level codes (blocks are contiguous, levels ascending)
+    codes = np.repeat(level[substantive], c[substantive].astype("int64"))
+    sd = np.array([x.std(ddof=1) if x.size > 1 else np.nan
+                   for x in np.split(codes, np.cumsum(n)[:-1].astype("int64"))]) if size else np.empty(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        negative, neutral, positive = (np.where(n > 0, x / n * 100, np.nan) for x in (neg, neu, pos))
         lo, hi = wilson_interval(pos, n, confidence=confidence)
-        row = dict(zip(["question", *keys], key))
-        row.update({
-            "n": n,
-            "n_respondents": int(part["count"].sum()),
-            "n_non_substantive": int(part.loc[part["answer_type"] == "non_substantive", "count"].sum()),
-            "n_skipped": int(part.loc[part["answer_type"] == "skipped", "count"].sum()),
-            "negative": neg / n * 100 if n else np.nan,
-            "neutral": neu / n * 100 if n else np.nan,
-            "positive": pos / n * 100 if n else np.nan,
-            "positive_ci_low": float(lo) * 100, "positive_ci_high": float(hi) * 100,
-            "mean": codes.mean() if n else np.nan,
-            "sd": codes.std(ddof=1) if n > 1 else np.nan,
-        })
-        rows.append(row)
-    return pd.DataFrame(rows)
+    out = counts.iloc[first][group_keys].reset_index(drop=True)
+    out["n"] = n.astype("int64")
+    out["n_respondents"] = total(np.ones_like(substantive)).astype("int64")
+    out["n_non_substantive"] = total(kind == "non_substantive").astype("int64")
+    out["n_skipped"] = total(kind == "skipped").astype("int64")
+    out["negative"], out["neutral"], out["positive"] = negative, neutral, positive
+    out["positive_ci_low"], out["positive_ci_high"] = lo * 100, hi * 100
+    out["mean"] = np.where(n > 0, mean, np.nan)
+    out["sd"] = np.where(n > 1, sd, np.nan)
+    return out
+
+
+def _group_counts(survey: Survey, ids: list[str], by: str) -> tuple[pd.DataFrame, list]:
+    """Answers per question, group of ``by`` and answer; and the groups in order."""
+    counts, order = _answer_counts(survey, by)
+    counts = counts[counts["question"].isin(ids)]
+    return counts.groupby(["question", "group", "answer"], sort=False)["count"].sum().reset_index(), order
 
 
 def _values(frame: pd.DataFrame) -> list[str]:
@@ -217,8 +263,8 @@ def distribution(survey: Survey, questions: str | Iterable[str] | None = None, *
     """
     ids = _question_ids(survey, questions)
     threshold = resolve_threshold(threshold, survey)
-    resp, order = _grouped(survey, ids, by)
-    counts = _tabulate(resp, survey, ids, ["group"], {"group": order})
+    counts, order = _group_counts(survey, ids, by)
+    counts = _tabulate(counts, survey, ids, ["group"], {"group": order})
     counts.insert(1, "grouping", by)
     out = _suppress_groups(counts, survey, ids, by, order, threshold)
     return out[_DIST_COLUMNS]
@@ -239,8 +285,8 @@ def summary(survey: Survey, questions: str | Iterable[str] | None = None, *, by:
     """
     ids = _question_ids(survey, questions)
     threshold = resolve_threshold(threshold, survey)
-    resp, order = _grouped(survey, ids, by)
-    counts = _tabulate(resp, survey, ids, ["group"], {"group": order})
+    counts, order = _group_counts(survey, ids, by)
+    counts = _tabulate(counts, survey, ids, ["group"], {"group": order})
     table = _summarise_counts(counts, survey, ["group"], confidence)
     table.insert(1, "grouping", by)
     out = _suppress_groups(table, survey, ids, by, order, threshold)
@@ -271,12 +317,15 @@ def role_gap(survey: Survey, questions: str | Iterable[str] | None = None, *,
     codes = (survey.municipality_codes if municipalities is None else
              [_check_municipality(survey, c) for c in ([municipalities] if isinstance(municipalities, str)
                                                         else municipalities)])
-    plan = suppression_plan(survey.subset(municipalities=codes), questions=ids, threshold=threshold)
-    plan = plan[plan["level"] == "role"].set_index(["question", "municipality_code", "group"])
-    resp = survey.responses
-    resp = resp[resp["question"].isin(ids) & resp["municipality_code"].isin(codes)
-                & (resp["answer_type"] == "substantive")]
-    scores = {k: g["score"].to_numpy() for k, g in resp.groupby(["question", "municipality_code", "role"])}
+    plan = suppression_plan(survey, questions=ids, threshold=threshold)
+    plan = plan[(plan["level"] == "role") & plan["municipality_code"].isin(codes)]
+    plan = plan.set_index(["question", "municipality_code", "group"])
+    counts, _ = _answer_counts(survey, "role")
+    counts = counts[counts["question"].isin(ids) & counts["municipality_code"].isin(codes)]
+    levels = _answer_meta(survey, ids)
+    counts = counts.merge(levels[levels["answer_type"] == "substantive"], on=["question", "answer"])
+    scores = {k: np.repeat(g["level"].to_numpy(dtype=float), g["count"].to_numpy())
+              for k, g in counts.groupby(["question", "municipality_code", "group"])}
     empty = np.array([], dtype=float)
     rows = []
     for code in codes:
@@ -323,17 +372,33 @@ def rank_gaps(gaps: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _benchmark_base(survey: Survey, threshold: int) -> tuple[pd.DataFrame, dict]:
+    """Answers per question, municipality, ``role`` (förtroendevald, tjänsteperson, "alla") and
+    answer, with ``reportable``: whether that municipality × role group may be shown in its own
+    municipality (anonymity rule 4); and each municipality's row positions. Computed once per
+    survey and threshold."""
+    def compute():
+        roles, _ = _answer_counts(survey, "role")
+        everyone, _ = _answer_counts(survey, "all")
+        base = pd.concat([roles, everyone], ignore_index=True).rename(columns={"group": "role"})
+        plan = suppression_plan(survey, threshold=threshold)
+        plan = plan[plan["level"].isin(["all", "role"])]
+        shown = pd.MultiIndex.from_frame(plan.loc[~plan["suppressed"], ["question", "municipality_code", "group"]]
+                                         .astype(object))
+        keys = pd.MultiIndex.from_frame(base[["question", "municipality_code", "role"]].astype(object))
+        base["reportable"] = keys.isin(shown)
+        return base, base.groupby("municipality_code", sort=False).indices
+
+    # a tuple: the memo hands it out as it is (the base is large and only ever filtered)
+    return survey.memo(("benchmark_base", threshold), compute)
+
+
 def _benchmark_pool(survey: Survey, municipality: str, ids: list[str], comparison: Iterable[str] | None,
-                    threshold: int) -> tuple[pd.DataFrame, dict]:
-    """Responses labelled with ``role`` (incl. "alla") and benchmark ``group``; aggregates only
-    hold municipality × role groups reportable in their own municipality (anonymity rule 4)."""
+                    threshold: int) -> tuple[pd.DataFrame, pd.Series, dict]:
+    """Answers per question, ``role`` (incl. "alla"), benchmark ``group`` and answer; the number of
+    municipalities each (question, role, group) pools; and the groups' members. The aggregates
+    hold only municipality × role groups reportable in their own municipality (anonymity rule 4)."""
     municipality = _check_municipality(survey, municipality)
-    plan = suppression_plan(survey, questions=ids, threshold=threshold)
-    plan = plan[plan["level"].isin(["all", "role"]) & ~plan["suppressed"]]
-    ok = pd.MultiIndex.from_frame(plan[["question", "municipality_code", "group"]].astype(str))
-    resp = survey.responses[survey.responses["question"].isin(ids)]
-    both = pd.concat([resp.assign(role=resp["role"].astype(object)), resp.assign(role=TOTAL_GROUP)],
-                     ignore_index=True)
     others = [c for c in survey.municipality_codes if c != municipality]
     groups: dict[str, list[str]] = {"kommun": [municipality], "övriga kommuner": others}
     if comparison is not None:
@@ -348,22 +413,29 @@ def _benchmark_pool(survey: Survey, municipality: str, ids: list[str], compariso
             raise InputError("the comparison group holds no municipality besides the one analysed",
                              value=comparison, hint="add at least one other municipality code")
         groups["jämförelsegrupp"] = comp
+    base, rows = _benchmark_base(survey, threshold)
+    empty = np.array([], dtype="int64")
     parts = []
     for name, members in groups.items():
-        part = both[both["municipality_code"].isin(members)]
-        if name != "kommun":
-            keys = pd.MultiIndex.from_arrays([part["question"].astype(str), part["municipality_code"].astype(str),
-                                              part["role"].astype(str)])
-            part = part[keys.isin(ok)]
-        parts.append(part.assign(group=name))
-    return pd.concat(parts, ignore_index=True), groups
+        if name == "övriga kommuner":  # everyone but the municipality: a mask, not 289 slices
+            part = base[(base["municipality_code"] != municipality).to_numpy() & base["reportable"].to_numpy()]
+        else:
+            part = base.take(np.concatenate([rows.get(c, empty) for c in members]))
+            part = part if name == "kommun" else part[part["reportable"].to_numpy()]
+        parts.append(part[part["question"].isin(ids).to_numpy()].assign(group=name))
+    pool = pd.concat(parts, ignore_index=True)
+    keys = ["question", "role", "group"]
+    counts = pool.groupby([*keys, "answer"], sort=False)["count"].sum().reset_index()
+    pooled = pool.groupby(keys)["municipality_code"].nunique()
+    return counts, pooled, groups
 
 
 def _benchmark_suppress(frame: pd.DataFrame, survey: Survey, municipality: str, ids: list[str],
                         threshold: int) -> pd.DataFrame:
-    plan = suppression_plan(survey.subset(municipalities=municipality), questions=ids, threshold=threshold)
-    plan = plan[plan["level"].isin(["all", "role"])]
-    extra = {(r.question, r.group, "kommun"): r.reason for r in plan.itertuples() if r.suppressed}
+    plan = suppression_plan(survey, questions=ids, threshold=threshold)
+    plan = plan[(plan["municipality_code"] == municipality) & plan["level"].isin(["all", "role"])]
+    extra = {(q, g, "kommun"): r for q, g, r, hidden in zip(plan["question"], plan["group"], plan["reason"],
+                                                             plan["suppressed"]) if hidden}
     return suppress(frame, threshold=threshold, by=["question", "role"], extra=extra, value_columns=_values(frame))
 
 
@@ -386,11 +458,11 @@ def benchmark(survey: Survey, municipality: str, questions: str | Iterable[str] 
     """
     ids = _question_ids(survey, questions)
     threshold = resolve_threshold(threshold, survey)
-    pool, groups = _benchmark_pool(survey, municipality, ids, comparison, threshold)
+    municipality = _check_municipality(survey, municipality)  # a name or an int becomes the code
+    pool, pooled, groups = _benchmark_pool(survey, municipality, ids, comparison, threshold)
     orders = {"role": [*ROLES, TOTAL_GROUP], "group": list(groups)}
     counts = _tabulate(pool, survey, ids, ["role", "group"], orders)
     table = _summarise_counts(counts, survey, ["role", "group"], confidence)
-    pooled = pool.groupby(["question", "role", "group"])["municipality_code"].nunique()
     table.insert(3, "municipalities", [int(pooled.get(k, 0)) for k in
                                        zip(table["question"], table["role"], table["group"])])
     out = _benchmark_suppress(table, survey, municipality, ids, threshold)
@@ -403,7 +475,8 @@ def benchmark_distribution(survey: Survey, municipality: str, questions: str | I
     with ``role`` and ``group`` = benchmark group instead of ``grouping``/``group``)."""
     ids = _question_ids(survey, questions)
     threshold = resolve_threshold(threshold, survey)
-    pool, groups = _benchmark_pool(survey, municipality, ids, comparison, threshold)
+    municipality = _check_municipality(survey, municipality)  # a name or an int becomes the code
+    pool, _, groups = _benchmark_pool(survey, municipality, ids, comparison, threshold)
     orders = {"role": [*ROLES, TOTAL_GROUP], "group": list(groups)}
     counts = _tabulate(pool, survey, ids, ["role", "group"], orders)
     out = _benchmark_suppress(counts, survey, municipality, ids, threshold)

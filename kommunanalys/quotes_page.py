@@ -118,10 +118,13 @@ def attribution(survey: Survey, municipality: str | None = None, *,
     (``alla`` and the two roles), ``n``, ``shown``, ``note``.
     """
     t = resolve_threshold(threshold, survey)
-    local = survey.subset(municipalities=municipality) if municipality is not None else survey
     abouts = [q.comments for q in _comment_questions(survey) if q.comments]
-    plan = suppression_plan(local, questions=abouts, threshold=t)
-    plan = plan[plan["level"].isin(["all", "role"])]
+    # The plan is decided per municipality: a municipality's rows are those of its own subset.
+    plan = suppression_plan(survey, questions=abouts, threshold=t)
+    keep = plan["level"].isin(["all", "role"])
+    if municipality is not None:
+        keep &= plan["municipality_code"] == municipality
+    plan = plan[keep]
     return pd.DataFrame({
         "municipality_code": plan["municipality_code"].to_numpy(),
         "about": plan["question"].to_numpy(),
@@ -158,16 +161,9 @@ def screened_comments(survey: Survey, municipality: str | None = None, *, thresh
     """
     t = resolve_threshold(threshold, survey)
     code = survey.resolve_municipality(municipality) if municipality is not None else None
-    comments = survey.comments
-    if code is not None:
-        comments = comments[comments["municipality_code"] == code]
+    screened = _screened(survey, code)
     if question is not None:
-        comments = comments[comments["about"] == _likert_of(survey, question)]
-    comments = comments.reset_index(drop=True)
-    keys = comment_keys(comments)
-    screened, _ = screen_frame(comments[["municipality_code", "municipality_name", "role", "question",
-                                         "about", "text"]])  # the findings hold the originals: dropped
-    screened.insert(0, "comment_key", keys)
+        screened = screened[screened["about"] == _likert_of(survey, question)].reset_index(drop=True)
     plan = attribution(survey, code, threshold=t).set_index(["municipality_code", "about", "group"])["shown"]
     lookup = plan.to_dict()
     screened["role_shown"] = [bool(lookup.get((m, a, r), False)) and bool(lookup.get((m, a, TOTAL_GROUP), False))
@@ -176,6 +172,23 @@ def screened_comments(survey: Survey, municipality: str | None = None, *, thresh
     screened["quotable"] = [bool(lookup.get((m, a, TOTAL_GROUP), False))
                             for m, a in zip(screened["municipality_code"], screened["about"])]
     return screened
+
+
+def _screened(survey: Survey, code: str | None) -> pd.DataFrame:
+    """Every comment of a municipality (None: of the survey), screened and keyed — screened once
+    per survey (screening works comment by comment, so a selection of rows is screened alike)."""
+    def compute() -> pd.DataFrame:
+        comments = survey.comments
+        if code is not None:
+            comments = comments[comments["municipality_code"] == code]
+        comments = comments.reset_index(drop=True)
+        keys = comment_keys(comments)
+        screened, _ = screen_frame(comments[["municipality_code", "municipality_name", "role", "question",
+                                             "about", "text"]])  # the findings hold the originals: dropped
+        screened.insert(0, "comment_key", keys)
+        return screened
+
+    return survey.memo(("screened_comments", code), compute)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,6 +378,8 @@ def build_quotes(
     if isinstance(review, (str, Path)):
         review = load_review(review, survey=survey)
     kept = apply_review(comments, review, require_approval=require_approval)
+    # read once and drop: pandas deep-copies ``attrs`` on every operation of the selection below
+    review_counts = kept.attrs.pop("review_counts", {})
     coded = code_themes(kept, themes=codebook, include_uncoded=False)
     if theme_name is not None:
         coded = coded[coded["theme"] == theme_name]
@@ -379,7 +394,7 @@ def build_quotes(
         survey=survey, municipality=code, municipality_name=survey.municipality_name(code), threshold=t,
         theme=theme_name, question=about, quotes=quotes.reset_index(drop=True), counts=counts,
         attribution=plan.reset_index(drop=True), themes=codebook,
-        review_counts=kept.attrs.get("review_counts", {}), reviewed=review is not None,
+        review_counts=review_counts, reviewed=review is not None,
     )
 
 

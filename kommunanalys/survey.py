@@ -147,7 +147,7 @@ class Survey:
         from .municipalities import lookup_municipality
 
         found = lookup_municipality(value)
-        if found is None or found[0] not in set(self.respondents["municipality_code"]):
+        if found is None or found[0] not in self.municipality_codes:
             present = ", ".join(f"{c} {self.municipality_name(c)}" for c in self.municipality_codes[:20])
             raise InputError(
                 "no respondents from this municipality in the survey", column="municipality", value=value,

@@ -8,6 +8,8 @@ per theme and group.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +136,13 @@ def load_themes(path: str | Path | None = None) -> list[Theme]:
     file = Path(path) if path is not None else THEMES_FILE
     if not file.exists():
         raise InputError("the theme file does not exist", file=file, hint="check the path")
+    stat = file.stat()
+    return list(_read_themes(file, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _read_themes(file: Path, mtime_ns: int, size: int) -> tuple[Theme, ...]:
+    """The themes of a file, parsed once per version of the file (themes are immutable)."""
     try:
         content = yaml.safe_load(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
@@ -154,7 +163,7 @@ def load_themes(path: str | Path | None = None) -> list[Theme]:
                 value=duplicates[0],
                 hint=f"give every theme its own {attribute}",
             )
-    return themes
+    return tuple(themes)
 
 
 def _resolve(themes: Iterable[Theme] | str | Path | None) -> list[Theme]:

@@ -195,3 +195,17 @@ def test_errors_name_the_value(survey):
         benchmark(survey, "1761", "Q6", comparison=["0180"])
     with pytest.raises(InputError, match="besides"):
         benchmark(survey, "1761", "Q6", comparison=["1761"])
+
+
+def test_benchmark_suppresses_the_municipality_whatever_it_is_called(survey):
+    """Regression: a municipality given by name must get the same suppression as by code."""
+    code = survey.municipality_codes[0]
+    name = survey.municipality_name(code)
+    from kommunanalys.questions import benchmark, benchmark_distribution
+
+    for fn in (benchmark, benchmark_distribution):
+        by_code = fn(survey, code, threshold=30)
+        by_name = fn(survey, name, threshold=30)
+        pd.testing.assert_frame_equal(by_code, by_name)
+        own = by_code[by_code["group"] == "kommun"]
+        assert own["suppressed"].any()  # threshold 30 hides the municipality's small groups
