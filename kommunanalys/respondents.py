@@ -13,7 +13,7 @@ import pandas as pd
 from .anonymity import HIERARCHY_MARGINS, group_sizes, resolve_threshold, suppressed_groups, suppression_note
 from .survey import ROLE_LABELS, Survey
 
-__all__ = ["respondent_counts", "format_respondents", "plot_respondents", "GROUP_LABELS"]
+__all__ = ["respondent_counts", "format_respondents", "plot_respondents", "show_respondents", "GROUP_LABELS"]
 
 #: How a report names the groups of the hierarchy (``group_sizes(..., by="hierarchy")``).
 GROUP_LABELS = {
@@ -92,3 +92,31 @@ def plot_respondents(table: pd.DataFrame, *, ax=None):
     ax.grid(axis="y", visible=False)
     return ax
 
+
+
+def show_respondents(survey: Survey, municipality: str, *, threshold: int | None = None,
+                     output_dir=None):
+    """The "Vem svarade?" page: a sentence, the table and the chart; writes ``respondenter.csv``.
+
+    Returns the table of :func:`respondent_counts`.
+    """
+    from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_table
+
+    threshold = resolve_threshold(threshold, survey)
+    municipality = survey.resolve_municipality(municipality)
+    name = survey.municipality_name(municipality)
+    table = respondent_counts(survey, municipality, threshold=threshold)
+    write_table(table, output_dir, "respondenter")
+    if survey.synthetic:
+        show_markdown(f"*{SYNTHETIC_NOTE}*")
+    total = table.loc[table["group"] == "alla", "shown"].iat[0]
+    show_markdown(
+        f"**Svarande i {name}:** {total}.\n\n"
+        f"Grupper med färre än {threshold} svarande redovisas utan antal. En grupp vars "
+        "antal annars skulle kunna räknas fram ur summan döljs också."
+    )
+    show(format_respondents(table))
+    ax = plot_respondents(table)
+    ax.set_title(f"Svarande i {name} per roll")
+    show_figure()
+    return table
