@@ -439,6 +439,18 @@ def _benchmark_suppress(frame: pd.DataFrame, survey: Survey, municipality: str, 
     return suppress(frame, threshold=threshold, by=["question", "role"], extra=extra, value_columns=_values(frame))
 
 
+def _benchmark_counts(survey: Survey, municipality, questions, comparison, threshold):
+    """Counts per question, role and benchmark group behind :func:`benchmark` and
+    :func:`benchmark_distribution` (a municipality name or an int becomes its code)."""
+    ids = _question_ids(survey, questions)
+    threshold = resolve_threshold(threshold, survey)
+    municipality = _check_municipality(survey, municipality)
+    pool, pooled, groups = _benchmark_pool(survey, municipality, ids, comparison, threshold)
+    orders = {"role": [*ROLES, TOTAL_GROUP], "group": list(groups)}
+    counts = _tabulate(pool, survey, ids, ["role", "group"], orders)
+    return ids, threshold, municipality, counts, pooled
+
+
 def benchmark(survey: Survey, municipality: str, questions: str | Iterable[str] | None = None, *,
               comparison: Iterable[str] | None = None, threshold: int | None = None,
               confidence: float = 0.95) -> pd.DataFrame:
@@ -456,12 +468,8 @@ def benchmark(survey: Survey, municipality: str, questions: str | Iterable[str] 
         ``question``, ``role``, ``group``, ``municipalities``, then the columns of :func:`summary`
         from ``n`` on.
     """
-    ids = _question_ids(survey, questions)
-    threshold = resolve_threshold(threshold, survey)
-    municipality = _check_municipality(survey, municipality)  # a name or an int becomes the code
-    pool, pooled, groups = _benchmark_pool(survey, municipality, ids, comparison, threshold)
-    orders = {"role": [*ROLES, TOTAL_GROUP], "group": list(groups)}
-    counts = _tabulate(pool, survey, ids, ["role", "group"], orders)
+    ids, threshold, municipality, counts, pooled = _benchmark_counts(survey, municipality, questions,
+                                                                     comparison, threshold)
     table = _summarise_counts(counts, survey, ["role", "group"], confidence)
     table.insert(3, "municipalities", [int(pooled.get(k, 0)) for k in
                                        zip(table["question"], table["role"], table["group"])])
@@ -473,11 +481,7 @@ def benchmark_distribution(survey: Survey, municipality: str, questions: str | I
                            comparison: Iterable[str] | None = None, threshold: int | None = None) -> pd.DataFrame:
     """The answer distributions behind :func:`benchmark`, long form (columns as :func:`distribution`
     with ``role`` and ``group`` = benchmark group instead of ``grouping``/``group``)."""
-    ids = _question_ids(survey, questions)
-    threshold = resolve_threshold(threshold, survey)
-    municipality = _check_municipality(survey, municipality)  # a name or an int becomes the code
-    pool, _, groups = _benchmark_pool(survey, municipality, ids, comparison, threshold)
-    orders = {"role": [*ROLES, TOTAL_GROUP], "group": list(groups)}
-    counts = _tabulate(pool, survey, ids, ["role", "group"], orders)
+    ids, threshold, municipality, counts, _ = _benchmark_counts(survey, municipality, questions,
+                                                                comparison, threshold)
     out = _benchmark_suppress(counts, survey, municipality, ids, threshold)
     return out[["question", "role", "group", *_DIST_COLUMNS[3:]]]

@@ -159,6 +159,17 @@ def _pp(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:+.0f}".replace("-", "−")
 
 
+def _comparison_table(table: pd.DataFrame, instrument, label_a: str, label_b: str) -> pd.DataFrame:
+    """A two-sided comparison (:func:`rc.subgroup_contrasts`, :func:`rc.separation`) for display."""
+    return pd.DataFrame({
+        "Fråga": [instrument[q].short for q in table["question"]],
+        label_a: table["positive_a"].mul(100).round(0).to_numpy(),
+        label_b: table["positive_b"].mul(100).round(0).to_numpy(),
+        "Skillnad (p.e.)": [_pp(v * 100) for v in table["difference"]],
+        "Tydlig skillnad": ["ja" if n else "" for n in table["notable"]],
+    }).set_index("Fråga")
+
+
 def show_where(page: RootCausePage, *, output_dir: str | Path | None = None) -> Axes:
     """Where it chafes: the chart of role gaps and benchmark distances, and its table."""
     inst = page.survey.instrument
@@ -180,13 +191,7 @@ def show_where(page: RootCausePage, *, output_dir: str | Path | None = None) -> 
     if page.subgroups.empty:
         show_markdown(f"Färre än {page.threshold} svar i någon av grupperna: ingen jämförelse visas.")
     else:
-        show(pd.DataFrame({
-            "Fråga": [inst[q].short for q in page.subgroups["question"]],
-            "Chefer (% instämmer)": page.subgroups["positive_a"].mul(100).round(0).to_numpy(),
-            "Övriga (% instämmer)": page.subgroups["positive_b"].mul(100).round(0).to_numpy(),
-            "Skillnad (p.e.)": [_pp(v * 100) for v in page.subgroups["difference"]],
-            "Tydlig skillnad": ["ja" if n else "" for n in page.subgroups["notable"]],
-        }).set_index("Fråga"))
+        show(_comparison_table(page.subgroups, inst, "Chefer (% instämmer)", "Övriga (% instämmer)"))
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if "_skav_" in n or "_undergrupper_" in n or "_fynd_" in n])
     return ax
@@ -206,13 +211,8 @@ def show_associations(page: RootCausePage, *, output_dir: str | Path | None = No
     if page.separation.empty:
         show_markdown(f"Färre än {page.threshold} svar på någon sida: ingen jämförelse visas.")
     else:
-        show(pd.DataFrame({
-            "Fråga": [inst[q].short for q in page.separation["question"]],
-            "Ser gemensam kultur (% instämmer)": page.separation["positive_a"].mul(100).round(0).to_numpy(),
-            "Ser inte gemensam kultur (% instämmer)": page.separation["positive_b"].mul(100).round(0).to_numpy(),
-            "Skillnad (p.e.)": [_pp(v * 100) for v in page.separation["difference"]],
-            "Tydlig skillnad": ["ja" if n else "" for n in page.separation["notable"]],
-        }).set_index("Fråga"))
+        show(_comparison_table(page.separation, inst, "Ser gemensam kultur (% instämmer)",
+                               "Ser inte gemensam kultur (% instämmer)"))
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if "_samband_" in n or "_kultur_" in n])
     return axes
