@@ -67,6 +67,7 @@ __all__ = [
     "KernelResetError",
     "shutdown_kernels",
     "kernel_stats",
+    "IPCKernelManager",
 ]
 
 log = logging.getLogger(__name__)
@@ -216,8 +217,30 @@ def _kernel_spec() -> KernelSpec:
     )
 
 
-class _ThisInterpreterKernelManager(AsyncKernelManager):
-    """A kernel manager whose ``python3`` kernel is always ``sys.executable``."""
+class IPCKernelManager(AsyncKernelManager):
+    """A kernel manager that talks to its kernel over IPC (Unix sockets) instead of TCP ports.
+
+    jupyter_client picks free TCP ports and hands them to the kernel, which binds them a moment
+    later; with kernels starting in parallel processes another process can take a port in
+    between ("Address already in use", "Kernel died before replying to kernel_info"). IPC
+    socket files named after the kernel's own connection file cannot collide. Pass it to
+    papermill as ``kernel_manager_class=IPCKernelManager`` for fresh kernels.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("transport", "ipc")
+        if kwargs["transport"] == "ipc" and "ip" not in kwargs:
+            # an absolute, unique socket prefix: a relative one would resolve against the
+            # kernel's working folder on one side and the client's on the other
+            import tempfile
+            import uuid
+
+            kwargs["ip"] = os.path.join(tempfile.gettempdir(), f"kommunanalys-{uuid.uuid4().hex[:12]}-ipc")
+        super().__init__(**kwargs)
+
+
+class _ThisInterpreterKernelManager(IPCKernelManager):
+    """A kernel manager whose ``python3`` kernel is always ``sys.executable`` (over IPC)."""
 
     @property
     def kernel_spec(self) -> KernelSpec | None:  # type: ignore[override]

@@ -22,6 +22,7 @@ from kommunanalys import paths  # noqa: E402
 from kommunanalys.efficiency_plots import frontier_plot  # noqa: E402
 from kommunanalys.errors import InputError  # noqa: E402
 from kommunanalys.kolada import DEMO_KEY_FIGURES_FILE, DEMO_MUNICIPALITIES, read_kolada  # noqa: E402
+from kommunanalys.engine import IPCKernelManager  # noqa: E402
 
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "04_efficiency.ipynb"
@@ -284,7 +285,8 @@ def test_notebook_runs_for_a_demo_municipality(tmp_path):
     out_dir, out_nb = tmp_path / "out", tmp_path / "executed.ipynb"
     papermill.execute_notebook(str(NOTEBOOK), str(out_nb),
                                parameters={"municipality": "1762", "interactive": False, "output_dir": str(out_dir)},
-                               cwd=str(paths.PROJECT_ROOT), progress_bar=False, kernel_name="python3")
+                               cwd=str(paths.PROJECT_ROOT), progress_bar=False, kernel_name="python3",
+                               kernel_manager_class=IPCKernelManager)
     written = {p.stem for p in (out_dir / "tables").glob("*.csv")}
     assert written == {f"effektivitet_{kind}_1762" for kind in EXPECTED}
     text = out_nb.read_text(encoding="utf-8")

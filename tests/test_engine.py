@@ -90,7 +90,8 @@ POLLUTER = (
 
 
 def _run(src: Path, dst: Path, *, warm: bool, parameters: dict | None = None) -> nbformat.NotebookNode:
-    kwargs = dict(engine_name=engine.ENGINE_NAME, kernel_cwd=str(src.parent)) if warm else dict(cwd=str(src.parent))
+    kwargs = (dict(engine_name=engine.ENGINE_NAME, kernel_cwd=str(src.parent)) if warm
+              else dict(cwd=str(src.parent), kernel_manager_class=engine.IPCKernelManager))
     try:
         return papermill.execute_notebook(str(src), str(dst), parameters=parameters or {}, kernel_name="python3",
                                           progress_bar=False, **kwargs)

@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 
 from kommunanalys import paths  # noqa: E402
 from kommunanalys.question_page import build_page, group_table  # noqa: E402
+from kommunanalys.engine import IPCKernelManager  # noqa: E402
 
 from ._question_fixture import FIXTURE  # noqa: E402
 
@@ -96,7 +97,8 @@ def _run(tmp_path: Path, **parameters) -> tuple[dict[str, pd.DataFrame], str]:
     out_nb = tmp_path / "executed.ipynb"
     papermill.execute_notebook(str(NOTEBOOK), str(out_nb), parameters={**parameters, "output_dir": str(out_dir),
                                                                        "interactive": False},
-                               cwd=str(paths.PROJECT_ROOT), progress_bar=False, kernel_name="python3")
+                               cwd=str(paths.PROJECT_ROOT), progress_bar=False, kernel_name="python3",
+                               kernel_manager_class=IPCKernelManager)
     tables = {p.stem: pd.read_csv(p, dtype={"municipality_code": str}) for p in (out_dir / "tables").glob("*.csv")}
     text = out_nb.read_text(encoding="utf-8")
     return tables, text

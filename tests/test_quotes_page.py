@@ -25,6 +25,7 @@ from kommunanalys.quotes_page import (  # noqa: E402
     show_theme_counts,
 )
 from kommunanalys.review import comment_keys  # noqa: E402
+from kommunanalys.engine import IPCKernelManager  # noqa: E402
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "02_quotes.ipynb"
 VARMLAND = sorted(pd.read_csv(paths.MUNICIPALITIES_FILE, dtype=str).query("county_code == '17'")["code"])
@@ -236,7 +237,8 @@ def test_notebook_runs_without_planted_personal_data(tmp_path):
     papermill.execute_notebook(str(NOTEBOOK), str(executed),
                                parameters={"municipality": "1762", "interactive": False,
                                            "output_dir": str(out_dir)},
-                               cwd=str(paths.PROJECT_ROOT), progress_bar=False, kernel_name="python3")
+                               cwd=str(paths.PROJECT_ROOT), progress_bar=False, kernel_name="python3",
+                               kernel_manager_class=IPCKernelManager)
     nb = json.loads(executed.read_text(encoding="utf-8"))
     outputs = []
     for cell in nb["cells"]:
