@@ -68,6 +68,7 @@ __all__ = [
     "shutdown_kernels",
     "kernel_stats",
     "IPCKernelManager",
+    "ipc_kwargs",
 ]
 
 log = logging.getLogger(__name__)
@@ -217,6 +218,22 @@ def _kernel_spec() -> KernelSpec:
     )
 
 
+def ipc_kwargs(kwargs: dict) -> dict:
+    """Kernel-manager keyword arguments for IPC transport with an absolute, unique socket prefix.
+
+    A relative prefix (jupyter_client's default) would resolve against the kernel's working
+    folder on one side and the client's on the other.
+    """
+    import tempfile
+    import uuid
+
+    kwargs = dict(kwargs)
+    kwargs.setdefault("transport", "ipc")
+    if kwargs["transport"] == "ipc" and "ip" not in kwargs:
+        kwargs["ip"] = os.path.join(tempfile.gettempdir(), f"kommunanalys-{uuid.uuid4().hex[:12]}-ipc")
+    return kwargs
+
+
 class IPCKernelManager(AsyncKernelManager):
     """A kernel manager that talks to its kernel over IPC (Unix sockets) instead of TCP ports.
 
@@ -228,15 +245,7 @@ class IPCKernelManager(AsyncKernelManager):
     """
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("transport", "ipc")
-        if kwargs["transport"] == "ipc" and "ip" not in kwargs:
-            # an absolute, unique socket prefix: a relative one would resolve against the
-            # kernel's working folder on one side and the client's on the other
-            import tempfile
-            import uuid
-
-            kwargs["ip"] = os.path.join(tempfile.gettempdir(), f"kommunanalys-{uuid.uuid4().hex[:12]}-ipc")
-        super().__init__(**kwargs)
+        super().__init__(**ipc_kwargs(kwargs))
 
 
 class _ThisInterpreterKernelManager(IPCKernelManager):

@@ -9,6 +9,8 @@ import pytest
 from kommunanalys.instrument import load_instrument
 
 
+
+
 @pytest.fixture(scope="session")
 def instrument():
     return load_instrument()
