@@ -494,15 +494,17 @@ def show_quotes(page: QuotesPage, output_dir: str | Path | None = None) -> str:
 def show_quotes_for_question(survey: Survey, municipality: str, question: str, *,
                              threshold: int | None = None, review: pd.DataFrame | str | Path | None = None,
                              n: int = 5, output_dir: str | Path | None = None, level: int = 3,
-                             intro: bool = True) -> str:
+                             intro: bool = True, page: "QuotesPage | None" = None) -> str:
     """Display the screened quotes on one Likert question (for the question and root-cause pages).
 
     A heading "Citat ur enkäten" at ``level``, themes one level below, each quote as ``– text
     (roll)``; ``intro=False`` leaves out the paragraph on screening (when several questions are
     shown in a row). Writes ``citat_<question>_<kod>.csv`` when given an ``output_dir``; returns
-    the Markdown.
+    the Markdown. A caller that already built the question's :class:`QuotesPage` passes it as
+    ``page`` (the other arguments are then not used to build it again).
     """
-    page = build_quotes(survey, municipality, question=question, threshold=threshold, review=review, n=n)
+    if page is None:
+        page = build_quotes(survey, municipality, question=question, threshold=threshold, review=review, n=n)
     about = page.question
     plan = page.attribution
     rows = plan.set_index("group")

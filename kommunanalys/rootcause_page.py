@@ -240,14 +240,15 @@ def show_quotes_found(page: RootCausePage, *, output_dir: str | Path | None = No
         parts.append(show_markdown("Inga kommentarsfrågor hör till de frågor där det skaver mest."))
     for qid in chosen:
         parts.append(show_markdown(f"### {inst[qid].label}"))
-        counts = build_quotes(page.survey, page.municipality, question=qid, threshold=page.threshold,
-                              review=review).counts
+        quotes = build_quotes(page.survey, page.municipality, question=qid, threshold=page.threshold,
+                              review=review, n=n)
+        counts = quotes.counts
         if not counts.empty:
             theme_chart(counts, title=f"Kommentarer per tema och roll – fråga {inst[qid].number}")
             show_figure()
             write_tables({f"orsaker_teman_{qid}_{page.municipality}": counts}, output_dir)
         parts.append(show_quotes_for_question(page.survey, page.municipality, qid, threshold=page.threshold,
-                                              review=review, n=n, output_dir=output_dir, level=4, intro=False))
+                                              output_dir=output_dir, level=4, intro=False, page=quotes))
     return "\n\n".join(parts)
 
 

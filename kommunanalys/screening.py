@@ -794,21 +794,15 @@ def scrub_csv(
     data, info = read_table(in_path, min_columns=1)
     separator = info.get("separator", ";")
     encoding = info.get("encoding", info["format"])
-    if column not in data.columns:
-        raise InputError(
-            f"column {column!r} is not in the file",
-            file=in_path,
-            column=column,
-            hint=f"use --column with one of: {', '.join(map(str, data.columns))}",
-        )
     ids = [id_columns] if isinstance(id_columns, str) else list(id_columns or [])
-    for name in ids:
+    for name, what in [(column, "column"), *[(i, "id column") for i in ids]]:
         if name not in data.columns:
             raise InputError(
-                f"id column {name!r} is not in the file",
+                f"{what} {name!r} is not in the file",
                 file=in_path,
                 column=name,
-                hint=f"choose among: {', '.join(map(str, data.columns))}",
+                hint=f"use --column with one of: {', '.join(map(str, data.columns))}" if name == column
+                else f"choose among: {', '.join(map(str, data.columns))}",
             )
     screened, findings = screen_frame(data, column=column, id_columns=ids)
     findings.insert(0, "line", findings.pop("row").astype("int64") + 2)
