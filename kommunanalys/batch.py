@@ -16,7 +16,9 @@ Every notebook in ``notebooks/`` that the batch runs follows it:
       anonymity_threshold = 5     # smallest group shown with its number
       interactive = True          # the batch passes False: no widgets, static figures only
 
-  plus ``question = "Q6"`` in the question notebook (run once per Likert question) and
+  plus ``question = "Q6"`` in the question notebook (run once per Likert question; the plan also
+  passes ``gap_overview = False``: a report charts the role gaps of all questions once, in the
+  root-cause section, and each question's section states its own gap and rank) and
   ``theme`` in the quotes notebook (run once per report section that shows quotes). Values
   derived from parameters are computed in a later cell (papermill does not recompute the
   parameters cell). Keep one ``=`` per line in the parameters cell (papermill's parser).
@@ -40,7 +42,7 @@ A plan is a list of :class:`PlanEntry`, in report order. Each entry names a note
 ``notebooks/``), the report section it belongs to (an id of the instrument's
 ``report_sections``), extra parameters, and a unique ``key`` naming the executed notebook::
 
-    PlanEntry("01_question.ipynb", section="goals", parameters={"question": "Q6"})
+    PlanEntry("01_question.ipynb", section="goals", parameters={"question": "Q6"}, key="01_question-Q6")
     # key "01_question-Q6" -> <municipality>/notebooks/01_question-Q6.ipynb
 
 :func:`default_plan` builds the plan from the instrument: who answered (``00_respondents``);
@@ -211,7 +213,10 @@ def default_plan(instrument=None) -> list[PlanEntry]:
             continue
         questions = [q for q in section.get("questions") or [] if instrument[q].kind == "likert"]
         for qid in questions:
-            plan.append(PlanEntry(QUESTION_NOTEBOOK, section=sid, parameters={"question": qid}))
+            # the root-cause section charts the role gap of every question once; a question's
+            # section shows its own gap and rank only
+            plan.append(PlanEntry(QUESTION_NOTEBOOK, section=sid, parameters={"question": qid, "gap_overview": False},
+                                  key=f"{Path(QUESTION_NOTEBOOK).stem}-{_slug_part(qid)}"))
         if sid in QUOTE_SECTIONS and questions:
             theme = instrument[questions[0]].theme or section.get("title", sid)
             plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": theme},

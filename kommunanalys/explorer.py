@@ -428,15 +428,7 @@ def _gap_html(view: ExplorerView) -> str:
     head = "<h4>Skillnad mellan rollerna (förtroendevalda − tjänstepersoner)</h4>"
     if view.gap.empty:
         return head + "<p>Ingen skillnad att visa.</p>"
-    row = view.gap.iloc[0]
-    if row["suppressed"] or pd.isna(row["gap"]):
-        line = f"Fråga {q.number}: visas inte ({_esc(row['note'] or 'för få svar')})."
-    else:
-        ranked = view.gaps["rank"].notna().sum()
-        line = (f"Fråga {q.number}: {row['gap']:+.0f} procentenheter (95 % KI {row['gap_ci_low']:+.0f} till "
-                f"{row['gap_ci_high']:+.0f}); positiva förtroendevalda {row['positive_fv']:.0f} %, "
-                f"tjänstepersoner {row['positive_tp']:.0f} %; plats {int(row['rank'])} av {ranked} "
-                f"frågor efter skillnadens storlek.")
+    line = _esc(question_page.gap_sentence(view.gaps, q))
     page = _page(state, gaps=view.gaps)
     return head + f"<p>{line}</p>" + _frame_html(question_page.gap_table(page))
 

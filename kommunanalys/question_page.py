@@ -33,6 +33,7 @@ __all__ = [
     "show_heading",
     "show_groups",
     "show_gap",
+    "gap_sentence",
     "show_benchmark",
     "show_comments",
     "comment_counts",
@@ -249,13 +250,43 @@ def show_groups(page: QuestionPage, *, output_dir: str | Path | None = None):
     return ax
 
 
-def show_gap(page: QuestionPage, *, output_dir: str | Path | None = None):
-    """The role gap over all questions (this one highlighted) and the ranked table ("skav")."""
-    ax = plots.gap_chart(page.gaps, instrument=page.survey.instrument, highlight=page.question.id,
-                         threshold=page.threshold)
-    ax.set_title(f"Skav i {page.municipality_name}: där rollerna ser olika på kommunen", loc="left", fontsize=11)
-    show_figure()
-    show(gap_table(page))
+def gap_sentence(gaps: pd.DataFrame, question: Question) -> str:
+    """One Swedish sentence on the question's role gap and its rank among the questions.
+
+    ``gaps`` is the ranked role gap of the municipality (:func:`kommunanalys.questions.rank_gaps`).
+    """
+    row = gaps[gaps["question"] == question.id]
+    if row.empty:
+        return f"Fråga {question.number}: ingen skillnad att visa."
+    row = row.iloc[0]
+    if row["suppressed"] or pd.isna(row["gap"]):
+        return f"Fråga {question.number}: visas inte ({row['note'] or 'för få svar'})."
+    ranked = int(gaps["rank"].notna().sum())
+    return (f"Fråga {question.number}: {row['gap']:+.0f} procentenheter (95 % KI {row['gap_ci_low']:+.0f} till "
+            f"{row['gap_ci_high']:+.0f}); positiva förtroendevalda {row['positive_fv']:.0f} %, "
+            f"tjänstepersoner {row['positive_tp']:.0f} %; plats {int(row['rank'])} av {ranked} "
+            f"frågor efter skillnadens storlek.")
+
+
+def show_gap(page: QuestionPage, *, output_dir: str | Path | None = None, overview: bool = True):
+    """The role gap ("skav"): over all questions (this one highlighted), or this question only.
+
+    With ``overview=False`` (the batch reports, whose root-cause section charts the gaps of all
+    questions once) the question's gap and rank are one sentence and one table row, no chart.
+    The CSV of the gaps over all questions is written either way. Returns the Axes, or None.
+    """
+    show_markdown(gap_sentence(page.gaps, page.question))
+    ax = None
+    table = gap_table(page)
+    if overview:
+        ax = plots.gap_chart(page.gaps, instrument=page.survey.instrument, highlight=page.question.id,
+                             threshold=page.threshold)
+        ax.set_title(f"Skav i {page.municipality_name}: där rollerna ser olika på kommunen", loc="left",
+                     fontsize=11)
+        show_figure()
+    else:
+        table = table[table["Fråga"].str.startswith(f"{page.question.number}. ")]
+    show(table)
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if n.endswith("_skillnad_roller")])
     return ax

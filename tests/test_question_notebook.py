@@ -147,3 +147,40 @@ def test_interactive_view_switches_without_rerun(fixture_survey, monkeypatch):
     grouping.value = "subgroup"
     assert drawn == [("1761", "Q6", "role"), ("1715", "Q6", "role"), ("1715", "Q14", "role"),
                      ("1715", "Q14", "subgroup")]
+
+
+@pytest.mark.parametrize("overview", [True, False])
+def test_show_gap_overview_or_one_question(fixture_survey, monkeypatch, overview):
+    """The batch reports pass ``overview=False``: this question's gap and rank, no chart."""
+    import matplotlib.pyplot as plt
+
+    import kommunanalys.question_page as qp
+    from kommunanalys.questions import role_gap
+
+    shown, texts, figures = [], [], []
+    monkeypatch.setattr(qp, "show", shown.append)
+    monkeypatch.setattr(qp, "show_markdown", texts.append)
+    monkeypatch.setattr(qp, "show_figure", lambda: (figures.append(plt.gcf()), plt.close("all")))
+    page = build_page(fixture_survey, "1761", "Q7")
+    ax = qp.show_gap(page, overview=overview)
+    assert (ax is not None) == overview and len(figures) == int(overview)
+    table = shown[0]
+    assert len(table) == (len(LIKERT) if overview else 1)
+    # the expected sentence from role_gap directly; the rank counts larger |gap| among shown questions
+    gaps = role_gap(fixture_survey, municipalities="1761").set_index("question")
+    row = gaps.loc["Q7"]
+    rank = 1 + int((gaps["gap"].abs().dropna() > abs(row["gap"])).sum())
+    assert texts == [f"Fråga 7: {row['gap']:+.0f} procentenheter (95 % KI {row['gap_ci_low']:+.0f} till "
+                     f"{row['gap_ci_high']:+.0f}); positiva förtroendevalda {row['positive_fv']:.0f} %, "
+                     f"tjänstepersoner {row['positive_tp']:.0f} %; plats {rank} av {gaps['gap'].notna().sum()} "
+                     "frågor efter skillnadens storlek."]
+    if not overview:
+        assert table.index.tolist() == [rank] and table["Fråga"].iloc[0].startswith("7. ")
+
+
+def test_gap_sentence_for_a_hidden_gap(fixture_survey):
+    import kommunanalys.question_page as qp
+
+    page = build_page(fixture_survey, "1715", "Q7")  # Kil: 3 förtroendevalda
+    assert qp.gap_sentence(page.gaps, page.question) == (
+        "Fråga 7: visas inte (förtroendevald: färre än 5 svar; tjänsteperson: dold – skyddar en grupp med färre än 5 svar).")
