@@ -210,6 +210,17 @@ def _group_counts(survey: Survey, ids: list[str], by: str) -> tuple[pd.DataFrame
     return counts.groupby(["question", "group", "answer"], sort=False)["count"].sum().reset_index(), order
 
 
+def _group_table(survey: Survey, ids: list[str], by: str) -> tuple[pd.DataFrame, list]:
+    """:func:`_tabulate` of :func:`_group_counts`, computed once per survey object (the same
+    counts lie behind :func:`distribution` and :func:`summary`); a copy each call."""
+    def compute():
+        counts, order = _group_counts(survey, ids, by)
+        return _tabulate(counts, survey, ids, ["group"], {"group": order}), order
+
+    table, order = survey.memo(("group_table", tuple(ids), by), compute)
+    return table.copy(), list(order)
+
+
 def _values(frame: pd.DataFrame) -> list[str]:
     return [c for c in _VALUE_COLUMNS if c in frame.columns]
 
@@ -263,8 +274,7 @@ def distribution(survey: Survey, questions: str | Iterable[str] | None = None, *
     """
     ids = _question_ids(survey, questions)
     threshold = resolve_threshold(threshold, survey)
-    counts, order = _group_counts(survey, ids, by)
-    counts = _tabulate(counts, survey, ids, ["group"], {"group": order})
+    counts, order = _group_table(survey, ids, by)
     counts.insert(1, "grouping", by)
     out = _suppress_groups(counts, survey, ids, by, order, threshold)
     return out[_DIST_COLUMNS]
@@ -285,8 +295,7 @@ def summary(survey: Survey, questions: str | Iterable[str] | None = None, *, by:
     """
     ids = _question_ids(survey, questions)
     threshold = resolve_threshold(threshold, survey)
-    counts, order = _group_counts(survey, ids, by)
-    counts = _tabulate(counts, survey, ids, ["group"], {"group": order})
+    counts, order = _group_table(survey, ids, by)
     table = _summarise_counts(counts, survey, ["group"], confidence)
     table.insert(1, "grouping", by)
     out = _suppress_groups(table, survey, ids, by, order, threshold)
@@ -317,6 +326,12 @@ def role_gap(survey: Survey, questions: str | Iterable[str] | None = None, *,
     codes = (survey.municipality_codes if municipalities is None else
              [_check_municipality(survey, c) for c in ([municipalities] if isinstance(municipalities, str)
                                                         else municipalities)])
+    # once per survey object: every question page of a municipality ranks the same gaps
+    return survey.memo(("role_gap", tuple(ids), tuple(codes), threshold, confidence),
+                       lambda: _role_gap(survey, ids, codes, threshold, confidence))
+
+
+def _role_gap(survey: Survey, ids: list[str], codes: list[str], threshold: int, confidence: float) -> pd.DataFrame:
     plan = suppression_plan(survey, questions=ids, threshold=threshold)
     plan = plan[(plan["level"] == "role") & plan["municipality_code"].isin(codes)]
     plan = plan.set_index(["question", "municipality_code", "group"])
@@ -445,10 +460,18 @@ def _benchmark_counts(survey: Survey, municipality, questions, comparison, thres
     ids = _question_ids(survey, questions)
     threshold = resolve_threshold(threshold, survey)
     municipality = _check_municipality(survey, municipality)
-    pool, pooled, groups = _benchmark_pool(survey, municipality, ids, comparison, threshold)
-    orders = {"role": [*ROLES, TOTAL_GROUP], "group": list(groups)}
-    counts = _tabulate(pool, survey, ids, ["role", "group"], orders)
-    return ids, threshold, municipality, counts, pooled
+    if comparison is not None:
+        comparison = [comparison] if isinstance(comparison, str) else [str(c) for c in comparison]
+
+    def compute():
+        pool, pooled, groups = _benchmark_pool(survey, municipality, ids, comparison, threshold)
+        orders = {"role": [*ROLES, TOTAL_GROUP], "group": list(groups)}
+        return _tabulate(pool, survey, ids, ["role", "group"], orders), pooled
+
+    # computed once per survey object: benchmark() and benchmark_distribution() share the counts
+    key = ("benchmark_counts", municipality, tuple(ids), None if comparison is None else tuple(comparison), threshold)
+    counts, pooled = survey.memo(key, compute)
+    return ids, threshold, municipality, counts.copy(), pooled.copy()
 
 
 def benchmark(survey: Survey, municipality: str, questions: str | Iterable[str] | None = None, *,

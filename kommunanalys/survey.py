@@ -164,23 +164,29 @@ class Survey:
 
     def subset(self, *, municipalities: str | Iterable[str] | None = None,
                roles: str | Iterable[str] | None = None) -> "Survey":
-        """The survey restricted to some municipalities (codes) and/or roles."""
+        """The survey restricted to some municipalities (codes) and/or roles.
+
+        The same selection returns the same subset object (made once per survey object), so what
+        a subset computes and memoises is shared by every caller; surveys are read-only.
+        """
+        codes = None if municipalities is None else (
+            (municipalities,) if isinstance(municipalities, str) else tuple(municipalities))
+        wanted = None if roles is None else ((roles,) if isinstance(roles, str) else tuple(roles))
+
         def keep(frame: pd.DataFrame) -> pd.Series:
             mask = pd.Series(True, index=frame.index)
-            if municipalities is not None:
-                codes = [municipalities] if isinstance(municipalities, str) else list(municipalities)
+            if codes is not None:
                 mask &= frame["municipality_code"].isin(codes)
-            if roles is not None:
-                wanted = [roles] if isinstance(roles, str) else list(roles)
+            if wanted is not None:
                 mask &= frame["role"].isin(wanted)
             return mask
 
-        return replace(
+        return self.memo(("subset", codes, wanted), lambda: replace(
             self,
             respondents=self.respondents[keep(self.respondents)].reset_index(drop=True),
             responses=self.responses[keep(self.responses)].reset_index(drop=True),
             comments=self.comments[keep(self.comments)].reset_index(drop=True),
-        )
+        ))
 
     # -- views ------------------------------------------------------------------------------
     def counts(self, by: Sequence[str] = ("municipality_code", "role")) -> pd.DataFrame:

@@ -209,3 +209,27 @@ def test_benchmark_suppresses_the_municipality_whatever_it_is_called(survey):
         pd.testing.assert_frame_equal(by_code, by_name)
         own = by_code[by_code["group"] == "kommun"]
         assert own["suppressed"].any()  # threshold 30 hides the municipality's small groups
+
+
+def test_subset_is_made_once_and_holds_exactly_the_selection(fixture_survey):
+    """Subsets are cached per survey (their memoised tables are shared); the rows are the filter's."""
+    one = fixture_survey.subset(municipalities="1761")
+    assert fixture_survey.subset(municipalities=["1761"]) is one
+    assert fixture_survey.subset(municipalities="1761", roles="förtroendevald") is not one
+    for name in ("respondents", "responses", "comments"):
+        frame = getattr(fixture_survey, name)
+        expected = frame[frame["municipality_code"] == "1761"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(getattr(one, name), expected)
+    both = fixture_survey.subset(municipalities=["1761", "1780"], roles=["tjänsteperson"])
+    assert set(both.respondents["municipality_code"]) == {"1761", "1780"}
+    assert set(both.respondents["role"]) == {"tjänsteperson"}
+
+
+def test_memoised_tables_are_copies(fixture_survey):
+    """Changing a returned table leaves the next call's result alone."""
+    first = role_gap(fixture_survey, municipalities="1761")
+    first.loc[:, "gap"] = 999.0
+    assert not (role_gap(fixture_survey, municipalities="1761")["gap"] == 999.0).any()
+    bench = benchmark(fixture_survey, "1761", "Q6")
+    bench.loc[:, "n"] = -1
+    assert (benchmark(fixture_survey, "1761", "Q6")["n"] >= 0).all()
