@@ -27,7 +27,6 @@ by what its data depends on), so a change recomputes only what it must.
 from __future__ import annotations
 
 import html
-import io
 import time
 import weakref
 from collections import OrderedDict
@@ -316,21 +315,10 @@ def _png(draw: Callable[[Any], Any], height: float) -> bytes:
     """Draw on a fresh Axes of a pyplot-free Figure and return PNG bytes (no inline display)."""
     from matplotlib.figure import Figure
 
-    width = 11.5
-    fig = Figure(figsize=(width, height))
-    ax = fig.add_subplot()
-    # Fixed margins (inches) for the bar labels, the title above and the legend below, instead
-    # of bbox_inches="tight", which draws the figure twice.
-    fig.subplots_adjust(left=3.6 / width, right=1 - 0.3 / width, top=1 - 0.75 / height, bottom=1.05 / height)
-    draw(ax)
-    legend = ax.get_legend()
-    if legend is not None:  # centre the legend on the figure, at its foot
-        legend.set_loc("lower center")
-        legend.set_bbox_to_anchor((0.5, 0.01), transform=fig.transFigure)
-    buffer = io.BytesIO()
+    fig = Figure(figsize=(9.5, height))
+    draw(fig.add_subplot())
     # Fast zlib level: the same pixels, encoded in a fraction of the default level's time.
-    fig.savefig(buffer, format="png", dpi=_CHART_DPI, pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
+    return plots.figure_png(fig, dpi=_CHART_DPI, compress_level=1)
 
 
 def render(state: ExplorerState) -> ExplorerView:

@@ -111,9 +111,18 @@ def show_markdown(text: str) -> str:
 
 
 def show_figure() -> None:
-    """Show the current matplotlib figure in the notebook and close it."""
+    """Show the open matplotlib figures in the notebook as PNG and close them.
+
+    The PNG is cropped to the drawn area like the inline backend's ``bbox_inches="tight"``, but
+    drawn once (:func:`kommunanalys.plots.figure_png`).
+    """
     import matplotlib.pyplot as plt
 
     if in_kernel():
-        plt.show()
+        from IPython.display import Image, display
+
+        from .plots import figure_png
+
+        for number in plt.get_fignums():
+            display(Image(data=figure_png(plt.figure(number))))
     plt.close("all")

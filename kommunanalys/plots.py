@@ -9,14 +9,17 @@ A suppressed group is drawn as an empty, dashed bar labelled "färre än 5 svar"
 
 from __future__ import annotations
 
+import io
 import textwrap
 from typing import Callable, Mapping, Sequence
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .anonymity import DEFAULT_THRESHOLD, TOTAL_GROUP
@@ -31,6 +34,7 @@ __all__ = [
     "benchmark_chart",
     "gap_chart",
     "wrap",
+    "figure_png",
 ]
 
 #: How a chart writes the groups of :mod:`kommunanalys.questions`.
@@ -44,6 +48,81 @@ GROUP_LABELS: dict[str, str] = {
 BENCHMARK_LABELS = {"kommun": None, "övriga kommuner": "Övriga kommuner", "jämförelsegrupp": "Jämförelsegrupp"}
 _HATCHES = {2: ["///", "\\\\\\"], 3: ["///", "", "\\\\\\"], 4: ["xxx", "///", "\\\\\\", "..."],
             5: ["xxx", "///", "", "\\\\\\", "..."]}
+
+
+#: Blank room (inches: left, bottom, right, top) added around a figure before :func:`figure_png`
+#: draws it, for labels and legends that stand outside the figure's own edges.
+_ROOM = (6.0, 2.0, 1.5, 1.5)
+
+
+def figure_png(fig: Figure, *, dpi: float | None = None, pad_inches: float | None = None,
+               compress_level: int = 6) -> bytes:
+    """The figure as PNG, cropped to what is drawn plus ``pad_inches`` (``bbox_inches="tight"``).
+
+    Matplotlib's ``savefig(bbox_inches="tight")`` lays the figure out twice: once to measure the
+    drawn area, once more to draw into a canvas of that size. Here the figure is drawn once, on a
+    canvas with blank room around it (the axes keep their size in inches), the drawn area is
+    measured with the same renderer (``Figure.get_tightbbox``) and the pixels are cropped to it.
+    When the drawn area does not fit in the room, when the figure has a layout engine or a figure
+    legend (whose placement depends on the figure size), the figure is saved with
+    ``bbox_inches="tight"`` as it was. The figure is changed: close it afterwards.
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    dpi, pad_inches
+        Default ``rcParams["savefig.dpi"]`` (the figure's dpi for "figure") and
+        ``rcParams["savefig.pad_inches"]``.
+    compress_level
+        zlib level of the PNG (1 is faster and larger; the pixels are the same).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    if dpi is None:
+        dpi = matplotlib.rcParams["savefig.dpi"]
+        dpi = fig.dpi if dpi == "figure" else float(dpi)
+    if pad_inches is None:
+        pad_inches = float(matplotlib.rcParams["savefig.pad_inches"])
+    buffer = io.BytesIO()
+    if fig.get_layout_engine() is None and not fig.legends:
+        width, height = fig.get_size_inches()
+        left, bottom, right, top = _ROOM
+        big_w, big_h = width + left + right, height + bottom + top
+
+        def moved(x: float, y: float) -> tuple[float, float]:
+            return (x * width + left) / big_w, (y * height + bottom) / big_h
+
+        axes = {ax: ax.get_position(original=True).bounds for ax in fig.axes}
+        texts = {text: text.get_position() for text in fig.texts}  # suptitle, fig.text
+        for ax, (x0, y0, w, h) in axes.items():
+            ax.set_position([*moved(x0, y0), w * width / big_w, h * height / big_h])
+        for text, xy in texts.items():
+            text.set_position(moved(*xy))
+        fig.set_size_inches(big_w, big_h)
+        original_dpi = fig.dpi
+        fig.set_dpi(dpi)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        # the drawn area as matplotlib's tight crop measures it; cheap now that the text is laid out
+        box = fig.get_tightbbox(renderer).padded(pad_inches)
+        if box.x0 >= 0 and box.y0 >= 0 and box.x1 <= big_w and box.y1 <= big_h:  # nothing is cut off
+            rows = slice(int(round((big_h - box.y1) * dpi)), int(round((big_h - box.y0) * dpi)))
+            cols = slice(int(round(box.x0 * dpi)), int(round(box.x1 * dpi)))
+            pixels = np.asarray(renderer.buffer_rgba())[rows, cols]
+            Image.fromarray(pixels).save(buffer, format="png", compress_level=compress_level)
+            return buffer.getvalue()
+        for ax, bounds in axes.items():  # back as it was, for matplotlib's own tight crop
+            ax.set_position(bounds)
+        for text, xy in texts.items():
+            text.set_position(xy)
+        fig.set_size_inches(width, height)
+        fig.set_dpi(original_dpi)
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=pad_inches,
+                pil_kwargs={"compress_level": compress_level})
+    return buffer.getvalue()
 
 
 def wrap(text: str, width: int = 70) -> str:

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from .anonymity import (
     HIERARCHY_MARGINS,
@@ -553,6 +554,7 @@ def theme_chart(counts: pd.DataFrame, *, ax: Axes | None = None, title: str | No
             bar.set_hatch(hatch)
             bar.set_edgecolor("0.25")
         ax.bar_label(container, fmt="%.0f", padding=2, fontsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no ticks at 0.5
     ax.set_xlabel("Antal kommentarer (en kommentar kan ha flera teman)")
     ax.set_ylabel("")
     ax.set_title(title or "Kommentarer per tema och roll", loc="left", fontsize=11)

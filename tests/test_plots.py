@@ -96,3 +96,90 @@ def test_wrong_input_is_explained(survey):
         plots.likert_bars(role_gap(survey, municipalities="1780"))
     with pytest.raises(InputError, match="one question"):
         plots.role_chart(distribution(survey, ["Q6", "Q7"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# figure_png: drawn once, cropped like matplotlib's own bbox_inches="tight"
+# ---------------------------------------------------------------------------------------------
+def _pixels(png: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def _matplotlib_tight(fig) -> np.ndarray:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=96, bbox_inches="tight", pad_inches=0.1)
+    return _pixels(buffer.getvalue())
+
+
+def _chart_figures(survey):
+    kil = distribution(survey.subset(municipalities="1780"), "Q6")
+    yield lambda: plots.role_chart(kil, question=survey.instrument["Q6"]).figure
+    bench = benchmark_distribution(survey, "1761", "Q6")
+    yield lambda: plots.benchmark_chart(bench, municipality_name="Hammarö", question=survey.instrument["Q6"]).figure
+
+    def with_suptitle():
+        fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3))
+        a.plot([0, 1], [0, 1])
+        b.barh(["en mycket lång etikett till vänster", "kort"], [3, 4])
+        fig.suptitle("Överrubrik på figuren")
+        fig.text(0.01, 0.01, "Not längst ned", fontsize=8)
+        return fig
+    yield with_suptitle
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_figure_png_matches_matplotlib_tight_crop(survey, index):
+    """The same picture as savefig(bbox_inches="tight"), the reference: the same size within a
+    pixel or two (rounding), and, as the drawing sits at another sub-pixel offset, aligned at the
+    best offset nearly every pixel has its like within one pixel in the reference."""
+    make = list(_chart_figures(survey))[index]
+    reference = _matplotlib_tight(make())
+    ours = _pixels(plots.figure_png(make(), dpi=96, pad_inches=0.1))
+    assert np.abs(np.subtract(reference.shape, ours.shape)).max() <= 2
+    padded = np.pad(reference, ((1, 14), (1, 14), (0, 0)), constant_values=255)
+    h, w = ours.shape[:2]
+
+    def unmatched(dy: int, dx: int) -> float:
+        matched = np.zeros((h, w), dtype=bool)
+        for ny in range(3):
+            for nx in range(3):
+                part = padded[dy + ny:dy + ny + h, dx + nx:dx + nx + w]
+                matched |= np.abs(ours - part).max(axis=2) <= 48
+        return 1 - matched.mean()
+    assert min(unmatched(dy, dx) for dy in range(7) for dx in range(7)) < 0.02
+
+    def ink_size(image: np.ndarray) -> tuple[int, int]:
+        ink = (image != 255).any(axis=2)
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        return rows[-1] - rows[0], cols[-1] - cols[0]
+    # everything drawn is there: the drawn area has the reference's size (nothing cut or missing)
+    assert np.abs(np.subtract(ink_size(ours), ink_size(reference))).max() <= 2
+
+
+def test_figure_png_falls_back_when_content_reaches_the_edge():
+    """A label far outside the figure (beyond the blank room) is not cut off."""
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1])
+    ax.text(-4.0, 0.5, "långt till vänster", transform=ax.transAxes)  # 4 axes widths to the left
+    ours = _pixels(plots.figure_png(fig, dpi=96, pad_inches=0.1))
+    fig2, ax2 = plt.subplots(figsize=(4, 3))
+    ax2.plot([0, 1], [0, 1])
+    ax2.text(-4.0, 0.5, "långt till vänster", transform=ax2.transAxes)
+    reference = _matplotlib_tight(fig2)
+    assert ours.shape == reference.shape
+    assert (ours == reference).all()
+
+
+def test_figure_png_with_a_layout_engine_is_matplotlibs_tight_crop():
+    def make():
+        fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
+        ax.barh(["a", "b"], [1, 2])
+        ax.legend(["x"], loc="upper left", bbox_to_anchor=(1.02, 1))
+        return fig
+    assert (_pixels(plots.figure_png(make(), dpi=96, pad_inches=0.1)) == _matplotlib_tight(make())).all()
