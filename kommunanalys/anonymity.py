@@ -210,18 +210,25 @@ def group_sizes(survey: "Survey", municipality: str | None = None, by: str = "ro
     """
     if question is None:
         frame = survey.respondents
+        if municipality is not None:  # the rows of every municipality, found once per survey
+            rows = survey.memo(("respondent_rows",),
+                               lambda: frame.groupby("municipality_code", observed=True).indices)
+            frame = frame.take(rows.get(municipality, np.array([], dtype="int64")))
     else:
         frame = survey.responses[(survey.responses["question"] == question)
                                  & (survey.responses["answer_type"] == "substantive")]
-    if municipality is not None:
-        frame = frame[frame["municipality_code"] == municipality]
+        if municipality is not None:
+            frame = frame[frame["municipality_code"] == municipality]
     if by == "hierarchy":
-        parts = [group_sizes(survey, municipality, b, question=question).assign(level=b)
-                 for b in ("all", "role", "subgroup")]
+        parts = [_sizes(frame, b).assign(level=b) for b in ("all", "role", "subgroup")]
         out = pd.concat(parts, ignore_index=True)
         # förtroendevald is both a role and a subgroup: list it once, as a role
         out = out[~((out["level"] == "subgroup") & (out["group"] == _FV))]
         return out[["level", "group", "n"]].reset_index(drop=True)
+    return _sizes(frame, by)
+
+
+def _sizes(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     groups = _group_of(frame, by)
     order = {"all": [TOTAL_GROUP], "role": [_FV, _TP], "subgroup": [_FV, *_TP_SUBGROUPS]}[by]
     counts = groups.value_counts()

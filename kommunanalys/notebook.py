@@ -114,7 +114,8 @@ def show_figure() -> None:
     """Show the open matplotlib figures in the notebook as PNG and close them.
 
     The PNG is cropped to the drawn area like the inline backend's ``bbox_inches="tight"``, but
-    drawn once (:func:`kommunanalys.plots.figure_png`).
+    drawn once (:func:`kommunanalys.plots.figure_png`), and compressed at zlib level 1: for these
+    charts about as small as the default level 6, in a third of the time.
     """
     import matplotlib.pyplot as plt
 
@@ -124,5 +125,5 @@ def show_figure() -> None:
         from .plots import figure_png
 
         for number in plt.get_fignums():
-            display(Image(data=figure_png(plt.figure(number))))
+            display(Image(data=figure_png(plt.figure(number), compress_level=1)))
     plt.close("all")
