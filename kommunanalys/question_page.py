@@ -131,20 +131,50 @@ def build_page(survey: Survey, municipality: str, question: str, *, grouping: st
     if question not in likert_ids:
         raise InputError(f"{question!r} is not a Likert question", value=question,
                          hint=f"use one of {', '.join(likert_ids)}")
-    local = survey.subset(municipalities=municipality)
     comp = None if comparison is None else ([comparison] if isinstance(comparison, str) else [str(c) for c in comparison])
+    tables = _municipality_tables(survey, municipality, grouping, comp, threshold)
+
+    def of_question(name: str) -> pd.DataFrame:
+        frame = tables[name]
+        frame = frame[frame["question"] == question].reset_index(drop=True)
+        # counts hidden in another question's rows made the column float; computed for this
+        # question alone it is integer unless hidden here too
+        whole = [c for c in _COUNT_COLUMNS if c in frame.columns and frame[c].notna().all()]
+        return frame.astype(dict.fromkeys(whole, "int64"))
+
     return QuestionPage(
         survey=survey, municipality=municipality, question=survey.instrument[question], grouping=grouping,
         threshold=threshold, comparison=comp,
-        distribution=questions.distribution(local, question, by=grouping, threshold=threshold),
-        summary=questions.summary(local, question, by=grouping, threshold=threshold),
+        distribution=of_question("distribution"), summary=of_question("summary"),
         gaps=questions.rank_gaps(questions.role_gap(survey, municipalities=municipality, threshold=threshold)),
-        benchmark=questions.benchmark(survey, municipality, question, comparison=comp, threshold=threshold),
-        benchmark_distribution=questions.benchmark_distribution(survey, municipality, question, comparison=comp,
-                                                                threshold=threshold),
+        benchmark=of_question("benchmark"), benchmark_distribution=of_question("benchmark_distribution"),
         comments=comment_counts(survey, municipality, question, threshold=threshold),
         municipality_name=survey.municipality_name(municipality),
     )
+
+
+#: Integer columns of the statistics that anonymity suppression may blank (then float).
+_COUNT_COLUMNS = ("count", "n_respondents", "n_non_substantive", "n_skipped")
+
+
+def _municipality_tables(survey: Survey, municipality: str, grouping: str, comparison: list[str] | None,
+                         threshold: int) -> dict[str, pd.DataFrame]:
+    """Distribution, summary and benchmark of every Likert question of the municipality, computed
+    once per survey object: the pages of one municipality take their question's rows (the
+    statistics and the anonymity rules work question by question, so the rows are the same)."""
+    def compute() -> dict[str, pd.DataFrame]:
+        local = survey.subset(municipalities=municipality)
+        ids = [q.id for q in survey.instrument.likert_questions]
+        return {
+            "distribution": questions.distribution(local, ids, by=grouping, threshold=threshold),
+            "summary": questions.summary(local, ids, by=grouping, threshold=threshold),
+            "benchmark": questions.benchmark(survey, municipality, ids, comparison=comparison, threshold=threshold),
+            "benchmark_distribution": questions.benchmark_distribution(survey, municipality, ids,
+                                                                       comparison=comparison, threshold=threshold),
+        }
+
+    key = ("question_pages", municipality, grouping, None if comparison is None else tuple(comparison), threshold)
+    return survey.memo(key, compute)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -184,3 +184,25 @@ def test_gap_sentence_for_a_hidden_gap(fixture_survey):
     page = build_page(fixture_survey, "1715", "Q7")  # Kil: 3 förtroendevalda
     assert qp.gap_sentence(page.gaps, page.question) == (
         "Fråga 7: visas inte (förtroendevald: färre än 5 svar; tjänsteperson: dold – skyddar en grupp med färre än 5 svar).")
+
+
+@pytest.mark.parametrize("grouping", ["role", "subgroup", "all"])
+def test_page_rows_equal_the_statistics_of_the_question_alone(fixture_survey, grouping):
+    """The page takes its question's rows of tables computed for all questions at once; they
+    equal the statistics computed for the question alone (suppression included)."""
+    from kommunanalys import questions
+
+    for municipality in fixture_survey.municipality_codes:
+        local = fixture_survey.subset(municipalities=municipality)
+        for question in LIKERT:
+            for comparison in (None, ["1780", "1763"]):
+                page = build_page(fixture_survey, municipality, question, grouping=grouping, comparison=comparison)
+                expected = {
+                    "distribution": questions.distribution(local, question, by=grouping),
+                    "summary": questions.summary(local, question, by=grouping),
+                    "benchmark": questions.benchmark(fixture_survey, municipality, question, comparison=comparison),
+                    "benchmark_distribution": questions.benchmark_distribution(fixture_survey, municipality,
+                                                                               question, comparison=comparison),
+                }
+                for name, frame in expected.items():
+                    pd.testing.assert_frame_equal(getattr(page, name), frame, obj=f"{name} {municipality} {question}")
