@@ -26,6 +26,7 @@ by what its data depends on), so a change recomputes only what it must.
 
 from __future__ import annotations
 
+import gc
 import html
 import time
 import weakref
@@ -194,7 +195,10 @@ class _Pieces:
                 dist[dist["question"] == q].reset_index(drop=True))
 
 
-_PIECES: dict[int, _Pieces] = {}
+#: Cached pieces of the surveys explored last (the analyst explores one at a time; cached pieces
+#: hold their survey, so a survey dropped out of this cache is freed).
+_PIECES: OrderedDict[int, _Pieces] = OrderedDict()
+_SURVEYS_KEPT = 2
 
 
 def _pieces(survey: Survey) -> _Pieces:
@@ -204,7 +208,24 @@ def _pieces(survey: Survey) -> _Pieces:
         pieces = _Pieces(survey)
         _PIECES[key] = pieces
         weakref.finalize(survey, _PIECES.pop, key, None)
+        while len(_PIECES) > _SURVEYS_KEPT:
+            _PIECES.popitem(last=False)
+        _freeze_heap()
+    _PIECES.move_to_end(key)
     return pieces
+
+
+def _freeze_heap() -> None:
+    """Keep what lives long (the survey, the loaded libraries) out of the garbage collector's scans.
+
+    A full collection of the kernel's heap, which Python starts now and then while an update
+    allocates, scans every object: it added about 0.1 s to roughly one update in ten. After
+    ``gc.freeze()`` collections scan only what was made since. Unfrozen and collected first, so a
+    survey dropped since the last freeze is still freed.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def clear_cache() -> None:

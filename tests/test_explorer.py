@@ -177,3 +177,28 @@ def test_switching_to_the_demo_data(survey):
     e.source.value = "demo"
     assert len(e.municipality.options) == len(survey.municipality_codes)
     assert e.state.municipality == "1761"  # kept when the new data has it
+
+
+def test_long_lived_objects_are_frozen_and_a_dropped_survey_is_still_freed(tmp_path, instrument):
+    """The explorer freezes the heap when it takes up a survey (no full-heap collections in the
+    middle of an update), and unfreezes first: a survey dropped since is collected."""
+    import gc
+    import weakref
+
+    from kommunanalys.loader import load_survey
+    from tests.conftest import make_export
+
+    gc.unfreeze()
+    make_export(instrument).to_csv(tmp_path / "a.csv", index=False)
+    make_export(instrument, seed=8).to_csv(tmp_path / "b.csv", index=False)
+    make_export(instrument, seed=9).to_csv(tmp_path / "c.csv", index=False)
+    first = load_survey(tmp_path / "a.csv")
+    render(ExplorerState(first, municipality=first.municipality_codes[0], question="Q6"))
+    assert gc.get_freeze_count() > 0
+    gone = weakref.ref(first)
+    del first
+    for name in ("b.csv", "c.csv"):  # the explorer keeps the pieces of the last two surveys
+        later = load_survey(tmp_path / name)
+        render(ExplorerState(later, municipality=later.municipality_codes[0], question="Q6"))
+    assert gone() is None
+    gc.unfreeze()
