@@ -52,7 +52,7 @@ _HATCHES = {2: ["///", "\\\\\\"], 3: ["///", "", "\\\\\\"], 4: ["xxx", "///", "\
 
 #: Blank room (inches: left, bottom, right, top) added around a figure before :func:`figure_png`
 #: draws it, for labels and legends that stand outside the figure's own edges.
-_ROOM = (6.0, 2.0, 1.5, 1.5)
+_ROOM = (4.0, 1.5, 1.0, 1.0)
 
 
 def figure_png(fig: Figure, *, dpi: float | None = None, pad_inches: float | None = None,

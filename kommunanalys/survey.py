@@ -20,6 +20,7 @@ All tables are tidy pandas DataFrames:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
@@ -45,6 +46,8 @@ SUBGROUPS = (
     "övrig tjänsteperson",
     "tjänsteperson, ej angivet",
 )
+#: How many subsets a survey keeps for reuse (:meth:`Survey.subset`).
+SUBSETS_KEPT = 4
 RESPONDENT_COLUMNS = ["respondent_id", "municipality_code", "municipality_name", "role", "subgroup"]
 
 
@@ -166,8 +169,10 @@ class Survey:
                roles: str | Iterable[str] | None = None) -> "Survey":
         """The survey restricted to some municipalities (codes) and/or roles.
 
-        The same selection returns the same subset object (made once per survey object), so what
-        a subset computes and memoises is shared by every caller; surveys are read-only.
+        The last few selections are kept (:data:`SUBSETS_KEPT`): asked again, the same subset
+        object is returned, so what it computed and memoised is shared by every caller (the
+        notebooks of a municipality); surveys are read-only. Only a few are kept, as a subset's
+        memo grows with what is asked of it (several MB per municipality in a report).
         """
         codes = None if municipalities is None else (
             (municipalities,) if isinstance(municipalities, str) else tuple(municipalities))
@@ -181,12 +186,21 @@ class Survey:
                 mask &= frame["role"].isin(wanted)
             return mask
 
-        return self.memo(("subset", codes, wanted), lambda: replace(
+        kept = self._memo.setdefault(("subsets",), OrderedDict())
+        key = (codes, wanted)
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+        subset = replace(
             self,
             respondents=self.respondents[keep(self.respondents)].reset_index(drop=True),
             responses=self.responses[keep(self.responses)].reset_index(drop=True),
             comments=self.comments[keep(self.comments)].reset_index(drop=True),
-        ))
+        )
+        kept[key] = subset
+        while len(kept) > SUBSETS_KEPT:
+            kept.popitem(last=False)
+        return subset
 
     # -- views ------------------------------------------------------------------------------
     def counts(self, by: Sequence[str] = ("municipality_code", "role")) -> pd.DataFrame:

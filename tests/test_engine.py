@@ -158,6 +158,17 @@ def test_dead_kernel_is_replaced(tmp_path, warm_kernel_fresh):
     assert engine.kernel_stats()["started"] >= started + 1
 
 
+def test_kernel_is_replaced_after_its_quota_of_notebooks(tmp_path, warm_kernel_fresh, monkeypatch):
+    """A kernel runs at most NOTEBOOKS_PER_KERNEL notebooks (bounded memory), then a fresh one."""
+    monkeypatch.setattr(engine, "NOTEBOOKS_PER_KERNEL", 2)
+    engine.shutdown_kernels()  # the fixture is per module: start this count from no kernel
+    pid = _notebook(tmp_path, "pid", "import os\nprint(os.getpid())")
+    started = engine.kernel_stats()["started"]
+    pids = [_run(pid, tmp_path / f"pid-{i}.ipynb", warm=True).cells[1].outputs[0]["text"] for i in range(5)]
+    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
+    assert engine.kernel_stats()["started"] == started + 3
+
+
 def test_kernel_runs_this_interpreter(tmp_path, warm_kernel_fresh):
     import sys
 

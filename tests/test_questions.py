@@ -223,6 +223,14 @@ def test_subset_is_made_once_and_holds_exactly_the_selection(fixture_survey):
     both = fixture_survey.subset(municipalities=["1761", "1780"], roles=["tjänsteperson"])
     assert set(both.respondents["municipality_code"]) == {"1761", "1780"}
     assert set(both.respondents["role"]) == {"tjänsteperson"}
+    # only the last few are kept: the memo of a subset must not grow a long batch's kernel
+    from kommunanalys.survey import SUBSETS_KEPT
+
+    for code in fixture_survey.municipality_codes * 2:
+        for role in ("förtroendevald", "tjänsteperson"):
+            fixture_survey.subset(municipalities=code, roles=role)
+    assert len(fixture_survey._memo[("subsets",)]) == SUBSETS_KEPT
+    assert fixture_survey.subset(municipalities="1761") is not one
 
 
 def test_memoised_tables_are_copies(fixture_survey):
