@@ -115,6 +115,13 @@ def show_markdown(text: str) -> str:
     return text
 
 
+def figure_alt(fig) -> str:
+    """Alternative text for a figure: its titles (the reports' ``alt`` of the image)."""
+    titles = [fig.get_suptitle()] + [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
+    text = " – ".join(" ".join(t.split()) for t in titles if t.strip())
+    return f"Diagram: {text}" if text else "Diagram"
+
+
 def show_figure() -> None:
     """Show the open matplotlib figures in the notebook as PNG and close them.
 
@@ -130,5 +137,6 @@ def show_figure() -> None:
         from .plots import figure_png
 
         for number in plt.get_fignums():
-            display(Image(data=figure_png(plt.figure(number), compress_level=1)))
+            fig = plt.figure(number)
+            display(Image(data=figure_png(fig, compress_level=1), metadata={"alt": figure_alt(fig)}))
     plt.close("all")

@@ -183,3 +183,14 @@ def test_figure_png_with_a_layout_engine_is_matplotlibs_tight_crop():
         ax.legend(["x"], loc="upper left", bbox_to_anchor=(1.02, 1))
         return fig
     assert (_pixels(plots.figure_png(make(), dpi=96, pad_inches=0.1)) == _matplotlib_tight(make())).all()
+
+
+def test_figure_alt_text_names_the_titles():
+    from kommunanalys.notebook import figure_alt
+
+    fig, (a, b) = plt.subplots(1, 2)
+    fig.suptitle("Uppföljning")
+    a.set_title("Upplevd\nuppföljning", loc="left")
+    b.set_title("Uppmätt")
+    assert figure_alt(fig) == "Diagram: Uppföljning – Upplevd uppföljning – Uppmätt"
+    assert figure_alt(plt.figure()) == "Diagram"
