@@ -30,7 +30,6 @@ import gc
 import html
 import time
 import weakref
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Hashable
@@ -38,6 +37,7 @@ from typing import Any, Callable, Hashable
 import pandas as pd
 
 from . import plots, question_page, questions, quotes_page
+from ._lru import LRU
 from .anonymity import resolve_threshold
 from .errors import InputError, KommunanalysError
 from .notebook import SYNTHETIC_NOTE, survey_for
@@ -140,7 +140,7 @@ class _Pieces:
 
     def __init__(self, survey: Survey) -> None:
         self._survey = weakref.ref(survey)
-        self._memo: OrderedDict[Hashable, Any] = OrderedDict()
+        self._memo = LRU(_CACHE_SIZE)
 
     @property
     def survey(self) -> Survey:
@@ -150,28 +150,15 @@ class _Pieces:
         return survey
 
     def _get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        if key in self._memo:
-            self._memo.move_to_end(key)
-            return self._memo[key]
-        value = compute()
-        self._memo[key] = value
-        if len(self._memo) > _CACHE_SIZE:
-            self._memo.popitem(last=False)
-        return value
+        return self._memo.get_or_make(key, compute)
 
-    def local(self, m: str) -> Survey:
-        return self._get(("local", m), lambda: self.survey.subset(municipalities=m))
-
-    # All Likert questions of a municipality at once: about the cost of one question, and a
-    # change of question is then a filter. Suppression is decided per question either way.
+    # All Likert questions of a municipality at once, shared with the question pages: a change
+    # of question is then a filter.
     def distribution(self, m: str, q: str, g: str, t: int) -> pd.DataFrame:
-        table = self._get(("distribution", m, g, t),
-                          lambda: questions.distribution(self.local(m), None, by=g, threshold=t))
-        return table[table["question"] == q].reset_index(drop=True)
+        return question_page.question_rows(question_page.municipality_statistics(self.survey, m, g, t)[0], q)
 
     def summary(self, m: str, q: str, g: str, t: int) -> pd.DataFrame:
-        table = self._get(("summary", m, g, t), lambda: questions.summary(self.local(m), None, by=g, threshold=t))
-        return table[table["question"] == q].reset_index(drop=True)
+        return question_page.question_rows(question_page.municipality_statistics(self.survey, m, g, t)[1], q)
 
     def gaps(self, m: str, t: int) -> pd.DataFrame:
         return self._get(("gaps", m, t), lambda: questions.rank_gaps(
@@ -186,32 +173,24 @@ class _Pieces:
 
     # Likewise the benchmark: all questions of a municipality and comparison group at once.
     def benchmark(self, m: str, q: str, comparison: tuple[str, ...] | None, t: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-        def compute():
-            comp = list(comparison) if comparison else None
-            return (questions.benchmark(self.survey, m, None, comparison=comp, threshold=t),
-                    questions.benchmark_distribution(self.survey, m, None, comparison=comp, threshold=t))
-        summary, dist = self._get(("benchmark", m, comparison, t), compute)
-        return (summary[summary["question"] == q].reset_index(drop=True),
-                dist[dist["question"] == q].reset_index(drop=True))
+        summary, dist = question_page.municipality_benchmark(self.survey, m, list(comparison) if comparison else None, t)
+        return question_page.question_rows(summary, q), question_page.question_rows(dist, q)
 
 
 #: Cached pieces of the surveys explored last (the analyst explores one at a time; cached pieces
 #: hold their survey, so a survey dropped out of this cache is freed).
-_PIECES: OrderedDict[int, _Pieces] = OrderedDict()
-_SURVEYS_KEPT = 2
+_PIECES = LRU(2)
 
 
 def _pieces(survey: Survey) -> _Pieces:
     key = id(survey)
     pieces = _PIECES.get(key)
     if pieces is None or pieces._survey() is not survey:
-        pieces = _Pieces(survey)
-        _PIECES[key] = pieces
+        pieces = _PIECES.put(key, _Pieces(survey))
         weakref.finalize(survey, _PIECES.pop, key, None)
-        while len(_PIECES) > _SURVEYS_KEPT:
-            _PIECES.popitem(last=False)
         _freeze_heap()
-    _PIECES.move_to_end(key)
+    else:
+        _PIECES.move_to_end(key)
     return pieces
 
 

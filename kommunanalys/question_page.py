@@ -132,49 +132,62 @@ def build_page(survey: Survey, municipality: str, question: str, *, grouping: st
         raise InputError(f"{question!r} is not a Likert question", value=question,
                          hint=f"use one of {', '.join(likert_ids)}")
     comp = None if comparison is None else ([comparison] if isinstance(comparison, str) else [str(c) for c in comparison])
-    tables = _municipality_tables(survey, municipality, grouping, comp, threshold)
-
-    def of_question(name: str) -> pd.DataFrame:
-        frame = tables[name]
-        frame = frame[frame["question"] == question].reset_index(drop=True)
-        # counts hidden in another question's rows made the column float; computed for this
-        # question alone it is integer unless hidden here too
-        whole = [c for c in _COUNT_COLUMNS if c in frame.columns and frame[c].notna().all()]
-        return frame.astype(dict.fromkeys(whole, "int64"))
-
+    distribution, summary = municipality_statistics(survey, municipality, grouping, threshold)
+    benchmark, benchmark_distribution = municipality_benchmark(survey, municipality, comp, threshold)
     return QuestionPage(
         survey=survey, municipality=municipality, question=survey.instrument[question], grouping=grouping,
         threshold=threshold, comparison=comp,
-        distribution=of_question("distribution"), summary=of_question("summary"),
+        distribution=question_rows(distribution, question), summary=question_rows(summary, question),
         gaps=questions.rank_gaps(questions.role_gap(survey, municipalities=municipality, threshold=threshold)),
-        benchmark=of_question("benchmark"), benchmark_distribution=of_question("benchmark_distribution"),
+        benchmark=question_rows(benchmark, question),
+        benchmark_distribution=question_rows(benchmark_distribution, question),
         comments=comment_counts(survey, municipality, question, threshold=threshold),
         municipality_name=survey.municipality_name(municipality),
     )
+
+
+# The statistics of every Likert question of a municipality are computed at once, once per
+# survey object (a question costs about as much as all of them); a question page, or the
+# explorer, takes its question's rows. The statistics and the anonymity rules work question by
+# question, so the rows are those of the question computed alone (a test compares them).
+def municipality_statistics(survey: Survey, municipality: str, grouping: str,
+                            threshold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`~kommunanalys.questions.distribution` and :func:`~kommunanalys.questions.summary`
+    of every Likert question of the municipality (shared: take rows with :func:`question_rows`)."""
+    def compute():
+        local = survey.subset(municipalities=municipality)
+        return (questions.distribution(local, None, by=grouping, threshold=threshold),
+                questions.summary(local, None, by=grouping, threshold=threshold))
+
+    return survey.memo(("municipality_statistics", municipality, grouping, threshold), compute)
+
+
+def municipality_benchmark(survey: Survey, municipality: str, comparison: list[str] | None,
+                           threshold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`~kommunanalys.questions.benchmark` and its distribution for every Likert question
+    of the municipality (shared: take rows with :func:`question_rows`)."""
+    def compute():
+        return (questions.benchmark(survey, municipality, None, comparison=comparison, threshold=threshold),
+                questions.benchmark_distribution(survey, municipality, None, comparison=comparison,
+                                                 threshold=threshold))
+
+    key = ("municipality_benchmark", municipality, None if comparison is None else tuple(comparison), threshold)
+    return survey.memo(key, compute)
 
 
 #: Integer columns of the statistics that anonymity suppression may blank (then float).
 _COUNT_COLUMNS = ("count", "n_respondents", "n_non_substantive", "n_skipped")
 
 
-def _municipality_tables(survey: Survey, municipality: str, grouping: str, comparison: list[str] | None,
-                         threshold: int) -> dict[str, pd.DataFrame]:
-    """Distribution, summary and benchmark of every Likert question of the municipality, computed
-    once per survey object: the pages of one municipality take their question's rows (the
-    statistics and the anonymity rules work question by question, so the rows are the same)."""
-    def compute() -> dict[str, pd.DataFrame]:
-        local = survey.subset(municipalities=municipality)
-        ids = [q.id for q in survey.instrument.likert_questions]
-        return {
-            "distribution": questions.distribution(local, ids, by=grouping, threshold=threshold),
-            "summary": questions.summary(local, ids, by=grouping, threshold=threshold),
-            "benchmark": questions.benchmark(survey, municipality, ids, comparison=comparison, threshold=threshold),
-            "benchmark_distribution": questions.benchmark_distribution(survey, municipality, ids,
-                                                                       comparison=comparison, threshold=threshold),
-        }
+def question_rows(frame: pd.DataFrame, question: str) -> pd.DataFrame:
+    """The rows of one question of a table over several questions, as if computed for it alone.
 
-    key = ("question_pages", municipality, grouping, None if comparison is None else tuple(comparison), threshold)
-    return survey.memo(key, compute)
+    Counts blanked in another question's rows made their column float; for this question alone
+    the column is integer unless blanked here too.
+    """
+    rows = frame[frame["question"] == question].reset_index(drop=True)
+    whole = [c for c in _COUNT_COLUMNS if c in rows.columns and rows[c].notna().all()]
+    return rows.astype(dict.fromkeys(whole, "int64"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,7 +328,7 @@ def show_gap(page: QuestionPage, *, output_dir: str | Path | None = None, overvi
                      fontsize=11)
         show_figure()
     else:
-        table = table[table["Fråga"].str.startswith(f"{page.question.number}. ")]
+        table = table[(page.gaps["question"] == page.question.id).to_numpy()]  # a row per gap, in order
     show(table)
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if n.endswith("_skillnad_roller")])

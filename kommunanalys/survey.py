@@ -20,12 +20,12 @@ All tables are tidy pandas DataFrames:
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 import pandas as pd
 
+from ._lru import LRU
 from .instrument import Instrument
 
 __all__ = [
@@ -186,21 +186,13 @@ class Survey:
                 mask &= frame["role"].isin(wanted)
             return mask
 
-        kept = self._memo.setdefault(("subsets",), OrderedDict())
-        key = (codes, wanted)
-        if key in kept:
-            kept.move_to_end(key)
-            return kept[key]
-        subset = replace(
+        kept = self._memo.setdefault(("subsets",), LRU(SUBSETS_KEPT))
+        return kept.get_or_make((codes, wanted), lambda: replace(
             self,
             respondents=self.respondents[keep(self.respondents)].reset_index(drop=True),
             responses=self.responses[keep(self.responses)].reset_index(drop=True),
             comments=self.comments[keep(self.comments)].reset_index(drop=True),
-        )
-        kept[key] = subset
-        while len(kept) > SUBSETS_KEPT:
-            kept.popitem(last=False)
-        return subset
+        ))
 
     # -- views ------------------------------------------------------------------------------
     def counts(self, by: Sequence[str] = ("municipality_code", "role")) -> pd.DataFrame:
