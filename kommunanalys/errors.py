@@ -3,7 +3,8 @@
 Every error raised on purpose by kommunanalys derives from :class:`KommunanalysError`, so a
 caller can catch one class. Errors about input data carry where the problem is (file, row,
 column, value) and a hint that says how to fix it; ``str(error)`` renders all of it in one
-readable message, so the command line can print it instead of a traceback.
+readable message in Swedish ("fil …, rad …, kolumn …, värde …: …" and "Så rättar du: …"), so
+the command line can print it instead of a traceback.
 """
 
 from __future__ import annotations
@@ -67,19 +68,20 @@ class InputError(KommunanalysError, ValueError):
         super().__init__(self._render())
 
     def _render(self) -> str:
+        # in Swedish, as the consultant reads it: "fil …, rad …, kolumn …, värde …" and "Så rättar du:"
         parts = []
         if self.file is not None:
-            parts.append(f"file {self.file}")
+            parts.append(f"fil {self.file}")
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(f"rad {self.row}")
         if self.column is not None:
-            parts.append(f"column {self.column!r}")
+            parts.append(f"kolumn {self.column!r}")
         if self.value is not None:
-            parts.append(f"value {self.value!r}")
+            parts.append(f"värde {self.value!r}")
         where = ", ".join(parts)
         text = f"{where}: {self.message}" if where else self.message
         if self.hint:
-            text += f"\n  How to fix: {self.hint}"
+            text += f"\n  Så rättar du: {self.hint}"
         return text
 
 

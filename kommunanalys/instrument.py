@@ -122,6 +122,8 @@ class Scale:
         if key in self._lookup:
             return self._lookup[key]
         number = key.replace(",", ".")
+        if not re.fullmatch(r"\d+(?:\.0*)?", number):  # "1e0", "+1", "0x1", "inf" are not codes
+            return None
         try:
             as_float = float(number)
         except ValueError:

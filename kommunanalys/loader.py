@@ -35,6 +35,8 @@ REJECTION_REASONS = {
     "unknown_role": "the role answer matches no role of the instrument",
     "unknown_answer": "an answer matches neither a label nor a code of the question's scale",
     "no_answers": "the respondent answered no question besides the background",
+    "short_row": "the row has fewer fields than the header (cut off, e.g. an interrupted export)",
+    "too_many_fields": "the row has more fields than the header (a separator inside unquoted text)",
 }
 
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -69,20 +71,68 @@ def _sniff_kind(path: Path, head: bytes) -> str:
 
 
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    """Decode a CSV export: UTF-16 (with BOM), UTF-8 (with or without BOM) or Windows-1252.
+
+    A file that is UTF-8 except for some rows (an export edited in an old Excel) is an error
+    naming the first row that does not decode, never silently decoded as cp1252 throughout.
+    """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "utf-16"
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    utf8_lines = 0
+    for line in body.split(b"\n"):
+        if max(line, default=0) < 0x80:
+            continue  # plain ASCII decodes alike in both
+        try:
+            line.decode("utf-8")
+            utf8_lines += 1
+        except UnicodeDecodeError:
+            pass
+    if utf8_lines or raw.startswith(b"\xef\xbb\xbf"):
+        _raise_mixed_encoding(path, body, utf8_lines)
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataFormatError(
-            "the file is neither UTF-8 nor Windows-1252 (cp1252) text", file=path, row=line,
-            value=raw[exc.start: exc.start + 1], hint="save the export as CSV UTF-8 (Excel: 'CSV UTF-8') and try again",
+            "filen är varken UTF-8- eller Windows-1252-text (cp1252)", file=path, row=line,
+            value=raw[exc.start: exc.start + 1],
+            hint="spara exporten som CSV UTF-8 (Excel: 'CSV UTF-8 (kommaavgränsad)') och försök igen",
         ) from None
+
+
+def _raise_mixed_encoding(path: Path, body: bytes, utf8_lines: int) -> None:
+    """Name the first row (and cell) of a UTF-8 file that does not decode as UTF-8."""
+    text = body.decode("utf-8", errors="surrogateescape")
+    sep = _detect_separator(text)
+    bad = re.compile("[\udc80-\udcff]")
+    header: list[str] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        for number, record in enumerate(reader, start=1):
+            if number == 1:
+                header = record
+            for j, cell in enumerate(record):
+                if bad.search(cell):
+                    shown = cell.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace")
+                    column = header[j] if number > 1 and j < len(header) else None
+                    raise DataFormatError(
+                        f"filen är UTF-8 ({utf8_lines} rader med å, ä, ö i UTF-8) men raden är inte UTF-8 "
+                        "(den ser ut att vara Windows-1252/cp1252): filen blandar teckenkodningar",
+                        file=path, row=number, column=column, value=shown,
+                        hint="rätta raden i en editor som visar teckenkodningen, eller spara hela exporten "
+                             "på nytt som CSV UTF-8 från enkätverktyget",
+                    )
+    except csv.Error:
+        pass
+    raise DataFormatError(  # pragma: no cover - a surrogate is always inside some record
+        "filen blandar teckenkodningarna UTF-8 och Windows-1252 (cp1252)", file=path,
+        hint="spara hela exporten på nytt som CSV UTF-8 från enkätverktyget",
+    )
 
 
 def _detect_separator(text: str) -> str:
@@ -98,25 +148,63 @@ def _detect_separator(text: str) -> str:
     return max(counts, key=lambda s: (counts[s], s == ";"))
 
 
+def _parse_csv(path: Path, text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int]]:
+    """Parse CSV text record by record; rows are numbered as records (header = row 1).
+
+    Returns the frame (header as columns, cells as strings, a short row padded with "") and
+    the number of fields of each row whose field count differs from the header's (by the
+    frame's 0-based index), so the loader can reject those rows with their reason. An
+    unbalanced quote is an error naming the row where the quoted field starts.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    records: list[list[str]] = []
+    start_line = 1
+    try:
+        for record in reader:
+            records.append(record)
+            start_line = reader.line_num + 1
+    except csv.Error as exc:
+        row = len(records) + 1
+        raise DataFormatError(
+            f"CSV-filen är felaktig: ett citattecken (\") öppnas men stängs inte som det ska ({exc}); "
+            f"fältet börjar på rad {row} (textrad {start_line} i filen)",
+            file=path, row=row,
+            hint="rätta citattecknen på raden: text som innehåller citattecken, radbrytningar eller "
+                 f"{sep!r} ska stå inom \"...\" och citattecken i texten skrivas dubbelt (\"\")",
+        ) from None
+    if not records:
+        raise DataFormatError("filen har ingen rubrikrad", file=path,
+                              hint="exportera enkäten med kolumnrubriker")
+    header = records[0]
+    width = len(header)
+    body: list[list[str]] = []
+    odd: dict[int, int] = {}
+    for i, record in enumerate(records[1:]):
+        n = len(record)
+        if n == width or n == 0:
+            body.append(record or [""] * width)
+        elif n < width:
+            odd[i] = n
+            body.append(record + [""] * (width - n))
+        elif not any(cell.strip() for cell in record[width:]):
+            body.append(record[:width])  # trailing empty fields (Excel's extra separators)
+        else:
+            odd[i] = n
+            body.append(record[:width])
+    frame = pd.DataFrame(body, columns=range(width), dtype=object) if body else pd.DataFrame(columns=range(width))
+    frame.columns = header
+    return frame, odd
+
+
 def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, dict]:
     text, encoding = _decode(path, raw)
     if not text.strip():
-        raise DataFormatError("the file has no text (only blank lines or whitespace)", file=path,
-                              hint="export the survey again; the file should start with a header row")
+        raise DataFormatError("filen har ingen text (bara tomma rader eller blanktecken)", file=path,
+                              hint="exportera enkäten igen; filen ska börja med en rubrikrad")
     sep = _detect_separator(text)
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, engine="python", header=None)
-    except pd.errors.ParserError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise DataFormatError(
-            f"the CSV is malformed: {exc}", file=path, row=int(match.group(1)) if match else None,
-            hint=f"every row must have as many {sep!r}-separated fields as the header; check quotes around text with {sep!r} or line breaks",
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise DataFormatError("the file has no header row", file=path,
-                              hint="export the survey with column headers") from None
-    return _with_header(frame), {"format": "csv", "encoding": encoding, "separator": sep}
+    frame, odd = _parse_csv(path, text, sep)
+    return frame, {"format": "csv", "encoding": encoding, "separator": sep,
+                   "field_counts": odd, "header_fields": frame.shape[1]}
 
 
 def _with_header(frame: pd.DataFrame) -> pd.DataFrame:
@@ -133,9 +221,54 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, dict]:
     except Exception as exc:  # openpyxl raises many kinds for broken zips
         raise DataFormatError(f"the Excel file cannot be read ({exc.__class__.__name__}: {exc})", file=path,
                               hint="open it in Excel and save it again as .xlsx, or export as CSV") from None
+    _check_uncached_formulas(path)
     frame = frame.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else
                       (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)))
     return frame, {"format": "xlsx"}
+
+
+def _check_uncached_formulas(path: Path) -> None:
+    """A formula cell without a saved result would read as empty: name the cell instead.
+
+    Files written by a program rather than by Excel (or saved without recalculation) hold
+    formulas without their cached values; reading them as "not answered" would be silently
+    wrong. Cheap when there are no formulas: the sheets' XML is searched for ``<f>`` first.
+    """
+    import zipfile
+
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            has_formulas = any(re.search(rb"<(?:\w+:)?f[ >/]", archive.read(name))
+                               for name in archive.namelist()
+                               if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+    except (zipfile.BadZipFile, OSError):
+        return
+    if not has_formulas:
+        return
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet_f, sheet_v = formulas.worksheets[0], values.worksheets[0]
+        header: list[Any] = []
+        for r, (row_f, row_v) in enumerate(zip(sheet_f.iter_rows(), sheet_v.iter_rows()), start=1):
+            if r == 1:
+                header = [c.value for c in row_v]
+            for cell_f, cell_v in zip(row_f, row_v):
+                if getattr(cell_f, "data_type", None) == "f" and cell_v.value is None:
+                    j = cell_f.column - 1
+                    raise DataFormatError(
+                        f"cellen {cell_f.coordinate} innehåller en formel utan sparat resultat "
+                        f"({str(cell_f.value)[:60]}), så svaret går inte att läsa",
+                        file=path, row=r, column=str(header[j]) if r > 1 and j < len(header) else None,
+                        value=str(cell_f.value)[:60],
+                        hint="öppna filen i Excel och spara den (då räknas formlerna om och resultaten "
+                             "sparas), eller ersätt formlerna med värden (Klistra in special → Värden)",
+                    )
+    finally:
+        formulas.close()
+        values.close()
 
 
 def _read_sav(path: Path) -> tuple[pd.DataFrame, dict]:
@@ -363,6 +496,20 @@ def load_survey(
     cells = frame.astype(str)
     problems: list[_Problem] = []
     row_no = lambda i: i + 2  # noqa: E731 - header is row 1
+
+    # rows whose field count differs from the header's (CSV): their columns cannot be trusted
+    width = info.get("header_fields", len(headers))
+    for i, n in sorted(info.get("field_counts", {}).items()):
+        if n < width:
+            problems.append(_Problem(
+                i, "short_row", headers[n] if n < len(headers) else None, None,
+                f"raden har {n} fält men rubrikraden {width}: den är avbruten eller saknar avgränsare "
+                f"(första saknade kolumnen: {headers[n]!r}); komplettera raden eller ta bort den"))
+        else:
+            problems.append(_Problem(
+                i, "too_many_fields", None, None,
+                f"raden har {n} fält men rubrikraden {width}: troligen ett {info.get('separator', ';')!r} "
+                "i en text utan citattecken; sätt texten inom \"...\" eller ta bort avgränsaren"))
 
     # empty rows
     empty = cells.apply(lambda c: c.str.strip().eq("")).all(axis=1)

@@ -29,17 +29,28 @@ def municipalities() -> pd.DataFrame:
     return _register().copy()
 
 
+#: The official forms around a name: "Karlstads kommun", "Stockholms stad", "Region Gotland"
+#: (the only municipality called a region; "Region Stockholm" is a county, not a municipality).
+_OFFICIAL = re.compile(r"^region\s+(?=gotland$)|\s+(?:kommun|stad)$")
+#: Official names whose genitive is not the name plus "s".
+_IRREGULAR = {"falu": "falun"}
+
+
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    text = re.sub(r"\s+kommun$", "", text.strip().lower())
+    text = _OFFICIAL.sub("", text.strip().lower())
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
 def _key(text: str) -> str:
-    """Lower case, "kommun" dropped, punctuation folded; Swedish letters kept."""
+    """Lower case, "kommun"/"stad"/"Region" dropped, punctuation folded; Swedish letters kept."""
     text = unicodedata.normalize("NFC", str(text)).strip().lower()
-    text = re.sub(r"\s+kommun$", "", text)
+    text = _OFFICIAL.sub("", text)
     return re.sub(r"[^0-9a-zåäöéü]+", " ", text).strip()
+
+
+def _official(text: str) -> bool:
+    return bool(_OFFICIAL.search(unicodedata.normalize("NFC", text).strip().lower()))
 
 
 @lru_cache(maxsize=1)
@@ -63,7 +74,8 @@ def lookup_municipality(value: object) -> tuple[str, str] | None:
     Accepts the four-digit code (also without its leading zero, as spreadsheets write
     ``0114`` as ``114``), the name in any case, with or without "kommun", "1761 Hammarö", and
     the name without Swedish letters ("Hammaro") where that is unambiguous ("Habo" is Habo,
-    never Håbo).
+    never Håbo), and the official forms "Karlstads kommun", "Göteborgs stad", "Malmö stad",
+    "Region Gotland".
     """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
@@ -73,7 +85,16 @@ def lookup_municipality(value: object) -> tuple[str, str] | None:
     exact, folded = _index()
     if re.fullmatch(r"\d{3,4}(\.0+)?", text):
         return exact.get(text.split(".")[0].zfill(4))
-    return exact.get(_key(text)) or folded.get(_fold(text))
+    found = exact.get(_key(text)) or folded.get(_fold(text))
+    if found is None and _official(text):
+        # the genitive of the official form: "Karlstads kommun", "Göteborgs stad" (a name that
+        # itself ends in s, "Borås stad", "Kramfors kommun", was found above)
+        key, fold = _key(text), _fold(text)
+        if key in _IRREGULAR:
+            found = exact.get(_IRREGULAR[key])
+        elif key.endswith("s"):
+            found = exact.get(key[:-1]) or (folded.get(fold[:-1]) if fold.endswith("s") else None)
+    return found
 
 
 def slugify(code: str, name: str) -> str:
