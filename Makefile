@@ -22,8 +22,12 @@ report: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) --dist loadscope --nbval-lax tests notebooks
 
+# extra JupyterLab arguments: make lab LAB_ARGS="--port=8899"; as root --allow-root is added
+LAB_ARGS ?=
+ROOT_ARGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $(ROOT_ARGS) $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/batch_benchmark.py

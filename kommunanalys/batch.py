@@ -73,7 +73,8 @@ section (a note instead of the section's content), and makes :attr:`BatchResult.
 A kernel that dies or cannot be reset is replaced and its notebook retried once (``retries``).
 
 A re-run redoes only what failed or changed: a notebook is re-executed when its *input hash*
-differs — the hash of the data file's content, the notebook file, its parameters, the package
+differs — the hash of the data file's content, the notebook's cells (types, sources and tags;
+not the metadata an editor rewrites), its parameters, the package
 (version and a digest of its source files and instrument) and the versions of Python, pandas,
 matplotlib, seaborn and papermill. Unchanged, successful notebooks are reused as they are; a
 municipality whose every notebook is unchanged is not touched at all. ``force=True`` rebuilds
@@ -159,6 +160,7 @@ _MANIFEST = "manifest.json"
 _MANIFEST_FORMAT = 1
 _STAGING = ".staging"
 _ASIDE = ".aside"
+_LOCK = ".lock"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -375,6 +377,21 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _notebook_digest(path: Path) -> str:
+    """The hash of what a notebook executes: its cells' types, sources and tags.
+
+    Metadata an editor rewrites (JupyterLab's kernelspec and language info, cell ids, widths,
+    collapsed/scrolled flags), outputs and execution counts do not change execution, so opening
+    and saving a notebook does not force a rebuild.
+    """
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    cells = [[c.get("cell_type"), c.get("source", ""), sorted(c.get("metadata", {}).get("tags", []))]
+             for c in nb.cells]
+    return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode()).hexdigest()
+
+
 def _package_fingerprint(instrument_source: str | None) -> dict[str, str]:
     from importlib import metadata
 
@@ -382,8 +399,10 @@ def _package_fingerprint(instrument_source: str | None) -> dict[str, str]:
 
     digest = hashlib.sha256()
     package_dir = Path(kommunanalys.__file__).parent
-    for file in sorted(package_dir.glob("*.py")):
-        digest.update(file.name.encode())
+    # every source file and package data file, subpackages included (not caches)
+    for file in sorted(p for p in package_dir.rglob("*") if p.is_file()
+                       and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")):
+        digest.update(file.relative_to(package_dir).as_posix().encode())
         digest.update(file.read_bytes())
     instrument = Path(instrument_source) if instrument_source else paths.INSTRUMENT_FILE
     if instrument.exists():
@@ -444,6 +463,44 @@ def _strip_ansi(text: str) -> str:
 
 def _quiet_papermill() -> None:
     logging.getLogger("papermill").setLevel(logging.ERROR)
+
+
+def _worker_init() -> None:
+    """A worker process: quiet papermill, and leave Ctrl-C to the batch (which stops the worker
+    and its kernel); a worker that took SIGINT itself would print its traceback."""
+    import signal
+
+    _quiet_papermill()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_descendants(timeout: float = 10.0) -> None:
+    """Stop every process this one started (workers and their kernels), kernels included.
+
+    Kernels run in their own session (jupyter_client), so they do not see a terminal's Ctrl-C,
+    and a worker stopped first would leave its kernel behind: the whole tree is collected
+    first, then terminated, and what does not exit in time is killed.
+    """
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with ipykernel
+        return
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:  # pragma: no cover
+        return
+    for child in children:
+        try:
+            child.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(children, timeout=timeout)
+    for child in alive:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=timeout)
 
 
 def _execute_notebook(task: _NotebookTask) -> _NotebookOutcome:
@@ -568,6 +625,47 @@ def _recover(out: Path) -> None:
     shutil.rmtree(out / _STAGING, ignore_errors=True)
 
 
+class _OutputLock:
+    """An exclusive ``fcntl.flock`` on ``<out>/.lock``, held for the whole batch."""
+
+    def __init__(self, path: Path, handle) -> None:
+        self.path = path
+        self.handle = handle
+
+    def release(self) -> None:
+        if self.handle is not None:
+            self.handle.close()  # closing the file releases the lock
+            self.handle = None
+
+
+def _lock_output(out_dir: Path) -> _OutputLock:
+    """Lock the output folder for this run, or raise naming the run that holds it.
+
+    The lock file stays (removing it would race with a waiting run); the lock is the kernel's,
+    so a run that was killed holds nothing.
+    """
+    path = out_dir / _LOCK
+    handle = open(path, "a+", encoding="utf-8")
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        return _OutputLock(path, handle)
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "okänd"
+        handle.close()
+        raise ReportError(
+            f"en annan körning av kommunanalys (process {holder}) bygger redan rapporter i {out_dir}; "
+            "vänta tills den är klar, eller välj en annan mapp med --out") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return _OutputLock(path, handle)
+
+
 def _remove_if_empty(folder: Path) -> None:
     try:
         folder.rmdir()
@@ -576,9 +674,18 @@ def _remove_if_empty(folder: Path) -> None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Write ``path`` through a temporary file; a failure is a :class:`ReportError` naming the
+    file, and leaves no temporary file behind."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ReportError(
+            f"kunde inte skriva {path} ({exc.strerror or exc}); rapporterna är publicerade, men inte "
+            f"{path.name}. Kontrollera att {path} är en vanlig fil som går att skriva över "
+            "(inte en mapp, inte skrivskyddad) och kör igen") from None
 
 
 def _read_manifest(folder: Path) -> dict | None:
@@ -611,7 +718,7 @@ def _select(survey, municipalities: Iterable[str] | str | None) -> list[str]:
         code = found[0] if found else str(value)
         if code not in present:
             raise ReportError(
-                f"municipality {value!r} has no respondents in the data; present: {', '.join(present)}")
+                f"kommunen {value!r} har inga svarande i datat; finns: {', '.join(present)}")
         if code not in chosen:
             chosen.append(code)
     return chosen
@@ -626,7 +733,7 @@ def _spawn_context():
 
 def _make_executor(jobs: int) -> cf.Executor:
     return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_spawn_context(),
-                                  initializer=_quiet_papermill)
+                                  initializer=_worker_init)
 
 
 def _notebook_parameters(code: str, entry: PlanEntry, data: Path, threshold: int) -> dict:
@@ -702,13 +809,12 @@ def run_reports(
         (before anything is written).
     """
     from .loader import load_survey
-    from .respondents import respondent_counts
 
     started = time.perf_counter()
     data_path = Path(data) if data is not None else paths.DEMO_EXPORT
     if not data_path.exists():
-        hint = " (build the demo with `python -m kommunanalys.demo`)" if data is None else ""
-        raise ReportError(f"the survey export {data_path} does not exist{hint}")
+        hint = " (bygg demodatat med `python -m kommunanalys.demo`)" if data is None else ""
+        raise ReportError(f"enkätexporten {data_path} finns inte{hint}; kontrollera sökvägen till --data")
     data_path = data_path.resolve()
     out_dir = Path(out) if out is not None else paths.REPORTS_DIR
     out_dir = out_dir.resolve()
@@ -717,7 +823,7 @@ def run_reports(
     try:
         survey = load_survey(data_path, synthetic=True if data is None else None)
     except Exception as exc:
-        raise ReportError(f"could not load the survey export {data_path}: {exc}") from exc
+        raise ReportError(f"kunde inte läsa in enkätexporten {data_path}: {exc}") from exc
     instrument = survey.instrument
     threshold = int(anonymity_threshold if anonymity_threshold is not None else instrument.anonymity_threshold)
     codes = _select(survey, municipalities)
@@ -731,7 +837,7 @@ def run_reports(
     for entry in plan:
         path = (nb_dir / entry.notebook) if not Path(entry.notebook).is_absolute() else Path(entry.notebook)
         if path.exists():
-            notebook_sha.setdefault(entry.notebook, _sha256_file(path))
+            notebook_sha.setdefault(entry.notebook, _notebook_digest(path))
             active.append(entry)
         elif entry.notebook not in skipped:
             skipped.append(entry.notebook)
@@ -745,7 +851,33 @@ def run_reports(
             sections.append({"id": entry.section, "title": entry.section})
             known_sections.add(entry.section)
 
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReportError(f"{out_dir} är en fil, inte en mapp; välj en annan --out eller flytta filen")
     out_dir.mkdir(parents=True, exist_ok=True)
+    lock = _lock_output(out_dir)
+    try:
+        return _run_locked(dict(
+            survey=survey, instrument=instrument, threshold=threshold, codes=codes, plan=plan,
+            active=active, skipped=skipped, notebook_sha=notebook_sha, warnings_=warnings_,
+            data_sha=data_sha, package=package, sections=sections, out_dir=out_dir, nb_dir=nb_dir,
+            data_path=data_path, started=started, force=force, only_failed=only_failed, jobs=jobs,
+            executor=executor, progress=progress, engine=engine, kernel_name=kernel_name,
+            cell_timeout=cell_timeout, retries=retries))
+    finally:
+        lock.release()
+
+
+def _run_locked(ctx: dict) -> BatchResult:
+    """The batch proper, run while this process holds the output folder's lock."""
+    (survey, instrument, threshold, codes, plan, active, skipped, notebook_sha, warnings_, data_sha,
+     package, sections, out_dir, nb_dir, data_path, started, force, only_failed, jobs, executor,
+     progress, engine, kernel_name, cell_timeout, retries) = (ctx[k] for k in (
+        "survey", "instrument", "threshold", "codes", "plan", "active", "skipped", "notebook_sha",
+        "warnings_", "data_sha", "package", "sections", "out_dir", "nb_dir", "data_path", "started",
+        "force", "only_failed", "jobs", "executor", "progress", "engine", "kernel_name",
+        "cell_timeout", "retries"))
+    from .respondents import respondent_counts
+
     _recover(out_dir)
     run_dir = out_dir / _STAGING / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     names = {code: survey.municipality_name(code) for code in codes}
@@ -756,6 +888,14 @@ def run_reports(
     manifests: dict[str, dict] = {}
     pending: dict[str, set[str]] = {}
     tasks: list[_NotebookTask] = []
+    for code in codes:  # nothing of this batch's own making is ever moved or deleted
+        final = out_dir / slugify(code, names[code])
+        if final.exists() and (not final.is_dir() or (any(final.iterdir()) and _read_manifest(final) is None)):
+            kind = "en mapp" if final.is_dir() else "en fil"
+            raise ReportError(
+                f"{final} är {kind} som inte är en rapport från kommunanalys (ingen {_MANIFEST}); "
+                f"den skulle ersättas av rapporten för {code} {names[code]}. Flytta eller byt namn på den, "
+                "eller välj en annan --out; inget har ändrats")
     for code in codes:
         slug = slugify(code, names[code])
         final = out_dir / slug
@@ -935,6 +1075,7 @@ def run_reports(
         if own_executor and state["pool"] is not None:
             state["pool"].shutdown(wait=False, cancel_futures=True)
             state["pool"] = None
+            _stop_descendants()  # the workers and their kernels: nothing of this run is left
         shutil.rmtree(run_dir, ignore_errors=True)
         _remove_if_empty(out_dir / _STAGING)
         bars.close()

@@ -66,38 +66,67 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    """``--jobs``: a whole number of at least 1 (argparse prints the message)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} är inget heltal; ange antal processer, t.ex. --jobs 2") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} processer går inte; ange minst 1, t.ex. --jobs 2")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} är inget heltal") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} går inte; ange 0 eller fler")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its error line in Swedish ("kommunanalys report: fel: …")."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: fel: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kommunanalys",
         description="Analys av kommunala styrningsenkäter: validera exporter, bygg rapporter, granska fritext.",
     )
-    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
+    parser.add_argument("--debug", action="store_true", help="visa fullständiga tracebacks (för felsökning)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("validate", help="load an export and account for every row")
-    p.add_argument("path", help="the survey export (CSV, XLSX or SPSS .sav)")
-    p.add_argument("--instrument", help="instrument YAML (default: the bundled one)")
-    p.add_argument("--municipality", help="for a one-municipality export without a 'Kommun' column: its code or name")
-    p.add_argument("--rejected-out", help="write the rejected rows with reasons to this CSV")
-    p.add_argument("--show", type=int, default=20, help="how many rejected rows to print (default 20)")
+    p = sub.add_parser("validate", help="läs in en export och redovisa varje rad")
+    p.add_argument("path", help="enkätexporten (CSV, XLSX eller SPSS .sav)")
+    p.add_argument("--instrument", help="instrumentets YAML-fil (standard: det medföljande)")
+    p.add_argument("--municipality", help="för en export från en kommun utan kolumnen 'Kommun': kommunens kod eller namn")
+    p.add_argument("--rejected-out", help="skriv de avvisade raderna med orsak till denna CSV-fil")
+    p.add_argument("--show", type=_non_negative_int, default=20, help="hur många avvisade rader som skrivs ut (standard 20)")
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("report", help="build one report per municipality (the main job)")
-    p.add_argument("--data", help="the survey export (default: the bundled synthetic demo)")
-    p.add_argument("--out", help="output folder (default: reports/)")
-    p.add_argument("--municipality", action="append", help="only this municipality (code); repeatable")
-    p.add_argument("--jobs", type=int, help="parallel workers (default: all cores)")
-    p.add_argument("--force", action="store_true", help="rebuild everything, not only what failed or changed")
-    p.add_argument("--only-failed", action="store_true", help="re-run only the notebooks that failed last time")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p = sub.add_parser("report", help="bygg en rapport per kommun (huvudjobbet)")
+    p.add_argument("--data", help="enkätexporten (standard: det medföljande syntetiska demodatat)")
+    p.add_argument("--out", help="mapp för rapporterna (standard: reports/)")
+    p.add_argument("--municipality", action="append", help="bara denna kommun (kod eller namn); kan upprepas")
+    p.add_argument("--jobs", type=_positive_int, help="antal parallella processer, minst 1 (standard: alla kärnor)")
+    p.add_argument("--force", action="store_true", help="bygg om allt, inte bara det som misslyckades eller ändrats")
+    p.add_argument("--only-failed", action="store_true", help="kör bara om de notebooks som misslyckades förra gången")
+    p.add_argument("--no-progress", action="store_true", help="ingen förloppsindikator")
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("scrub", help="screen a free-text column for personal data")
-    p.add_argument("input", help="CSV with a free-text column")
-    p.add_argument("--column", default="text", help="the free-text column (default: text)")
-    p.add_argument("-o", "--output", required=True, help="screened CSV to write")
-    p.add_argument("--findings", help="CSV of what was masked (default: OUTPUT with .findings.csv)")
+    p = sub.add_parser("scrub", help="granska en fritextkolumn efter personuppgifter")
+    p.add_argument("input", help="CSV-fil med en fritextkolumn")
+    p.add_argument("--column", default="text", help="fritextkolumnen (standard: text)")
+    p.add_argument("-o", "--output", required=True, help="den granskade CSV-filen som skrivs")
+    p.add_argument("--findings", help="CSV-fil med det som maskerades (standard: OUTPUT med .findings.csv)")
     p.set_defaults(func=_cmd_scrub)
     return parser
 
@@ -114,8 +143,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kommunanalys: fel: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("kommunanalys: avbrutet", file=sys.stderr)
+        print("kommunanalys: avbrutet (Ctrl-C); publicerade rapporter är kvar, inget halvfärdigt", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`kommunanalys validate … | head -1`): stop quietly
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except Exception as exc:  # a bug: say so plainly
         if args.debug:
             raise

@@ -50,7 +50,7 @@ def test_errors_are_messages_not_tracebacks(tmp_path, content):
     result = run_cli("validate", str(bad))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "bad.csv" in result.stderr and "How to fix" in result.stderr
+    assert "bad.csv" in result.stderr and "Så rättar du" in result.stderr
 
 
 def test_missing_file_is_a_message(tmp_path):

@@ -90,7 +90,7 @@ def test_broken_instruments_get_clear_errors(tmp_path, instrument, edit, match):
     broken.write_text(edit(text), encoding="utf-8")
     with pytest.raises(InstrumentError, match=match) as info:
         load_instrument(broken)
-    assert "broken.yaml" in str(info.value) and "How to fix" in str(info.value)
+    assert "broken.yaml" in str(info.value) and "Så rättar du" in str(info.value)
 
 
 def test_missing_instrument_file(tmp_path):

@@ -154,7 +154,7 @@ def test_broken_review_file_names_row_and_column(survey, exported, tmp_path, edi
     if value is not None:
         assert error.value == value
     message = str(error)
-    assert str(broken) in message and f"row {row}" in message and "How to fix" in message and words in message
+    assert str(broken) in message and f"rad {row}" in message and "Så rättar du" in message and words in message
 
 
 def test_duplicate_key_and_missing_column(exported, tmp_path):
