@@ -42,6 +42,7 @@ import pandas as pd
 
 from . import paths
 from .errors import InputError
+from .textsafety import write_csv
 
 __all__ = [
     "Finding",
@@ -807,8 +808,9 @@ def scrub_csv(
     screened, findings = screen_frame(data, column=column, id_columns=ids)
     findings.insert(0, "line", findings.pop("row").astype("int64") + 2)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    screened.to_csv(out_path, sep=separator, index=False, encoding="utf-8-sig")
-    findings.to_csv(findings_path, sep=separator, index=False, encoding="utf-8-sig")
+    # Both files open in Excel: a comment starting with "=", "+", "-" or "@" must stay text.
+    write_csv(screened, out_path, sep=separator, index=False, encoding="utf-8-sig")
+    write_csv(findings, findings_path, sep=separator, index=False, encoding="utf-8-sig")
     masked = findings[findings["type"] != "role_reference"]
     return {
         "rows": int(len(data)),

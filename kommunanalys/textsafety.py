@@ -84,7 +84,9 @@ _TRAILING = ".,;:!?)\"'”’»"
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 # Characters Markdown (CommonMark, GFM, mistune's plugins, MathJax) may read as syntax.
-_MD_SPECIAL = set("\\`*_{}[]()<>#!|~&$:@^")
+_MD_SPECIAL = set("\\`*_{}[]()<>#!|~$:@^")
+# "&" only where it would start a character reference ("&lt;" written by a respondent stays text).
+_AMP_RE = re.compile(r"&(?=#?\w+;)")
 # ... and at the start of the text only (a list item, a heading underline, a numbered list).
 _MD_LEADING_RE = re.compile(r"^(?:[-+=]|\d+(?=[.)]))")
 
@@ -173,13 +175,16 @@ def plain_text(text: object) -> str:
     Examples
     --------
     >>> plain_text("Se [här](javascript:alert(1)) <b>nu</b>")
-    'Se h&#228;r &#91;l&#228;nk borttagen&#93; &#60;b&#62;nu&#60;&#47;b&#62;'
+    'Se här &#91;länk borttagen&#93; &#60;b&#62;nu&#60;/b&#62;'
     """
     value = _clean(text)
     lead = _MD_LEADING_RE.match(value)
     head = "".join(f"&#{ord(c)};" for c in lead.group()) if lead else ""
     rest = value[lead.end():] if lead else value
-    return head + "".join(f"&#{ord(c)};" if c in _MD_SPECIAL else c for c in rest)
+    return head + "".join(
+        f"&#{ord(c)};" if c in _MD_SPECIAL or c == "&" and _AMP_RE.match(rest, i) else c
+        for i, c in enumerate(rest)
+    )
 
 
 def html_text(text: object) -> str:
