@@ -722,8 +722,27 @@ _POSITION_TITLE_BEFORE_NAME = re.compile(
 )
 
 
-def _role_flags(text: str, masked: list[tuple[int, int]]) -> list[tuple[int, int]]:
+# A position or the leading of a body, in a text that also names someone: together they point at
+# one person even with the name masked ("[namn] sätt att leda kommunstyrelsen", "ordföranden
+# [namn]"), so the text is held for review like "vår kommundirektör".
+_BODY = rf"[{_LOW}-]*(?:styrelsen|nämnden|förvaltningen|fullmäktige|kontoret|enheten|bolaget|partiet|gruppen)"
+_POSITION_NEAR_NAME_RE = re.compile(
+    rf"(?<![\w-])(?:(?:vice\s+|biträdande\s+)?{_ROLE}(?:en|n|et|s|ens|ns)?"
+    rf"|(?:leda|leder|ledde|lett|styra|styr|styrde|basa|basar|ordförandeskap(?:et)?\s+i|presidiet\s+i)"
+    rf"\s+(?:{_LOW}+\s+)?{_BODY})(?![\w-])",
+    re.I,
+)
+_MASKED_NAME_RE = re.compile(r"\[namn\]")
+
+
+def _role_flags(text: str, masked: list[tuple[int, int]], names: list[tuple[int, int]] = ()
+                ) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
+    names = [*names, *(m.span() for m in _MASKED_NAME_RE.finditer(text))]
+    if names:
+        for match in _POSITION_NEAR_NAME_RE.finditer(text):
+            if not _overlaps(*match.span(), masked):
+                spans.append(match.span())
     # A position title directly before a masked name still points at the person.
     for start, _ in masked:
         match = _POSITION_TITLE_BEFORE_NAME.search(text[max(0, start - 60):start])
@@ -780,8 +799,9 @@ def screen_text(text: str) -> ScreenResult:
         Finding(kind, start, end, text[start:end], REPLACEMENTS[kind]) for kind, start, end in found
     ]
     masked = [(f.start, f.end) for f in findings]
+    names = [(f.start, f.end) for f in findings if f.type == "name"]
     flags = [
-        Finding("role_reference", s, e, text[s:e], None) for s, e in _role_flags(text, masked)
+        Finding("role_reference", s, e, text[s:e], None) for s, e in _role_flags(text, masked, names)
     ]
     pieces = []
     cursor = 0

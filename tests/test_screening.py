@@ -348,3 +348,20 @@ def test_speed_ten_thousand_comments():
     elapsed = time.perf_counter() - start
     assert len(screened) == 10_000 and len(findings) > 0
     assert elapsed < 20, f"screening 10,000 comments took {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize(
+    "text,flag",
+    [
+        ("Annas sätt att leda kommunstyrelsen är bra.", "leda kommunstyrelsen"),
+        ("[namn] sätt att leda kommunstyrelsen är bra.", "leda kommunstyrelsen"),  # already screened
+        ("ordföranden [namn] lyssnar inte.", "ordföranden"),
+        ("Kristina är chef och hon lyssnar.", "chef"),
+    ],
+)
+def test_a_position_with_a_masked_name_is_flagged(text, flag):
+    assert flag in [f.original for f in screen_text(text).flags]
+
+
+def test_a_position_without_a_name_is_not_flagged_by_that_rule():
+    assert screen_text("Vi leder kommunstyrelsen bra och har en chef.").flags == []
