@@ -55,6 +55,7 @@ __all__ = [
     "luhn_checksum_ok",
     "classify_identity_number",
     "evaluate",
+    "read_labelled",
 ]
 
 #: Replacement text written in place of each kind of personal data (Swedish: a reader sees it).
@@ -982,6 +983,22 @@ def _parse_labels(cell: object, *, typed: bool) -> list[tuple[str, str]]:
         else:
             labels.append(("role_reference", item))
     return labels
+
+
+def read_labelled(path: str | Path) -> pd.DataFrame:
+    """Read a hand-labelled screening set (``text``, ``expected``, ``flags``; see :func:`evaluate`).
+
+    Lines at the top that start with ``#`` are the file's description and are skipped; every
+    cell is read as text, empty cells as ``""``.
+    """
+    path = Path(path)
+    with path.open(encoding="utf-8") as handle:
+        header_lines = 0
+        for line in handle:
+            if not line.startswith("#"):
+                break
+            header_lines += 1
+    return pd.read_csv(path, dtype=str, keep_default_na=False, skiprows=header_lines)
 
 
 def evaluate(
