@@ -52,7 +52,7 @@ from .quotes import select_quotes
 from .review import apply_review, comment_keys, load_review
 from .screening import screen_frame
 from .survey import ROLES, Survey
-from .textsafety import plain_text
+from .textsafety import display_text, plain_text
 from .themes import NO_THEME, Theme, code_themes, load_themes
 
 __all__ = [
@@ -241,6 +241,7 @@ class QuotesPage:
         """
         code = self.municipality
         quotes = self.quotes.drop(columns=["comment_key", "role_shown"], errors="ignore")
+        quotes = quotes.assign(text=quotes["text"].map(display_text, na_action="ignore"))  # as shown
         return {f"citat_{code}": quotes.reset_index(drop=True),
                 f"citat_teman_{code}": self.counts.reset_index(drop=True)}
 

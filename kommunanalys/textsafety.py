@@ -38,6 +38,7 @@ __all__ = [
     "FORMULA_PREFIXES",
     "strip_control",
     "remove_links",
+    "display_text",
     "plain_text",
     "html_text",
     "spreadsheet_cell",
@@ -147,11 +148,20 @@ def remove_links(text: str) -> str:
     return _BARE_DOMAIN_PATH_RE.sub(_address, value)
 
 
-def _clean(text: object) -> str:
+def display_text(text: object) -> str:
+    """A respondent's text as a reader sees it, before any escaping: for tables and workbooks.
+
+    One line, control characters removed, links and web addresses replaced by
+    :data:`LINK_REMOVED`: the same words :func:`plain_text` and :func:`html_text` show, so a
+    quote reads the same in the report and in its table.
+    """
     value = strip_control(text)
     value = remove_links(value)
     value = _EMAIL_RE.sub("[e-post]", value)
     return " ".join(value.split())
+
+
+_clean = display_text
 
 
 def plain_text(text: object) -> str:
