@@ -3,19 +3,25 @@
 Free-text answers are personal data: they can identify the person who wrote them or the person
 written about. :func:`screen_text` masks, in this order,
 
-- e-mail addresses (``[e-post]``),
+- e-mail addresses, also spelled out ("lars.berg at hammaro punkt se", "kalle(at)kil.se")
+  (``[e-post]``), and social-media handles ("@annasvensson", ``[användarnamn]``),
 - personnummer and samordningsnummer (day + 60) in 10- and 12-digit forms, with or without ``-``
   or ``+``, date- and Luhn-checked on the 10-digit form (``[personnummer]``,
-  ``[samordningsnummer]``),
-- Swedish phone numbers: mobile ``07x``, landline with area code, ``+46`` and ``0046`` forms, with
-  the spaces and dashes people write (``[telefon]``),
-- street addresses with a number, optionally followed by postcode and town (``[adress]``), and
-  free-standing postcodes (``[postnummer]``),
-- personal names: first names and surnames, alone or together, hyphenated, in the genitive and
-  after a title (``[namn]``),
+  ``[samordningsnummer]``); a number with a valid date written like one (with its separator, or
+  12 digits) is masked even when its check digit is wrong: a mistyped number still identifies,
+- Swedish phone numbers: mobile ``07x``, landline with area code, ``+46``, ``0046`` and ``46 7x``
+  forms, with the spaces, dashes and dots people write (``[telefon]``),
+- street addresses with a number and postboxes ("Box 123"), optionally followed by postcode and
+  town (``[adress]``), and free-standing postcodes (``[postnummer]``),
+- personal names: first names and surnames, alone or together, hyphenated, in the genitive,
+  after a title, "O'Brien"-style, in capitals ("STEFAN LÖFGREN") and, when a first name is
+  followed by a surname and neither is an ordinary word, in lower case ("anna svensson")
+  (``[namn]``),
 
 and flags, without masking, phrases that point at a person by position ("vår kommundirektör",
-"ordföranden i socialnämnden", "ekonomichefen"): type ``role_reference``, for a human reviewer.
+"ordföranden i socialnämnden", "ekonomichefen"), and a position or the leading of a board in a
+text that also names someone ("[namn] sätt att leda kommunstyrelsen", "ordföranden [namn]"):
+type ``role_reference``, for a human reviewer (a flagged quote waits for review).
 
 Names are found with word lists that ship with the package (``data/names/``, see
 ``data/README_screening.md``), never with a model: a capitalised word is a name when it is in the
