@@ -185,6 +185,8 @@ def test_name_forms(text, names):
         "Stora delar av verksamheten följs aldrig upp.",
         "Kommunen har 2 300 anställda och 45 000 invånare.",
         "Organisationsnummer 212000-1769 står på fakturan.",
+        "Mötet den 01.02.2023 blev inställt.",
+        "Öppet kl 08.30-17.00 varje dag.",
     ],
 )
 def test_look_alikes_stay(text):
