@@ -12,6 +12,7 @@ import sys
 from typing import Sequence
 
 from .errors import KommunanalysError
+from .textsafety import terminal_safe, write_csv
 
 __all__ = ["main", "build_parser"]
 
@@ -22,7 +23,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     survey = load_survey(args.path, args.instrument, municipality=args.municipality)
     report = survey.report
     assert report is not None
-    print(report.summary())
+    print(terminal_safe(report.summary()))  # headers and values from the file: no escape sequences
     counts = survey.respondents["role"].value_counts()
     subgroups = survey.respondents["subgroup"].value_counts()
     print()
@@ -33,14 +34,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print()
     print("Svarande per kommun, roll och undergrupp:")
     table = survey.municipalities()
-    print(table.to_string(index=False))
+    print(terminal_safe(table.to_string(index=False)))
     if args.rejected_out and report.n_rejected:
-        report.rejected.to_csv(args.rejected_out, index=False, encoding="utf-8")
+        write_csv(report.rejected, args.rejected_out, index=False, encoding="utf-8")  # no formula cells
         print(f"\nAvvisade rader skrivna till {args.rejected_out}")
     elif report.n_rejected:
         print("\nAvvisade rader (rad, orsak, kolumn, värde):")
         for rec in report.rejected.head(args.show).itertuples():
-            print(f"  rad {rec.row}: {rec.reason} – {rec.message}")
+            print(terminal_safe(f"  rad {rec.row}: {rec.reason} – {rec.message}"))
         if report.n_rejected > args.show:
             print(f"  ... och {report.n_rejected - args.show} till (skriv alla med --rejected-out FIL.csv)")
     return 0
@@ -53,7 +54,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         args.data, out=args.out, municipalities=args.municipality or None, jobs=args.jobs,
         progress=not args.no_progress, force=args.force, only_failed=args.only_failed,
     )
-    print(result.summary())
+    print(terminal_safe(result.summary()))
     return result.exit_code
 
 
@@ -62,7 +63,7 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
 
     outcome = scrub_csv(args.input, column=args.column, out_path=args.output, findings_path=args.findings)
     for key, value in outcome.items():
-        print(f"{key}: {value}")
+        print(terminal_safe(f"{key}: {value}"))
     return 0
 
 
@@ -140,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KommunanalysError as exc:
         if args.debug:
             raise
-        print(f"kommunanalys: fel: {exc}", file=sys.stderr)
+        print(terminal_safe(f"kommunanalys: fel: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("kommunanalys: avbrutet (Ctrl-C); publicerade rapporter är kvar, inget halvfärdigt", file=sys.stderr)
@@ -155,8 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so plainly
         if args.debug:
             raise
-        print(f"kommunanalys: oväntat fel ({exc.__class__.__name__}: {exc}). "
-              "Kör igen med --debug för detaljer och rapportera felet.", file=sys.stderr)
+        print(terminal_safe(f"kommunanalys: oväntat fel ({exc.__class__.__name__}: {exc}). "
+                            "Kör igen med --debug för detaljer och rapportera felet."), file=sys.stderr)
         return 3
 
 

@@ -36,6 +36,7 @@ import pandas as pd
 
 from . import paths
 from .errors import DataFormatError, InputError, KommunanalysError
+from .textsafety import write_csv
 
 __all__ = [
     "KOLADA_COLUMNS",
@@ -640,5 +641,5 @@ def _write_demo_key_figures(path: str | Path | None = None) -> Path:
     target = Path(path) if path is not None else DEMO_KEY_FIGURES_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     frame = demo_key_figures().assign(source=_DEMO_LABEL)
-    frame.to_csv(target, index=False, encoding="utf-8", lineterminator="\n")
+    write_csv(frame, target, index=False, encoding="utf-8", lineterminator="\n")
     return target

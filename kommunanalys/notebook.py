@@ -16,6 +16,7 @@ import pandas as pd
 from . import paths
 from .loader import load_survey
 from .survey import Survey
+from .textsafety import write_csv
 
 __all__ = [
     "survey_for", "setup", "tables_dir", "write_table", "write_tables", "SYNTHETIC_NOTE",
@@ -65,12 +66,16 @@ def tables_dir(output_dir: str | Path | None) -> Path | None:
 
 
 def write_table(frame: pd.DataFrame, output_dir: str | Path | None, name: str) -> Path | None:
-    """Write the data behind a chart or table as ``<output_dir>/tables/<name>.csv`` (UTF-8)."""
+    """Write the data behind a chart or table as ``<output_dir>/tables/<name>.csv`` (UTF-8).
+
+    Text cells that a spreadsheet would read as a formula are neutralised
+    (:func:`kommunanalys.textsafety.spreadsheet_safe`); numbers stay numbers.
+    """
     folder = tables_dir(output_dir)
     if folder is None:
         return None
     target = folder / f"{name}.csv"
-    frame.to_csv(target, index=False, encoding="utf-8")
+    write_csv(frame, target, index=False, encoding="utf-8")
     return target
 
 

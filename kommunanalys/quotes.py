@@ -9,7 +9,8 @@ used only when too few are inside. When both roles commented, the second pick go
 not yet represented, so both are heard (if the anonymity rule lets that role be shown).
 
 Quotes reach a report only after screening for personal data: unless the frame already says so
-(a ``screened`` column that is True on every row), the texts are screened here first.
+(a ``screened`` column that is True on every row), the texts are screened here first. A comment
+that is mostly masks (:func:`mostly_masked`) is never quoted.
 
 The anonymity contract
 ----------------------
@@ -40,7 +41,11 @@ from .errors import InputError
 from .screening import screen_frame
 from .themes import Theme, code_themes, load_themes
 
-__all__ = ["select_quotes", "attributable_roles"]
+__all__ = ["select_quotes", "attributable_roles", "mostly_masked", "MAX_MASKED_SHARE"]
+
+#: A comment with more than this share of its words masked (``[namn]``, ``[telefon]``, ...) is
+#: never quoted: what remains says little except that it is about someone.
+MAX_MASKED_SHARE = 0.5
 
 _STOPWORDS = frozenset(
     """
@@ -187,6 +192,13 @@ def _mmr(
     return chosen
 
 
+def mostly_masked(text: str, *, share: float = MAX_MASKED_SHARE) -> bool:
+    """Whether more than ``share`` of a screened text's words are masks (``[namn]`` counts one)."""
+    masks = len(_PLACEHOLDER_RE.findall(text))
+    words = len(_PLACEHOLDER_RE.sub(" ", text).split()) + masks
+    return words > 0 and masks / words > share
+
+
 def select_quotes(
     comments: pd.DataFrame,
     *,
@@ -276,6 +288,7 @@ def select_quotes(
     if "comment_id" not in data.columns:
         data.insert(0, "comment_id", range(len(data)))
     data = data[data[column].notna() & data[column].astype(str).str.strip().ne("")]
+    data = data[~data[column].astype(str).map(mostly_masked)]  # what is left says little but who
     if "theme" in data.columns:
         data = data[data["theme"].notna()]
     data = data.reset_index(drop=True)

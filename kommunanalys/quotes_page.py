@@ -26,7 +26,6 @@ a role group that may not be shown has no counts.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -53,6 +52,7 @@ from .quotes import select_quotes
 from .review import apply_review, comment_keys, load_review
 from .screening import screen_frame
 from .survey import ROLES, Survey
+from .textsafety import display_text, plain_text
 from .themes import NO_THEME, Theme, code_themes, load_themes
 
 __all__ = [
@@ -241,6 +241,7 @@ class QuotesPage:
         """
         code = self.municipality
         quotes = self.quotes.drop(columns=["comment_key", "role_shown"], errors="ignore")
+        quotes = quotes.assign(text=quotes["text"].map(display_text, na_action="ignore"))  # as shown
         return {f"citat_{code}": quotes.reset_index(drop=True),
                 f"citat_teman_{code}": self.counts.reset_index(drop=True)}
 
@@ -413,12 +414,9 @@ def quotes_for_question(survey: Survey, municipality: str, question: str, *, thr
 # ---------------------------------------------------------------------------------------------
 # Markdown
 # ---------------------------------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_<>#|])")
-
-
 def _md(text: str) -> str:
-    """Escape Markdown/HTML in a quote so it is shown as written (one line)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """A quote or theme as inert Markdown text (one line): :func:`kommunanalys.textsafety.plain_text`."""
+    return plain_text(text)
 
 
 def _hidden_roles_note(plan: pd.DataFrame, threshold: int) -> str:

@@ -5,7 +5,8 @@ A report is the executed notebooks of a municipality in the seed's section order
 cell and output and no code: nbconvert's ``basic`` template renders the cells (figures stay
 embedded as base64 PNG, as papermill wrote them) inside a small self-contained page — no
 scripts, fonts or style sheets from the network, so it opens offline from a USB stick or a
-mail attachment. Cells tagged ``remove-cell``, the parameters cells and papermill's error banner
+mail attachment; a Content-Security-Policy (:data:`CONTENT_SECURITY_POLICY`) makes the browser
+refuse any external load should one slip in. Cells tagged ``remove-cell``, the parameters cells and papermill's error banner
 are left out, and so is what stands above the parameters cell (the notebook's own title and
 instructions for interactive use: the report gives each section its heading); a notebook that failed is replaced by a note saying which notebook and cell failed.
 
@@ -23,7 +24,8 @@ from typing import Any, Mapping, Sequence
 
 import nbformat
 
-__all__ = ["write_report", "render_report", "render_index", "REMOVED_TAGS", "STATUS_LABELS"]
+__all__ = ["write_report", "render_report", "render_index", "REMOVED_TAGS", "STATUS_LABELS",
+           "CONTENT_SECURITY_POLICY"]
 
 #: Cells with one of these tags are not shown in a report.
 REMOVED_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters", "papermill-error-cell-tag"})
@@ -60,9 +62,18 @@ footer { margin-top: 3rem; border-top: 1px solid var(--line); padding-top: .6rem
 """
 
 
+#: The Content-Security-Policy of every page the batch writes: nothing is loaded from outside the
+#: file. Figures are embedded PNG (``data:`` images), the style sheet is inline; no scripts, no
+#: frames, no fonts, no form targets, no ``<base>``. (``frame-ancestors`` cannot be set in a meta
+#: element and is not needed for a file opened locally.)
+CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+                           "base-uri 'none'; form-action 'none'")
+
+
 def _page(title: str, body: str) -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CONTENT_SECURITY_POLICY}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )

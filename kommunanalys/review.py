@@ -32,6 +32,7 @@ import pandas as pd
 
 from .errors import InputError
 from .screening import screen_text
+from .textsafety import write_csv
 
 if TYPE_CHECKING:  # pragma: no cover
     from .survey import Survey
@@ -138,7 +139,7 @@ def export_review(
     )[REVIEW_COLUMNS]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    write_csv(out, path, sep=";", index=False, encoding="utf-8-sig")  # no formula cells
     return path
 
 

@@ -3,19 +3,25 @@
 Free-text answers are personal data: they can identify the person who wrote them or the person
 written about. :func:`screen_text` masks, in this order,
 
-- e-mail addresses (``[e-post]``),
+- e-mail addresses, also spelled out ("lars.berg at hammaro punkt se", "kalle(at)kil.se")
+  (``[e-post]``), and social-media handles ("@annasvensson", ``[användarnamn]``),
 - personnummer and samordningsnummer (day + 60) in 10- and 12-digit forms, with or without ``-``
   or ``+``, date- and Luhn-checked on the 10-digit form (``[personnummer]``,
-  ``[samordningsnummer]``),
-- Swedish phone numbers: mobile ``07x``, landline with area code, ``+46`` and ``0046`` forms, with
-  the spaces and dashes people write (``[telefon]``),
-- street addresses with a number, optionally followed by postcode and town (``[adress]``), and
-  free-standing postcodes (``[postnummer]``),
-- personal names: first names and surnames, alone or together, hyphenated, in the genitive and
-  after a title (``[namn]``),
+  ``[samordningsnummer]``); a number with a valid date written like one (with its separator, or
+  12 digits) is masked even when its check digit is wrong: a mistyped number still identifies,
+- Swedish phone numbers: mobile ``07x``, landline with area code, ``+46``, ``0046`` and ``46 7x``
+  forms, with the spaces, dashes and dots people write (``[telefon]``),
+- street addresses with a number and postboxes ("Box 123"), optionally followed by postcode and
+  town (``[adress]``), and free-standing postcodes (``[postnummer]``),
+- personal names: first names and surnames, alone or together, hyphenated, in the genitive,
+  after a title, "O'Brien"-style, in capitals ("STEFAN LÖFGREN") and, when a first name is
+  followed by a surname and neither is an ordinary word, in lower case ("anna svensson")
+  (``[namn]``),
 
 and flags, without masking, phrases that point at a person by position ("vår kommundirektör",
-"ordföranden i socialnämnden", "ekonomichefen"): type ``role_reference``, for a human reviewer.
+"ordföranden i socialnämnden", "ekonomichefen"), and a position or the leading of a board in a
+text that also names someone ("[namn] sätt att leda kommunstyrelsen", "ordföranden [namn]"):
+type ``role_reference``, for a human reviewer (a flagged quote waits for review).
 
 Names are found with word lists that ship with the package (``data/names/``, see
 ``data/README_screening.md``), never with a model: a capitalised word is a name when it is in the
@@ -42,6 +48,7 @@ import pandas as pd
 
 from . import paths
 from .errors import InputError
+from .textsafety import write_csv
 
 __all__ = [
     "Finding",
@@ -54,11 +61,13 @@ __all__ = [
     "luhn_checksum_ok",
     "classify_identity_number",
     "evaluate",
+    "read_labelled",
 ]
 
 #: Replacement text written in place of each kind of personal data (Swedish: a reader sees it).
 REPLACEMENTS: dict[str, str] = {
     "email": "[e-post]",
+    "handle": "[användarnamn]",
     "personnummer": "[personnummer]",
     "samordningsnummer": "[samordningsnummer]",
     "phone": "[telefon]",
@@ -158,6 +167,29 @@ def _valid_date(year: int, month: int, day: int) -> bool:
     return 1 <= day <= calendar.monthrange(year, month)[1]
 
 
+def _shaped_like_identity_number(number: str) -> str | None:
+    """The kind of a number that has a personnummer's date and shape but a wrong check digit.
+
+    ``YYMMDD-NNNC``/``YYMMDD+NNNC`` (a separator is written) or ``YYYYMMDDNNNC`` (12 digits,
+    century 18–20) with a valid date of birth (day + 60 for a samordningsnummer); ``None`` for
+    anything else (10 bare digits without a separator may be a phone or an article number).
+    """
+    digits = re.sub(r"\D", "", number)
+    separated = bool(re.search(r"\d{6}\s?[-+]\s?\d{4}$", number))
+    if len(digits) == 12 and int(digits[:2]) in (18, 19, 20):
+        years, short = [int(digits[:4])], digits[2:]
+    elif len(digits) == 10 and separated:
+        short = digits
+        years = [1900 + int(short[:2]), 2000 + int(short[:2])]
+    else:
+        return None
+    month, day = int(short[2:4]), int(short[4:6])
+    kind = "personnummer"
+    if day > 60:
+        kind, day = "samordningsnummer", day - 60
+    return kind if any(_valid_date(year, month, day) for year in years) else None
+
+
 def classify_identity_number(number: str) -> str | None:
     """Classify a written personnummer or samordningsnummer.
 
@@ -203,16 +235,34 @@ _LOW = "a-zåäöéüæø"
 
 _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 
+# An address written out so that it escapes an e-mail pattern: "lars.berg at hammaro punkt se",
+# "kalle(at)kil.se", "kalle [at] kil dot se", "kalle snabel-a kil.se".
+_AT = r"(?:\s*[(\[{]\s*(?:at|snabel-?a|@)\s*[)\]}]\s*|\s+(?:at|snabel-?a)\s+|\s+@\s+)"
+_DOT = r"(?:\s*[(\[{]\s*(?:dot|punkt)\s*[)\]}]\s*|\s+(?:dot|punkt)\s+|\.)"
+_TLD = r"(?:se|nu|com|net|org|eu|info|io|fi|no|dk|de|uk)"
+_SPELLED_EMAIL_RE = re.compile(
+    rf"(?i)(?<![\w.+-])[\w+-]+(?:\.[\w+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*?{_DOT}{_TLD}(?![\w])"
+)
+# A social-media handle: @annasvensson (an e-mail address is matched before).
+_HANDLE_RE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,29})(?<!\.)(?![\w@])")
+# A postbox ("Box 123", optionally with postcode and town).
+_BOX_RE = re.compile(
+    r"(?<![\w-])(?:Box|BOX|box|Postbox|Pl|PL)\s?\d{1,5}(?![\w])"
+)
+
 _PNR_RE = re.compile(r"(?<![\w+-])(?:\d{8}|\d{6})(?:\s?[-+]\s?|\s)?\d{4}(?![\w+]|-\d)")
 _PNR_CONTEXT = re.compile(r"(?:person|pers\.?|samordnings)\s*-?n(?:umme)?r|pnr|p-nr", re.I)
 _PHONE_CONTEXT = re.compile(r"tel|mobil|ring|sms|nå\b|nås|växel|direktn", re.I)
 
 _PHONE_RE = re.compile(
-    r"(?<![\w+])(?:"
+    r"(?<![\w+.])(?:"
     r"(?:\+|00)46[\s-]?(?:\(0\)[\s-]?)?[1-9](?:[\s-]?\d){6,8}"  # +46 70 123 45 67
+    r"|46[\s-](?:\(0\)[\s-]?)?7\d(?:[\s-]?\d){7}"  # 46 70 123 45 67 (a mobile, "+" left out)
     r"|\(0\d{1,3}\)[\s-]?\d(?:[\s-]?\d){4,7}"  # (054) 12 34 56
     r"|0[1-9]\d{0,3}(?:\s?[-–/]\s?|\s)?\d(?:[\s-]?\d){4,7}"  # 070-123 45 67, 054-540 00 00
-    r")(?![\w])"
+    # dots only as the separator of every group: 070.123.45.67, 054.54.00.00 (not 08.30 or a date)
+    r"|(?:\+46|0046|0)[1-9]\d{0,3}(?:\.\d{2,3}){2,4}"
+    r")(?![\w]|[.,]\d)"
 )
 
 _STREET_SUFFIX = (
@@ -422,8 +472,18 @@ def _is_protected(word: str) -> bool:
     )
 
 
+_IRISH_SCOTTISH_RE = re.compile(rf"(?:O|D)['’][{_UP}][{_LOW}]{{2,}}|Ma?c[{_UP}][{_LOW}]{{2,}}")
+
+
+def _titled(word: str) -> str:
+    """``"PER-OLOF"``/``"per-olof"`` → ``"Per-Olof"`` (same length: offsets stay valid)."""
+    return re.sub(r"[^-'’]+", lambda m: m.group()[0].upper() + m.group()[1:].lower(), word)
+
+
 def _classify_word(word: str) -> tuple[str | None, bool]:
     """Return (kind, ambiguous) for a capitalised word: kind 'first'/'surname'/None."""
+    if _IRISH_SCOTTISH_RE.fullmatch(word):
+        return "surname", False  # O'Brien, D'Souza, McLean
     parts = re.split(r"[-'’]", word)
     if not all(p and _is_capitalised(p) or (p and p[0].isupper() and len(p) == 1) for p in parts):
         return None, False
@@ -439,7 +499,63 @@ def _classify_word(word: str) -> tuple[str | None, bool]:
     return kind, ambiguous
 
 
+def _strong_name(word: str) -> str | None:
+    """The kind of a name written in any case when it cannot be an ordinary word, else None."""
+    titled = _titled(word)
+    kind, ambiguous = _classify_word(titled)
+    if kind is None or ambiguous or _is_protected(titled):
+        return None
+    return kind
+
+
+def _caps_as_titles(text: str) -> str:
+    """The text with names written in capitals ("STEFAN LÖFGREN") in title case, same length.
+
+    A word in capitals is turned into a name only when it is a name that is not also an ordinary
+    word ("STEFAN"), or when such a name stands next to it ("PER ANDERSSON"); acronyms ("KS",
+    "SKR") and places stay as they are.
+    """
+    words = [m for m in _WORD_RE.finditer(text) if m.group().isupper() and len(m.group()) > 2]
+    if not words:
+        return text
+    strong = {m.start() for m in words if _strong_name(m.group())}
+    chars = list(text)
+    for k, m in enumerate(words):
+        neighbours = [n for n in (words[k - 1] if k else None, words[k + 1] if k + 1 < len(words) else None)
+                      if n is not None and n.start() in strong
+                      and text[min(m.end(), n.end()):max(m.start(), n.start())] == " "]
+        if m.start() in strong or (neighbours and _classify_word(_titled(m.group()))[0] is not None):
+            chars[m.start():m.end()] = _titled(m.group())
+    return "".join(chars)
+
+
+def _lower_case_names(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Names written in lower case: a first name followed by a surname ("anna svensson").
+
+    Both must be names that are not ordinary words, so "per berg" or "bo i stan" stay text.
+    """
+    words = [m for m in _WORD_RE.finditer(text)
+             if m.group().islower() and not _overlaps(m.start(), m.end(), taken)]
+    spans = []
+    for first, second in zip(words, words[1:]):
+        if text[first.end():second.start()] != " ":
+            continue
+        if _strong_name(first.group()) == "first" and _strong_name(second.group()):
+            if spans and spans[-1][1] == first.end():
+                spans[-1] = (spans[-1][0], second.end())
+            else:
+                spans.append((first.start(), second.end()))
+    return spans
+
+
 def _name_spans(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    lower = _lower_case_names(text, taken)
+    taken = [*taken, *lower]
+    text = _caps_as_titles(text)
+    return sorted(lower + _capitalised_name_spans(text, taken))
+
+
+def _capitalised_name_spans(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
     tokens = [t for t in _tokens(text) if not _overlaps(t.start, t.end, taken)]
     spans: list[tuple[int, int]] = []
     i = 0
@@ -547,14 +663,24 @@ def _regex_findings(text: str) -> list[tuple[str, int, int]]:
 
     for match in _EMAIL_RE.finditer(text):
         found.append(("email", match.start(), match.end()))
+    for match in _SPELLED_EMAIL_RE.finditer(text):
+        if not _overlaps(match.start(), match.end(), taken()):
+            found.append(("email", match.start(), match.end()))
+    for match in _HANDLE_RE.finditer(text):
+        if not _overlaps(match.start(), match.end(), taken()):
+            found.append(("handle", match.start(), match.end()))
 
     for match in _PNR_RE.finditer(text):
         if _overlaps(match.start(), match.end(), taken()):
             continue
         kind = classify_identity_number(match.group())
-        if kind is None:
-            continue
         raw = match.group()
+        if kind is None:
+            # A wrong check digit does not make a number anonymous: a date-shaped number written
+            # like a personnummer (with its separator, or 12 digits) still points at a person.
+            kind = _shaped_like_identity_number(raw)
+            if kind is None:
+                continue
         before = text[max(0, match.start() - 30):match.start()]
         if raw.startswith("07") and raw.isdigit() and len(raw) == 10:
             # Could be a mobile number written without spaces: the context decides.
@@ -580,6 +706,12 @@ def _regex_findings(text: str) -> list[tuple[str, int, int]]:
     for match in _ADDRESS_RE.finditer(text):
         if not _overlaps(match.start(), match.end(), taken()):
             found.append(("address", match.start(), match.end()))
+    for match in _BOX_RE.finditer(text):
+        start, end = match.span()
+        if _overlaps(start, end, taken()):
+            continue
+        post = re.compile(rf",?\s+{_POSTCODE}(?:\s+{_TOWN})?(?![\w])").match(text, end)
+        found.append(("address", start, post.end() if post else end))
 
     for match in _POSTCODE_RE.finditer(text):
         start, end = match.span()
@@ -599,8 +731,27 @@ _POSITION_TITLE_BEFORE_NAME = re.compile(
 )
 
 
-def _role_flags(text: str, masked: list[tuple[int, int]]) -> list[tuple[int, int]]:
+# A position or the leading of a body, in a text that also names someone: together they point at
+# one person even with the name masked ("[namn] sätt att leda kommunstyrelsen", "ordföranden
+# [namn]"), so the text is held for review like "vår kommundirektör".
+_BODY = rf"[{_LOW}-]*(?:styrelsen|nämnden|förvaltningen|fullmäktige|kontoret|enheten|bolaget|partiet|gruppen)"
+_POSITION_NEAR_NAME_RE = re.compile(
+    rf"(?<![\w-])(?:(?:vice\s+|biträdande\s+)?{_ROLE}(?:en|n|et|s|ens|ns)?"
+    rf"|(?:leda|leder|ledde|lett|styra|styr|styrde|basa|basar|ordförandeskap(?:et)?\s+i|presidiet\s+i)"
+    rf"\s+(?:{_LOW}+\s+)?{_BODY})(?![\w-])",
+    re.I,
+)
+_MASKED_NAME_RE = re.compile(r"\[namn\]")
+
+
+def _role_flags(text: str, masked: list[tuple[int, int]], names: list[tuple[int, int]] = ()
+                ) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
+    names = [*names, *(m.span() for m in _MASKED_NAME_RE.finditer(text))]
+    if names:
+        for match in _POSITION_NEAR_NAME_RE.finditer(text):
+            if not _overlaps(*match.span(), masked):
+                spans.append(match.span())
     # A position title directly before a masked name still points at the person.
     for start, _ in masked:
         match = _POSITION_TITLE_BEFORE_NAME.search(text[max(0, start - 60):start])
@@ -657,8 +808,9 @@ def screen_text(text: str) -> ScreenResult:
         Finding(kind, start, end, text[start:end], REPLACEMENTS[kind]) for kind, start, end in found
     ]
     masked = [(f.start, f.end) for f in findings]
+    names = [(f.start, f.end) for f in findings if f.type == "name"]
     flags = [
-        Finding("role_reference", s, e, text[s:e], None) for s, e in _role_flags(text, masked)
+        Finding("role_reference", s, e, text[s:e], None) for s, e in _role_flags(text, masked, names)
     ]
     pieces = []
     cursor = 0
@@ -807,8 +959,9 @@ def scrub_csv(
     screened, findings = screen_frame(data, column=column, id_columns=ids)
     findings.insert(0, "line", findings.pop("row").astype("int64") + 2)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    screened.to_csv(out_path, sep=separator, index=False, encoding="utf-8-sig")
-    findings.to_csv(findings_path, sep=separator, index=False, encoding="utf-8-sig")
+    # Both files open in Excel: a comment starting with "=", "+", "-" or "@" must stay text.
+    write_csv(screened, out_path, sep=separator, index=False, encoding="utf-8-sig")
+    write_csv(findings, findings_path, sep=separator, index=False, encoding="utf-8-sig")
     masked = findings[findings["type"] != "role_reference"]
     return {
         "rows": int(len(data)),
@@ -838,6 +991,22 @@ def _parse_labels(cell: object, *, typed: bool) -> list[tuple[str, str]]:
         else:
             labels.append(("role_reference", item))
     return labels
+
+
+def read_labelled(path: str | Path) -> pd.DataFrame:
+    """Read a hand-labelled screening set (``text``, ``expected``, ``flags``; see :func:`evaluate`).
+
+    Lines at the top that start with ``#`` are the file's description and are skipped; every
+    cell is read as text, empty cells as ``""``.
+    """
+    path = Path(path)
+    with path.open(encoding="utf-8") as handle:
+        header_lines = 0
+        for line in handle:
+            if not line.startswith("#"):
+                break
+            header_lines += 1
+    return pd.read_csv(path, dtype=str, keep_default_na=False, skiprows=header_lines)
 
 
 def evaluate(

@@ -127,3 +127,19 @@ def test_errors(comments):
         select_quotes(comments, column="kommentar")
     with pytest.raises(InputError, match="role and n"):
         attributable_roles(comments, anonymity_threshold=5, group_sizes=pd.DataFrame({"x": [1]}))
+
+
+def test_mostly_masked_comments_are_not_quoted():
+    from kommunanalys.quotes import mostly_masked
+
+    assert mostly_masked("[namn] och [namn], [telefon]")
+    assert not mostly_masked("[namn] har gjort ett bra jobb med budgeten i år")
+    comments = pd.DataFrame({
+        "respondent_id": ["a", "b", "c"], "role": ["tjänsteperson"] * 3, "question": ["Q6"] * 3,
+        "theme": ["Ekonomi & uppföljning"] * 3, "screened": True,
+        "text": ["[namn] [namn] [telefon] [e-post] och budget",
+                 "Budgeten följs upp varje månad men ingen läser rapporterna",
+                 "Uppföljningen av budgeten är bra och tydlig för alla"],
+    })
+    quotes = select_quotes(comments, by=["question", "theme"], n=5)
+    assert len(quotes) == 2 and not quotes["text"].str.contains(r"\[namn\]").any()

@@ -185,13 +185,35 @@ def test_name_forms(text, names):
         "Stora delar av verksamheten följs aldrig upp.",
         "Kommunen har 2 300 anställda och 45 000 invånare.",
         "Organisationsnummer 212000-1769 står på fakturan.",
-        "Nummer 811218-9877 har fel kontrollsiffra.",
+        "Mötet den 01.02.2023 blev inställt.",
+        "Öppet kl 08.30-17.00 varje dag.",
     ],
 )
 def test_look_alikes_stay(text):
     result = screen_text(text)
     assert result.findings == []
     assert result.text == text
+
+
+@pytest.mark.parametrize(
+    "text,masked",
+    [
+        ("Nummer 811218-9877 har fel kontrollsiffra.", "Nummer [personnummer] har fel kontrollsiffra."),
+        ("Jag pratade med anna svensson.", "Jag pratade med [namn]."),
+        ("per-olof lindgren vet.", "[namn] vet."),
+        ("STEFAN LÖFGREN STYR.", "[namn] STYR."),
+        ("Fråga O'Brien.", "Fråga [namn]."),
+        ("Följ @annasvensson.", "Följ [användarnamn]."),
+        ("Mejla lars.berg at hammaro punkt se.", "Mejla [e-post]."),
+        ("Mejla kalle(at)kil.se.", "Mejla [e-post]."),
+        ("Ring 070.123.45.67 eller 46 70 123 45 67.", "Ring [telefon] eller [telefon]."),
+        ("Till Box 123, 651 84 Karlstad.", "Till [adress]."),
+        ("hans beslut, 100 kr per timme, bo och sten och björn.", "hans beslut, 100 kr per timme, bo och sten och björn."),
+        ("VI I KS OCH SKR.", "VI I KS OCH SKR."),
+    ],
+)
+def test_what_people_actually_write(text, masked):
+    assert screen_text(text).text == masked
 
 
 def test_role_references_are_flagged_not_masked():
@@ -328,3 +350,48 @@ def test_speed_ten_thousand_comments():
     elapsed = time.perf_counter() - start
     assert len(screened) == 10_000 and len(findings) > 0
     assert elapsed < 20, f"screening 10,000 comments took {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize(
+    "text,flag",
+    [
+        ("Annas sätt att leda kommunstyrelsen är bra.", "leda kommunstyrelsen"),
+        ("[namn] sätt att leda kommunstyrelsen är bra.", "leda kommunstyrelsen"),  # already screened
+        ("ordföranden [namn] lyssnar inte.", "ordföranden"),
+        ("Kristina är chef och hon lyssnar.", "chef"),
+    ],
+)
+def test_a_position_with_a_masked_name_is_flagged(text, flag):
+    assert flag in [f.original for f in screen_text(text).flags]
+
+
+def test_a_position_without_a_name_is_not_flagged_by_that_rule():
+    assert screen_text("Vi leder kommunstyrelsen bra och har en chef.").flags == []
+
+
+HOLDOUT = TESTSET.with_name("screening_holdout.csv")
+#: Floors on the issue-12 holdout (written after the changes, not used for tuning). They are
+#: floors, not the measured values (those are printed by benchmarks/screening_quality.py).
+_HOLDOUT_MIN_RECALL = {kind: 0.8 for kind in FINDING_TYPES}
+_HOLDOUT_MIN_PRECISION = {kind: 0.9 for kind in FINDING_TYPES}
+
+
+def test_holdout_has_every_type_and_look_alikes():
+    from kommunanalys.screening import read_labelled
+
+    holdout = read_labelled(HOLDOUT)
+    assert len(holdout) >= 100
+    labelled = {item.split("=")[0] for cell in holdout["expected"] for item in cell.split(" | ") if item}
+    assert labelled == set(FINDING_TYPES) - {"role_reference"}
+    assert (holdout["flags"] != "").sum() >= 10
+    assert ((holdout["expected"] == "") & (holdout["flags"] == "")).sum() >= 30
+
+
+def test_recall_and_precision_floors_on_the_holdout():
+    from kommunanalys.screening import read_labelled
+
+    quality = evaluate(read_labelled(HOLDOUT)).set_index("type")
+    for kind in FINDING_TYPES:
+        assert quality.at[kind, "recall"] >= _HOLDOUT_MIN_RECALL[kind], (kind, quality.at[kind, "false_negatives"])
+        assert quality.at[kind, "precision"] >= _HOLDOUT_MIN_PRECISION[kind], (
+            kind, quality.at[kind, "false_positives"])
