@@ -171,3 +171,34 @@ def test_deck_converts_with_libreoffice(survey, tmp_path):
     assert done.returncode == 0, done.stderr
     pdf = tmp_path / "kil.pdf"
     assert pdf.exists() and pdf.stat().st_size > 10_000
+
+
+def test_batch_writes_deck_and_workbooks_and_links_them(tmp_path):
+    from kommunanalys.batch import run_reports
+
+    result = run_reports(FIXTURE, out=tmp_path / "r", plan=[], progress=False, jobs=1,
+                         municipalities=["1715", "1780"])
+    assert result.exit_code == 0
+    index = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    for slug in ("1715-kil", "1780-karlstad"):
+        assert (tmp_path / "r" / slug / "presentation.pptx").exists()
+        assert (tmp_path / "r" / slug / "bilaga.xlsx").exists()
+        assert f'href="{slug}/presentation.pptx"' in index and f'href="{slug}/bilaga.xlsx"' in index
+    assert (tmp_path / "r" / "bilaga_alla_kommuner.xlsx").exists()
+    assert not (tmp_path / "r" / ".staging").exists()
+
+
+def test_batch_formats_can_be_skipped(tmp_path):
+    from kommunanalys.batch import run_reports
+
+    run_reports(FIXTURE, out=tmp_path / "r", plan=[], progress=False, jobs=1, municipalities=["1780"],
+                formats=("html",))
+    assert not (tmp_path / "r" / "1780-karlstad" / "presentation.pptx").exists()
+    assert not (tmp_path / "r" / "bilaga_alla_kommuner.xlsx").exists()
+
+
+def test_cli_rejects_an_unknown_format(capsys):
+    from kommunanalys.cli import main
+
+    assert main(["report", "--data", str(FIXTURE), "--format", "html,docx"]) == 2
+    assert "okänt format" in capsys.readouterr().err

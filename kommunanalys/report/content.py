@@ -54,7 +54,8 @@ class MunicipalityContent:
         return [q.id for q in self.survey.instrument.likert_questions]
 
 
-def gather(survey: Survey, municipality: str, *, threshold: int | None = None) -> MunicipalityContent:
+def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
+           light: bool = False) -> MunicipalityContent:
     """Collect the suppressed frames of one municipality.
 
     Parameters
@@ -65,6 +66,8 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None) -
         Code or name.
     threshold
         Anonymity threshold; default the instrument's.
+    light
+        Leave out quotes and hypotheses (for the workbook across municipalities).
     """
     from ..quotes_page import build_quotes
     from ..rootcause import hypotheses
@@ -73,9 +76,10 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None) -
     code = survey.resolve_municipality(municipality)
     dist, summ = municipality_statistics(survey, code, "role", t)
     gaps = questions.rank_gaps(questions.role_gap(survey, municipalities=code, threshold=t))
-    quotes = build_quotes(survey, code, threshold=t).quotes
+    quotes = pd.DataFrame(columns=["about", "text", "role", "role_shown"]) if light else \
+        build_quotes(survey, code, threshold=t).quotes
     return MunicipalityContent(
         survey=survey, code=code, name=survey.municipality_name(code), threshold=t,
         respondents=respondent_counts(survey, code, threshold=t), distribution=dist, summary=summ,
-        gaps=gaps, quotes=quotes, hypotheses=hypotheses(survey, code, threshold=t),
+        gaps=gaps, quotes=quotes, hypotheses=[] if light else hypotheses(survey, code, threshold=t),
     )
