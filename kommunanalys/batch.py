@@ -558,6 +558,7 @@ class _AssembleTask:
     parts: list[dict]  # per plan entry: key, section, status, error, notebook path (relative)
     manifest: dict
     respondents: list[dict]
+    deliverables: dict | None = None  # deck/workbook: data, threshold, formats, template (kommunanalys.report)
 
 
 def _assemble(task: _AssembleTask) -> tuple[str, str | None]:
@@ -586,6 +587,12 @@ def _assemble(task: _AssembleTask) -> tuple[str, str | None]:
             municipality=task.name, code=task.code, title=task.title, synthetic=task.synthetic,
             respondents=task.respondents,
         )
+        # --- deliverables hook (kommunanalys.report): deck and workbook beside report.html ---
+        if task.deliverables:
+            from .report import deliverables_for_batch
+
+            deliverables_for_batch(staging, municipality=task.code, **task.deliverables)
+        # --- end of the deliverables hook ---
         (staging / _MANIFEST).write_text(json.dumps(task.manifest, indent=2, ensure_ascii=False, default=str),
                                          encoding="utf-8")
     except Exception as exc:  # reported as the municipality's error; the old report stays
@@ -760,6 +767,8 @@ def run_reports(
     anonymity_threshold: int | None = None,
     cell_timeout: float | None = CELL_TIMEOUT,
     retries: int = 1,
+    formats: Sequence[str] = ("html", "pptx", "xlsx"),
+    template: str | os.PathLike | None = None,
 ) -> BatchResult:
     """Build one report per municipality, and the index; see the module docstring.
 
@@ -796,6 +805,12 @@ def run_reports(
         Seconds a cell may run (None: no limit).
     retries
         How often a notebook whose kernel died or could not start is retried.
+    formats
+        What to write besides ``report.html`` (always written): ``"pptx"`` (``presentation.pptx``),
+        ``"xlsx"`` (``bilaga.xlsx`` per municipality and ``bilaga_alla_kommuner.xlsx``); see
+        :mod:`kommunanalys.report`.
+    template
+        The consultant's own .pptx for the decks (default: ``data/deck_template.pptx``).
 
     Returns
     -------
@@ -816,6 +831,8 @@ def run_reports(
         hint = " (bygg demodatat med `python -m kommunanalys.demo`)" if data is None else ""
         raise ReportError(f"enkätexporten {data_path} finns inte{hint}; kontrollera sökvägen till --data")
     data_path = data_path.resolve()
+    if template is not None and not Path(template).is_file():
+        raise ReportError(f"the deck template {template} does not exist; pass the path of a .pptx file")
     out_dir = Path(out) if out is not None else paths.REPORTS_DIR
     out_dir = out_dir.resolve()
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else paths.NOTEBOOKS_DIR
@@ -930,7 +947,8 @@ def _run_locked(ctx: dict) -> BatchResult:
                     kernel_name=kernel_name, engine=engine, cwd=str(nb_dir), timeout=cell_timeout,
                 ))
         report_key = hashlib.sha256(json.dumps(
-            [[e["key"], e["input_hash"]] for e in entries] + [threshold, package["digest"], survey.synthetic],
+            [[e["key"], e["input_hash"]] for e in entries] + [threshold, package["digest"], survey.synthetic]
+            + [sorted(formats), str(template or "")],
         ).encode()).hexdigest()
         unchanged = (not to_run and old is not None and old.get("report_key") == report_key
                      and (final / "report.html").exists())
@@ -966,6 +984,9 @@ def _run_locked(ctx: dict) -> BatchResult:
     bars = _Progress(progress, n_notebooks=len(tasks), n_municipalities=len(codes),
                      done_municipalities=sum(r.status == "unchanged" for r in results.values()))
     title = instrument.name
+    extra_formats = [f for f in formats if f != "html"]
+    deliverables = ({"data": str(data_path), "threshold": threshold, "formats": extra_formats,
+                     "template": str(Path(template).resolve()) if template else None} if extra_formats else None)
 
     def assemble_task(code: str) -> _AssembleTask:
         manifest = manifests[code]
@@ -980,7 +1001,8 @@ def _run_locked(ctx: dict) -> BatchResult:
         manifest["built"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         return _AssembleTask(code=code, name=names[code], slug=res.slug, staging=str(run_dir / res.slug),
                              title=title, synthetic=survey.synthetic, sections=sections, parts=parts,
-                             manifest=manifest, respondents=_records(respondents[code]))
+                             manifest=manifest, respondents=_records(respondents[code]),
+                             deliverables=deliverables)
 
     state = {"pool": executor}
     futures: dict[cf.Future, Any] = {}
@@ -1098,6 +1120,10 @@ def _run_locked(ctx: dict) -> BatchResult:
     result = BatchResult(out=out_dir, index=out_dir / "index.html", municipalities=ordered,
                          skipped_notebooks=skipped, elapsed=time.perf_counter() - started,
                          jobs=jobs_used, engine=engine, warnings=warnings_)
+    if "xlsx" in formats:  # the appendix across municipalities (kommunanalys.report)
+        from .report import write_batch_workbook
+
+        write_batch_workbook(out_dir, data=str(data_path), threshold=threshold, codes=survey.municipality_codes)
     _write_index(out_dir, survey, respondents, result, title=title, threshold=threshold)
     return result
 
@@ -1174,6 +1200,7 @@ def _write_index(out_dir: Path, survey, respondents, result: BatchResult, *, tit
                      "in_this_run": res is not None, "failures": failures,
                      "error": res.error.splitlines()[0] if res is not None and res.error else None,
                      "has_report": (out_dir / slug / "report.html").exists(),
+                     "deliverables": _deliverable_links(out_dir / slug),
                      "respondents": _records(respondents[code])})
     html = render_index(rows, title=title, synthetic=survey.synthetic, threshold=threshold,
                         skipped=result.skipped_notebooks)
@@ -1190,6 +1217,13 @@ def _write_index(out_dir: Path, survey, respondents, result: BatchResult, *, tit
         ],
     }
     _write_atomic(out_dir / "batch.json", json.dumps(summary, indent=2, ensure_ascii=False))
+
+
+def _deliverable_links(folder: Path) -> list[tuple[str, str]]:
+    """(file, link text) of the deck and workbook present in a municipality folder."""
+    from .report import DELIVERABLES
+
+    return [(name, label) for name, label in DELIVERABLES.values() if (folder / name).exists()]
 
 
 class _Progress:

@@ -49,10 +49,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from .batch import run_reports
+    from .errors import ReportError
 
+    formats = [f.strip().lower() for f in (args.format or "html,pptx,xlsx").split(",") if f.strip()]
+    unknown = [f for f in formats if f not in ("html", "pptx", "xlsx")]
+    if unknown:
+        raise ReportError(f"okänt format i --format: {', '.join(unknown)}; välj bland html, pptx och xlsx "
+                          "(t.ex. --format html,pptx)")
     result = run_reports(
         args.data, out=args.out, municipalities=args.municipality or None, jobs=args.jobs,
         progress=not args.no_progress, force=args.force, only_failed=args.only_failed,
+        formats=formats, template=args.template,
     )
     print(terminal_safe(result.summary()))
     return result.exit_code
@@ -121,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="bygg om allt, inte bara det som misslyckades eller ändrats")
     p.add_argument("--only-failed", action="store_true", help="kör bara om de notebooks som misslyckades förra gången")
     p.add_argument("--no-progress", action="store_true", help="ingen förloppsindikator")
+    p.add_argument("--format", metavar="LISTA",
+                   help="vad som skrivs, kommaseparerat: html (alltid), pptx (presentation.pptx), xlsx "
+                        "(bilaga.xlsx och bilaga_alla_kommuner.xlsx); standard html,pptx,xlsx")
+    p.add_argument("--template", metavar="FIL",
+                   help="egen PowerPoint-mall (.pptx) för presentationerna; dess layouter och tema används")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("scrub", help="granska en fritextkolumn efter personuppgifter")

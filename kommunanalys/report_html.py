@@ -232,6 +232,9 @@ def render_index(rows: Sequence[Mapping[str, Any]], *, title: str, synthetic: bo
             detail += f"<br>{html.escape(r['error'][:300])}"
         links = (f"<a href=\"{slug}/report.html\">rapport</a> · <a href=\"{slug}/notebooks/\">notebooks</a> · "
                  f"<a href=\"{slug}/tables/\">tabeller</a>") if r.get("has_report") else ""
+        if r.get("has_report"):
+            links += "".join(f" · <a href=\"{slug}/{html.escape(f)}\">{html.escape(label)}</a>"
+                             for f, label in r.get("deliverables") or [])
         resp = r.get("respondents") or []
         lines.append(
             f"<tr id=\"k{html.escape(r['code'])}\" data-status=\"{html.escape(r['status'])}\"><td>{link}</td>"

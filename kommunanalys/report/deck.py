@@ -1,0 +1,318 @@
+"""The slide deck of one municipality (python-pptx), in the seed presentation's structure.
+
+Slides: title; "Vilken roll har du i kommunen?"; per Likert question the question text with
+FÖRTROENDEVALD | TJÄNSTEPERSON side by side as native, editable stacked 100 % bar charts (data
+embedded; a hidden group has no chart and no data, the slide says "färre än k svar");
+"Citat ur enkäten"; where the roles differ most ("skav"); "Hur går vi vidare med resultatet?".
+Speaker notes give n, intervals and the method in plain Swedish (never for a hidden group).
+
+python-pptx cannot duplicate slides nor put charts into content placeholders: each slide is
+built from a layout of the template and charts are added as shapes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.util import Emu, Pt
+
+from ..errors import ReportError
+from ..paths import DATA_DIR
+from ..quotes_page import ROLE_SUFFIX
+from ..survey import ROLES
+from .content import METHOD_NOTE, MunicipalityContent, hidden_text
+
+__all__ = ["build_deck", "DEFAULT_TEMPLATE", "BODY_PT", "CHART_PT"]
+
+DEFAULT_TEMPLATE = DATA_DIR / "deck_template.pptx"
+BODY_PT = 20   # body text, readable when projected (>= 18 pt)
+CHART_PT = 14  # chart labels (>= 12 pt)
+TITLE_PT = 30
+_ROLE_HEADINGS = {"förtroendevald": "FÖRTROENDEVALD", "tjänsteperson": "TJÄNSTEPERSON"}
+#: Answer levels from the lowest to the highest: red to green through grey, one meaning everywhere.
+_LEVEL_COLOURS = ["B2182B", "EF8A62", "BDBDBD", "67A9CF", "2166AC", "053061"]
+_QUOTES_PER_SLIDE = 5
+#: Data labels: whole percent, none below 6 % (Excel and LibreOffice conditional number format).
+_LABEL_FORMAT = '[<6]"";0" %"'
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0f}".replace("-", "−")
+
+
+def _layouts(prs) -> tuple:
+    """(title layout, title-only layout) of a template: by placeholders, not by names."""
+    from pptx.enum.shapes import PP_PLACEHOLDER
+
+    layouts = list(prs.slide_layouts)
+    if not layouts:
+        raise ReportError("the deck template has no slide layouts; use a .pptx with at least one layout")
+
+    def kinds(layout):
+        return [ph.placeholder_format.type for ph in layout.placeholders]
+
+    title = next((lo for lo in layouts if PP_PLACEHOLDER.CENTER_TITLE in kinds(lo)), layouts[0])
+    with_title = [lo for lo in layouts if PP_PLACEHOLDER.TITLE in kinds(lo)]
+    title_only = min(with_title, key=lambda lo: len(kinds(lo))) if with_title else layouts[-1]
+    return title, title_only
+
+
+class _Deck:
+    def __init__(self, template: Path | None) -> None:
+        path = Path(template) if template is not None else DEFAULT_TEMPLATE
+        try:
+            self.prs = Presentation(str(path)) if path.exists() else Presentation()
+        except Exception as exc:
+            raise ReportError(f"could not open the deck template {path}: {exc}; pass a PowerPoint .pptx file") from exc
+        if template is not None and not path.exists():
+            raise ReportError(f"the deck template {path} does not exist; pass the path of a .pptx file")
+        if not path.exists():  # no template shipped: python-pptx's default, made 16:9
+            self.prs.slide_width, self.prs.slide_height = Emu(12192000), Emu(6858000)
+        # a consultant's template may hold example slides: keep only its masters and layouts
+        ids = self.prs.slides._sldIdLst
+        for sld in list(ids):
+            self.prs.part.drop_rel(sld.rId)
+            ids.remove(sld)
+        self.title_layout, self.title_only = _layouts(self.prs)
+        self.w, self.h = self.prs.slide_width, self.prs.slide_height
+        self.margin = int(self.w * 0.05)
+
+    def slide(self, title: str, *, notes: str = ""):
+        slide = self.prs.slides.add_slide(self.title_only)
+        # placeholders other than the title stay empty in a title-only layout; remove any others
+        for ph in list(slide.placeholders):
+            if ph.placeholder_format.idx != 0:
+                ph._element.getparent().remove(ph._element)
+        if slide.shapes.title is not None:
+            slide.shapes.title.text = title
+            for p in slide.shapes.title.text_frame.paragraphs:
+                for r in p.runs:
+                    r.font.size = Pt(TITLE_PT)
+        else:
+            self.text(slide, [title], top=self.margin // 2, height=int(self.h * 0.15), size=TITLE_PT, bold=True)
+        if notes:
+            slide.notes_slide.notes_text_frame.text = notes
+        return slide
+
+    def body_top(self) -> int:
+        return int(self.h * 0.22)
+
+    def text(self, slide, lines, *, left=None, top=None, width=None, height=None, size=BODY_PT,
+             bold=False, italic=False):
+        left = self.margin if left is None else left
+        top = self.body_top() if top is None else top
+        width = self.w - 2 * self.margin if width is None else width
+        height = self.h - top - self.margin if height is None else height
+        box = slide.shapes.add_textbox(left, top, width, height)
+        frame = box.text_frame
+        frame.word_wrap = True
+        for i, line in enumerate(lines):
+            p = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            p.text = line
+            p.space_after = Pt(6)
+            for r in p.runs:
+                r.font.size = Pt(size)
+                r.font.bold = bold
+                r.font.italic = italic
+        return box
+
+
+def _role_chart(deck: _Deck, slide, rows: pd.DataFrame, *, left: int, top: int, width: int, height: int) -> None:
+    """A stacked 100 % bar of one role's answer levels (substantive answers only)."""
+    subst = rows[rows["answer_type"] == "substantive"].sort_values("level")
+    data = CategoryChartData(number_format='0" %"')
+    data.categories = ["Andel av svaren"]
+    for answer, pct in zip(subst["answer"], subst["percent"]):
+        data.add_series(str(answer), [round(float(pct), 1)])
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_STACKED_100, left, top, width, height, data)
+    chart = frame.chart
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    chart.legend.font.size = Pt(CHART_PT)
+    chart.font.size = Pt(CHART_PT)
+    plot = chart.plots[0]
+    plot.gap_width = 40
+    plot.overlap = 100
+    plot.has_data_labels = True
+    labels = plot.data_labels
+    labels.number_format = _LABEL_FORMAT  # no label on a sliver (it would overlap its neighbours)
+    labels.number_format_is_linked = False
+    labels.font.size = Pt(CHART_PT)
+    k = len(subst)
+    palette = _LEVEL_COLOURS[:k] if k <= len(_LEVEL_COLOURS) else _LEVEL_COLOURS
+    for i, series in enumerate(plot.series):
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = RGBColor.from_string(palette[min(i, len(palette) - 1)])
+    chart.category_axis.visible = False
+    chart.value_axis.visible = False
+    chart.value_axis.has_major_gridlines = False
+
+
+def _question_slide(deck: _Deck, content: MunicipalityContent, qid: str) -> None:
+    q = content.survey.instrument[qid]
+    dist = content.distribution[content.distribution["question"] == qid]
+    summ = content.summary[content.summary["question"] == qid].set_index("group")
+    notes = [f"Fråga {q.number}: {q.text}"]
+    for role in ROLES:
+        row = summ.loc[role]
+        if bool(row["suppressed"]):
+            notes.append(f"{_ROLE_HEADINGS[role].capitalize()}: {hidden_text(row['note'], content.threshold)}.")
+        elif int(row["n"]) == 0:
+            notes.append(f"{_ROLE_HEADINGS[role].capitalize()}: inga svar.")
+        else:
+            notes.append(f"{_ROLE_HEADINGS[role].capitalize()}: {int(row['n'])} svar; "
+                         f"{_pct(row['positive'])} % instämmer (95 % konfidensintervall "
+                         f"{_pct(row['positive_ci_low'])}–{_pct(row['positive_ci_high'])} %).")
+    notes.append(METHOD_NOTE.format(k=content.threshold))
+    slide = deck.slide(f"{q.number}. {q.text}", notes="\n".join(notes))
+    _fit_title(slide)
+    gap = int(deck.w * 0.03)
+    col_w = (deck.w - 2 * deck.margin - gap) // 2
+    top = deck.body_top() + int(deck.h * 0.08)
+    height = deck.h - top - deck.margin
+    for i, role in enumerate(ROLES):
+        left = deck.margin + i * (col_w + gap)
+        deck.text(slide, [_ROLE_HEADINGS[role]], left=left, top=deck.body_top(), width=col_w,
+                  height=int(deck.h * 0.08), bold=True)
+        rows = dist[dist["group"] == role]
+        hidden = bool(rows["suppressed"].any())
+        if hidden or int(summ.loc[role, "n"] if not hidden else 0) == 0:
+            shown = hidden_text(rows["note"].iloc[0], content.threshold) if hidden else "inga svar"
+            deck.text(slide, [shown.capitalize()], left=left, top=top, width=col_w, height=height // 2, italic=True)
+            continue
+        _role_chart(deck, slide, rows, left=left, top=top, width=col_w, height=height)
+
+
+def _fit_title(slide) -> None:
+    """Long question texts: a smaller title font (never below the body size)."""
+    title = slide.shapes.title
+    if title is None:
+        return
+    n = len(title.text)
+    size = TITLE_PT if n <= 70 else 26 if n <= 110 else 22 if n <= 160 else 20
+    for p in title.text_frame.paragraphs:
+        for r in p.runs:
+            r.font.size = Pt(size)
+
+
+def _respondents_slide(deck: _Deck, content: MunicipalityContent) -> None:
+    lines = [f"{r.label}: {r.shown}" for r in content.respondents.itertuples()]
+    deck.slide("Vilken roll har du i kommunen?", notes=(
+        f"Antal svarande i {content.name}. Grupper med färre än {content.threshold} svar redovisas utan antal, "
+        "liksom grupper vars antal annars skulle kunna räknas fram ur summan."))
+    slide = deck.prs.slides[-1]
+    deck.text(slide, lines, size=24)
+
+
+def _quote_slides(deck: _Deck, content: MunicipalityContent) -> None:
+    quotes = content.quotes
+    inst = content.survey.instrument
+    for about, part in quotes.groupby("about", sort=False):
+        lines = []
+        for row in part.itertuples():
+            role = f" ({ROLE_SUFFIX[row.role]})" if bool(row.role_shown) and pd.notna(row.role) else ""
+            lines.append(f"– {' '.join(str(row.text).split())}{role}")
+        q = inst[about]
+        for start in range(0, len(lines), _QUOTES_PER_SLIDE):
+            slide = deck.slide(f"Citat ur enkäten: {q.number}. {q.short}", notes=(
+                "Citaten är granskade: namn, personnummer, e-post, telefonnummer och adresser är maskerade. "
+                f"Rollen anges bara för grupper med minst {content.threshold} svar."))
+            deck.text(slide, lines[start:start + _QUOTES_PER_SLIDE], size=18)
+
+
+def _friction_slide(deck: _Deck, content: MunicipalityContent) -> None:
+    inst = content.survey.instrument
+    gaps = content.gaps
+    shown = gaps[~gaps["suppressed"].astype(bool) & gaps["gap"].notna()].head(5)
+    hidden = gaps[gaps["suppressed"].astype(bool)]
+    lines, notes = [], []
+    for r in shown.itertuples():
+        q = inst[r.question]
+        lines.append(f"{q.number}. {q.short}: förtroendevalda {_pct(r.positive_fv)} %, tjänstepersoner "
+                     f"{_pct(r.positive_tp)} % ({_pct(r.gap)} procentenheter)")
+        notes.append(f"Fråga {q.number}: skillnad {_pct(r.gap)} procentenheter, 95 % konfidensintervall "
+                     f"{_pct(r.gap_ci_low)} till {_pct(r.gap_ci_high)}; {int(r.n_fv)} förtroendevalda och "
+                     f"{int(r.n_tp)} tjänstepersoner svarade.")
+    if not lines:
+        lines = ["Rollerna kan inte jämföras här: en av dem har för få svar."]
+    if len(hidden):
+        lines.append(f"Dold jämförelse för {len(hidden)} fråga(or): färre än {content.threshold} svar i en roll.")
+    notes.append("Skillnaden är andelen förtroendevalda som instämmer minus andelen tjänstepersoner som instämmer. "
+                 "Ett intervall som inte omfattar noll är en tydlig skillnad; ett brett intervall betyder att "
+                 "skillnaden är osäker.")
+    slide = deck.slide("Var skaver det? Där rollerna skiljer sig mest", notes="\n".join(notes))
+    deck.text(slide, lines, size=BODY_PT)
+
+
+def _chain_slide(deck: _Deck, content: MunicipalityContent) -> None:
+    slide = deck.slide("Mål- och resultatkedjan", notes=(
+        "Produktivitet = prestationer / resurser. Effektivitet = kvalitet / resurser. Nyckeltalen finns i "
+        "rapportens avsnitt om effektivitet."))
+    deck.text(slide, ["Behov → Mål → Resurser → Aktiviteter → Prestationer → Resultat",
+                      "Produktivitet = prestationer / resurser",
+                      "Effektivitet = kvalitet / resurser",
+                      "Genom att följa upp resursinsats och kvalitativa resultat förstår vi hur arbetssätten "
+                      "behöver förändras för att öka effektiviteten."], size=24)
+
+
+def _next_steps_slides(deck: _Deck, content: MunicipalityContent) -> None:
+    items = content.hypotheses
+    if not items:
+        slide = deck.slide("Hur går vi vidare med resultatet?")
+        deck.text(slide, ["Enkäten visar inga tydliga skillnader att bygga hypoteser på.",
+                          "Använd intervjuer och dialog för att fånga det enkäten inte mäter."])
+        return
+    slide = deck.slide("Hur går vi vidare med resultatet?", notes=(
+        "Hypoteserna bygger på samband i en enkät, inte på orsaker: pröva dem i intervjuer och dialog.\n"
+        + "\n".join(e for h in items for e in h.evidence)))
+    deck.text(slide, [f"{i}. {h.text}" for i, h in enumerate(items[:4], start=1)], size=BODY_PT)
+    questions = list(dict.fromkeys(q for h in items for q in h.interview_questions))[:5]
+    if questions:
+        slide = deck.slide("Frågor att ställa i intervjuerna")
+        deck.text(slide, [f"• {q}" for q in questions], size=BODY_PT)
+
+
+def build_deck(content: MunicipalityContent, *, path: str | Path, template: str | Path | None = None) -> Path:
+    """Write the municipality's deck.
+
+    Parameters
+    ----------
+    content
+        :func:`kommunanalys.report.gather` of the municipality.
+    path
+        The .pptx to write.
+    template
+        The consultant's own .pptx (its masters, layouts and theme are used; its slides are not);
+        default ``data/deck_template.pptx``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    deck = _Deck(Path(template) if template is not None else None)
+    slide = deck.prs.slides.add_slide(deck.title_layout)
+    if slide.shapes.title is not None:
+        slide.shapes.title.text = f"Styrning och effektivitet i {content.name}"
+    subtitle = [ph for ph in slide.placeholders if ph.placeholder_format.idx == 1]
+    sub = "Enkät till förtroendevalda och tjänstepersoner"
+    if content.survey.synthetic:
+        sub += " – syntetiska demodata, inga verkliga svar"
+    if subtitle:
+        subtitle[0].text = sub
+    _respondents_slide(deck, content)
+    for qid in content.question_ids:
+        _question_slide(deck, content, qid)
+    _quote_slides(deck, content)
+    _friction_slide(deck, content)
+    _chain_slide(deck, content)
+    _next_steps_slides(deck, content)
+    path = Path(path)
+    deck.prs.save(str(path))
+    return path

@@ -1,0 +1,204 @@
+"""The slide deck: structure, native charts with the right data, hidden groups absent, LibreOffice."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+from pptx import Presentation
+from pptx.util import Pt
+
+import kommunanalys as ka
+from kommunanalys.report import build_deck, gather
+from kommunanalys.report.deck import BODY_PT, CHART_PT
+from tests._question_fixture import FIXTURE, raw
+
+HIDDEN_CODE = "1715"  # Kil: fewer than 5 förtroendevalda answered Q5 (the fixture's hidden group)
+
+
+@pytest.fixture(scope="module")
+def survey():
+    return ka.load_survey(FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def deck(survey, tmp_path_factory):
+    path = tmp_path_factory.mktemp("deck") / "kil.pptx"
+    build_deck(gather(survey, HIDDEN_CODE, threshold=5), path=path)
+    return Presentation(str(path))
+
+
+def _question_slides(prs, survey):
+    out = {}
+    for q in survey.instrument.likert_questions:
+        found = [s for s in prs.slides if s.shapes.title is not None
+                 and s.shapes.title.text.startswith(f"{q.number}. ")]
+        assert len(found) == 1, f"one slide for question {q.number}"
+        out[q.id] = found[0]
+    return out
+
+
+def _column(frame: pd.DataFrame, number: int) -> str:
+    return next(c for c in frame.columns if c.startswith(f"{number}. "))
+
+
+def _expected_percent(survey, code: str, qid: str, role: str) -> dict[str, float]:
+    """Percent per substantive answer, computed with plain pandas from the export."""
+    frame = raw()
+    q = survey.instrument[qid]
+    answers = frame.loc[(frame["code"] == code) & (frame["role"] == role), _column(frame, q.number)]
+    answers = answers[answers.isin(q.scale.labels)]
+    return {lab: (answers == lab).sum() / len(answers) * 100 for lab in q.scale.labels}
+
+
+def _hidden_size(survey, code: str, qid: str, role: str) -> int:
+    frame = raw()
+    q = survey.instrument[qid]
+    answers = frame.loc[(frame["code"] == code) & (frame["role"] == role), _column(frame, q.number)]
+    return int(answers.isin(q.scale.labels).sum())
+
+
+@pytest.mark.parametrize("code", ["1715", "1780"])
+def test_a_slide_per_question_with_native_charts_of_each_role(survey, code, tmp_path):
+    path = build_deck(gather(survey, code, threshold=5), path=tmp_path / f"{code}.pptx")
+    slides = _question_slides(Presentation(str(path)), survey)
+    for qid, slide in slides.items():
+        q = survey.instrument[qid]
+        charts = [s.chart for s in slide.shapes if s.has_chart]
+        texts = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+        assert "FÖRTROENDEVALD" in texts and "TJÄNSTEPERSON" in texts
+        sizes = [_hidden_size(survey, code, qid, role) for role in ("förtroendevald", "tjänsteperson")]
+        if min(sizes) < 5:  # one role is small: it is hidden, and the other one too (by subtraction)
+            assert not charts and "färre än 5 svar" in texts.lower()
+            continue
+        assert len(charts) == 2, f"question {q.number}: a chart per role"
+        for chart, role in zip(charts, ("förtroendevald", "tjänsteperson")):
+            assert list(chart.plots[0].categories) == ["Andel av svaren"]
+            names = [s.name for s in chart.plots[0].series]
+            assert names == q.scale.labels
+            expected = _expected_percent(survey, code, qid, role)
+            got = {s.name: s.values[0] for s in chart.plots[0].series}
+            for lab in names:
+                assert got[lab] == pytest.approx(expected[lab], abs=0.051)
+
+
+def test_hidden_group_is_absent_from_chart_data_and_notes(deck, survey):
+    slide = _question_slides(deck, survey)["Q5"]
+    assert not any(s.has_chart for s in slide.shapes), "both roles are hidden (primary + complementary)"
+    texts = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame).lower()
+    assert "färre än 5 svar" in texts
+    notes = slide.notes_slide.notes_text_frame.text
+    for role in ("förtroendevald", "tjänsteperson"):
+        n = _hidden_size(survey, HIDDEN_CODE, "Q5", role)
+        line = next(x for x in notes.splitlines() if x.lower().startswith(role))
+        assert not re.search(rf"\b{n}\b", line), f"the hidden {role} group's size {n} is in the notes"
+        assert "svar" in line and "instämmer" not in line
+    assert min(_hidden_size(survey, HIDDEN_CODE, "Q5", r) for r in ("förtroendevald", "tjänsteperson")) < 5
+
+
+def test_some_question_shows_both_charts(survey, tmp_path):
+    path = build_deck(gather(survey, "1780", threshold=5), path=tmp_path / "k.pptx")
+    slides = _question_slides(Presentation(str(path)), survey)
+    assert any(sum(s.has_chart for s in slide.shapes) == 2 for slide in slides.values())
+
+
+def test_text_sizes_readable_when_projected(deck):
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                for p in shape.text_frame.paragraphs:
+                    for r in p.runs:
+                        if r.font.size is not None:
+                            assert r.font.size >= Pt(BODY_PT - 2)
+            if shape.has_chart:
+                assert shape.chart.font.size >= Pt(12) and CHART_PT >= 12
+
+
+def test_sections_of_the_seed(deck):
+    titles = [s.shapes.title.text for s in deck.slides if s.shapes.title is not None]
+    assert "Vilken roll har du i kommunen?" in titles
+    assert "Hur går vi vidare med resultatet?" in titles
+    assert any(t.startswith("Var skaver det?") for t in titles)
+    assert deck.slide_width * 9 == deck.slide_height * 16
+
+
+def test_every_demo_deck_opens_with_its_structure(tmp_path):
+    survey = ka.load_demo()
+    n_questions = len(survey.instrument.likert_questions)
+    for code in survey.municipality_codes:
+        path = build_deck(gather(survey, code), path=tmp_path / f"{code}.pptx")
+        prs = Presentation(str(path))
+        slides = _question_slides(prs, survey)
+        assert len(slides) == n_questions
+        for qid, slide in slides.items():
+            charts = [s.chart for s in slide.shapes if s.has_chart]
+            assert len(charts) in (0, 2)
+            for chart in charts:
+                assert [s.name for s in chart.plots[0].series] == survey.instrument[qid].scale.labels
+                assert sum(s.values[0] for s in chart.plots[0].series) == pytest.approx(100, abs=0.5)
+        # quotes shown only as the quotes page selected them
+        quotes = [s for s in prs.slides if s.shapes.title is not None
+                  and s.shapes.title.text.startswith("Citat ur enkäten")]
+        assert quotes, code
+
+
+def test_consultants_template_is_used(survey, tmp_path):
+    template = Presentation()
+    template.slides.add_slide(template.slide_layouts[1]).shapes.title.text = "Exempelbild"
+    template.save(str(tmp_path / "mall.pptx"))  # 4:3, one example slide
+    path = build_deck(gather(survey, "1780", threshold=5), path=tmp_path / "d.pptx", template=tmp_path / "mall.pptx")
+    prs = Presentation(str(path))
+    assert prs.slide_width == template.slide_width
+    assert not any(s.shapes.title is not None and s.shapes.title.text == "Exempelbild" for s in prs.slides)
+
+
+def test_missing_template_is_a_clear_error(survey, tmp_path):
+    with pytest.raises(ka.errors.ReportError, match="does not exist"):
+        build_deck(gather(survey, "1780", threshold=5), path=tmp_path / "d.pptx", template=tmp_path / "nej.pptx")
+
+
+def test_deck_converts_with_libreoffice(survey, tmp_path):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is missing: apt-get install libreoffice-impress (.ci/run does)")
+    path = build_deck(gather(survey, HIDDEN_CODE, threshold=5), path=tmp_path / "kil.pptx")
+    done = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    pdf = tmp_path / "kil.pdf"
+    assert pdf.exists() and pdf.stat().st_size > 10_000
+
+
+def test_batch_writes_deck_and_workbooks_and_links_them(tmp_path):
+    from kommunanalys.batch import run_reports
+
+    result = run_reports(FIXTURE, out=tmp_path / "r", plan=[], progress=False, jobs=1,
+                         municipalities=["1715", "1780"])
+    assert result.exit_code == 0
+    index = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    for slug in ("1715-kil", "1780-karlstad"):
+        assert (tmp_path / "r" / slug / "presentation.pptx").exists()
+        assert (tmp_path / "r" / slug / "bilaga.xlsx").exists()
+        assert f'href="{slug}/presentation.pptx"' in index and f'href="{slug}/bilaga.xlsx"' in index
+    assert (tmp_path / "r" / "bilaga_alla_kommuner.xlsx").exists()
+    assert not (tmp_path / "r" / ".staging").exists()
+
+
+def test_batch_formats_can_be_skipped(tmp_path):
+    from kommunanalys.batch import run_reports
+
+    run_reports(FIXTURE, out=tmp_path / "r", plan=[], progress=False, jobs=1, municipalities=["1780"],
+                formats=("html",))
+    assert not (tmp_path / "r" / "1780-karlstad" / "presentation.pptx").exists()
+    assert not (tmp_path / "r" / "bilaga_alla_kommuner.xlsx").exists()
+
+
+def test_cli_rejects_an_unknown_format(capsys):
+    from kommunanalys.cli import main
+
+    assert main(["report", "--data", str(FIXTURE), "--format", "html,docx"]) == 2
+    assert "okänt format" in capsys.readouterr().err
