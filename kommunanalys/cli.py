@@ -47,11 +47,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from .anonymity import parse_threshold
     from .batch import run_reports
 
+    threshold = parse_threshold(args.anonymity_threshold) if args.anonymity_threshold is not None else None
     result = run_reports(
         args.data, out=args.out, municipalities=args.municipality or None, jobs=args.jobs,
         progress=not args.no_progress, force=args.force, only_failed=args.only_failed,
+        anonymity_threshold=threshold,
     )
     print(result.summary())
     return result.exit_code
@@ -91,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild everything, not only what failed or changed")
     p.add_argument("--only-failed", action="store_true", help="re-run only the notebooks that failed last time")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--anonymity-threshold", metavar="K",
+                   help="minsta gruppstorlek som visas (heltal, minst 3; standard: instrumentets, 5)")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("scrub", help="screen a free-text column for personal data")
