@@ -39,6 +39,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "MIN_THRESHOLD",
+    "parse_threshold",
+    "published_count",
     "TOTAL_GROUP",
     "HIERARCHY_MARGINS",
     "resolve_threshold",
@@ -51,6 +54,11 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLD = 5
+#: The smallest threshold accepted. With groups of 1 or 2 any published result is one person's
+#: answer, or lets each of two members read the other's by subtracting their own; 3 is the
+#: least that keeps a single member from recovering another's answers (Hundepool et al. 2012,
+#: Statistical Disclosure Control, ch. 4: the minimum-frequency rule uses 3 as its floor).
+MIN_THRESHOLD = 3
 #: The group label of "everyone" (all respondents of the selection).
 TOTAL_GROUP = "alla"
 _FV, _TP = "förtroendevald", "tjänsteperson"
@@ -61,13 +69,86 @@ HIERARCHY_MARGINS: tuple[tuple[str, ...], ...] = ((_FV, _TP), tuple(_TP_SUBGROUP
 
 
 def resolve_threshold(threshold: int | None = None, survey: "Survey | None" = None) -> int:
-    """The threshold to use: ``threshold`` if given, else the instrument's, else 5."""
+    """The threshold to use: ``threshold`` if given, else the instrument's, else 5; validated.
+
+    The threshold is checked *before* it is used and never coerced: it must be a whole number
+    (``int`` or a NumPy integer, not ``bool``, not a float such as 4.5, not a string such as "5")
+    of at least :data:`MIN_THRESHOLD`.
+
+    Parameters
+    ----------
+    threshold
+        The requested threshold, or None for the instrument's.
+    survey
+        The survey whose instrument supplies the default.
+
+    Returns
+    -------
+    int
+        The validated threshold.
+
+    Raises
+    ------
+    InputError
+        For anything that is not a whole number of at least :data:`MIN_THRESHOLD`.
+    """
     if threshold is None:
         threshold = getattr(getattr(survey, "instrument", None), "anonymity_threshold", DEFAULT_THRESHOLD)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:
-        raise InputError("the anonymity threshold must be a whole number of at least 1", value=threshold,
-                         hint="use e.g. anonymity_threshold=5 (common practice: 5 or 10)")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)):
+        raise InputError(f"anonymitetsgränsen måste vara ett heltal (minst {MIN_THRESHOLD}), "
+                         f"inte {type(threshold).__name__}", column="anonymity_threshold", value=threshold,
+                         hint="ange t.ex. anonymity_threshold=5 (vanligt: 5 eller 10)")
+    if threshold < MIN_THRESHOLD:
+        raise InputError(f"anonymitetsgränsen måste vara minst {MIN_THRESHOLD}", column="anonymity_threshold",
+                         value=threshold,
+                         hint=f"med färre än {MIN_THRESHOLD} svar i en grupp kan en svarande räkna ut en "
+                              "annans svar; ange t.ex. 5 (vanligt: 5 eller 10)")
     return int(threshold)
+
+
+def parse_threshold(text: str) -> int:
+    """Parse a threshold given as text (the command line); validated like :func:`resolve_threshold`.
+
+    Parameters
+    ----------
+    text
+        E.g. ``"5"``; ``"4.5"``, ``"sant"``, ``"0"`` and ``"-1"`` are rejected.
+
+    Raises
+    ------
+    InputError
+        When ``text`` is not a whole number of at least :data:`MIN_THRESHOLD`.
+    """
+    stripped = str(text).strip()
+    if not stripped.lstrip("+-").isdigit():
+        raise InputError(f"anonymitetsgränsen måste vara ett heltal (minst {MIN_THRESHOLD})",
+                         column="--anonymity-threshold", value=text,
+                         hint="ange t.ex. --anonymity-threshold 5 (vanligt: 5 eller 10)")
+    return resolve_threshold(int(stripped))
+
+
+def published_count(n, hidden: bool, threshold: int) -> str:
+    """A group size as it may be published: the number, or the text of a hidden group.
+
+    The one function every output (HTML, notebooks, CSV, explorer, index) uses to print a count,
+    so that the size of a hidden group is never shown: a group hidden for being small reads
+    "färre än k svar", a group hidden to protect another reads "dold", and an empty group
+    "inga svar" (its size, 0, reveals nothing).
+
+    Parameters
+    ----------
+    n
+        The group's size.
+    hidden
+        Whether the plan hides the group.
+    threshold
+        The validated anonymity threshold.
+    """
+    if n is None or (isinstance(n, float) and np.isnan(n)) or n == 0:
+        return "inga svar" if hidden else "0"
+    if not hidden:
+        return str(int(n))
+    return "dold" if n >= threshold else f"färre än {threshold} svar"
 
 
 def is_reportable(n, threshold: int = DEFAULT_THRESHOLD):

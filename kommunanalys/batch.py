@@ -823,8 +823,11 @@ def run_reports(
         When the data cannot be loaded, a municipality is unknown or the plan is invalid
         (before anything is written).
     """
+    from .anonymity import resolve_threshold
     from .loader import load_survey
 
+    if anonymity_threshold is not None:
+        resolve_threshold(anonymity_threshold)  # a bad threshold fails before the data is read
     started = time.perf_counter()
     data_path = Path(data) if data is not None else paths.DEMO_EXPORT
     if not data_path.exists():
@@ -842,7 +845,7 @@ def run_reports(
     except Exception as exc:
         raise ReportError(f"kunde inte läsa in enkätexporten {data_path}: {exc}") from exc
     instrument = survey.instrument
-    threshold = int(anonymity_threshold if anonymity_threshold is not None else instrument.anonymity_threshold)
+    threshold = resolve_threshold(anonymity_threshold, survey)  # validated, never coerced
     codes = _select(survey, municipalities)
     plan = list(plan) if plan is not None else default_plan(instrument)
     _check_plan(plan)

@@ -48,6 +48,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from .anonymity import parse_threshold
     from .batch import run_reports
     from .errors import ReportError
 
@@ -56,10 +57,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if unknown:
         raise ReportError(f"okänt format i --format: {', '.join(unknown)}; välj bland html, pptx och xlsx "
                           "(t.ex. --format html,pptx)")
+    threshold = parse_threshold(args.anonymity_threshold) if args.anonymity_threshold is not None else None
     result = run_reports(
         args.data, out=args.out, municipalities=args.municipality or None, jobs=args.jobs,
         progress=not args.no_progress, force=args.force, only_failed=args.only_failed,
         formats=formats, template=args.template,
+        anonymity_threshold=threshold,
     )
     print(terminal_safe(result.summary()))
     return result.exit_code
@@ -133,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(bilaga.xlsx och bilaga_alla_kommuner.xlsx); standard html,pptx,xlsx")
     p.add_argument("--template", metavar="FIL",
                    help="egen PowerPoint-mall (.pptx) för presentationerna; dess layouter och tema används")
+    p.add_argument("--anonymity-threshold", metavar="K",
+                   help="minsta gruppstorlek som visas (heltal, minst 3; standard: instrumentets, 5)")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("scrub", help="granska en fritextkolumn efter personuppgifter")
