@@ -86,16 +86,41 @@ def _mb(n_bytes: float) -> str:
     return f"{n_bytes / 2**20:,.0f} MB"
 
 
+FORMATS = ("html", "pptx", "xlsx")
+
+
 def run_batch(label: str, data: Path | None, out: Path, jobs: int | None, municipalities=None) -> dict:
     with PeakMemory() as mem:
         started = time.perf_counter()
-        result = run_reports(data, out=out, jobs=jobs, progress=True, force=True, municipalities=municipalities)
+        result = run_reports(data, out=out, jobs=jobs, progress=True, force=True, municipalities=municipalities,
+                             formats=FORMATS)
         elapsed = time.perf_counter() - started
     n = result.notebooks_run
     failed = [f"{c} {k}: {e.describe() if e else '?'}" for c, k, e in result.failures()]
     return {"label": label, "municipalities": len(result.municipalities), "notebooks": n,
             "seconds": elapsed, "notebooks_per_s": n / elapsed, "peak_tree_rss": mem.peak,
             "failures": failed, "jobs": result.jobs, "skipped": result.skipped_notebooks}
+
+
+def run_deliverables(data: Path | None, codes: list[str] | None, out: Path) -> dict:
+    """The deck and workbook alone, one process, per municipality (kommunanalys.report), and the
+    workbook across municipalities: seconds each, to see their share of a batch."""
+    from kommunanalys.notebook import survey_for
+    from kommunanalys.report import write_batch_workbook, write_deliverables
+
+    survey = survey_for(data)
+    codes = codes or survey.municipality_codes
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    for code in codes:
+        (out / code).mkdir(exist_ok=True)
+        write_deliverables(out / code, survey=survey, municipality=code, threshold=5)
+    per = (time.perf_counter() - started) / len(codes)
+    started = time.perf_counter()
+    write_batch_workbook(out, data=str(data or paths.DEMO_EXPORT), threshold=5, codes=survey.municipality_codes)
+    return {"label": f"deck + workbook alone ({len(codes)} municipalities)", "seconds_per_municipality": per,
+            "batch_workbook_seconds": time.perf_counter() - started,
+            "batch_workbook_municipalities": len(survey.municipality_codes)}
 
 
 def run_plain(data: Path, codes: list[str], out: Path, n_total_municipalities: int) -> dict:
@@ -139,7 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-demo", action="store_true", help="skip the demo batch")
     parser.add_argument("--workdir", help="where to write (default: a temporary folder)")
     parser.add_argument("--json", help="also write the figures as JSON to this file")
+    parser.add_argument("--formats", default=",".join(FORMATS),
+                        help="formats the batches write (default html,pptx,xlsx; html alone to compare)")
+    parser.add_argument("--deliverables-only", action="store_true",
+                        help="time only the decks and workbooks (no notebooks) on the demo and the 290-export")
     args = parser.parse_args(argv)
+    global FORMATS
+    FORMATS = tuple(f.strip() for f in args.formats.split(",") if f.strip())
 
     from kommunanalys.demo import generate_survey, write_export
 
@@ -156,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
 
     survey_codes = load_survey(all_export).municipality_codes
     results = []
+    if args.deliverables_only:
+        for label, data in (("demo", None), ("290", all_export)):
+            row = run_deliverables(data, None if label == "demo" else survey_codes[: args.limit or 20],
+                                   workdir / f"deliverables-{label}")
+            print(f"{label}: {json.dumps(row, default=str)}", flush=True)
+        return 0
     if not args.skip_demo:
         results.append(run_batch("demo batch (16 municipalities)", None, workdir / "demo", args.jobs))
         print(json.dumps(results[-1], default=str), flush=True)
