@@ -38,7 +38,7 @@ import pandas as pd
 
 from . import plots, question_page, questions, quotes_page
 from ._lru import LRU
-from .anonymity import resolve_threshold
+from .anonymity import published_count, resolve_threshold
 from .errors import InputError, KommunanalysError
 from .notebook import SYNTHETIC_NOTE, survey_for
 from .survey import Survey
@@ -404,8 +404,9 @@ def _table_caption(view: ExplorerView) -> str:
 def _title(state: ExplorerState, summary: pd.DataFrame) -> str:
     survey = state.survey
     q = survey.instrument[state.question]
-    sizes = ", ".join(f"{plots.GROUP_LABELS.get(r.group, r.group)}: {int(r.n)}"
-                      + (" (visas inte)" if r.suppressed else "") for r in summary.itertuples())
+    sizes = ", ".join(f"{plots.GROUP_LABELS.get(r.group, r.group)}: "
+                      f"{published_count(r.n, bool(r.suppressed), state.threshold)}"
+                      for r in summary.itertuples())
     parts = [f"<h3>{_esc(survey.municipality_name(state.municipality))} ({_esc(state.municipality)}) · "
              f"{_esc(q.number)}. {_esc(q.short)}</h3>",
              f"<p>{_esc(q.text)}</p>",

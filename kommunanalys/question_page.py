@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import plots, questions
-from .anonymity import TOTAL_GROUP, resolve_threshold, suppression_plan
+from .anonymity import TOTAL_GROUP, published_count, resolve_threshold, suppression_plan
 from .errors import InputError
 from .instrument import Question
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
@@ -84,6 +84,11 @@ class QuestionPage:
 
         def framed(frame: pd.DataFrame) -> pd.DataFrame:
             out = frame.copy()
+            if "suppressed" in out.columns:  # a hidden group's size is published only as text
+                hidden = out["suppressed"].fillna(False).astype(bool)
+                for col in _PUBLISHED_COUNT_COLUMNS.intersection(out.columns):
+                    out[col] = [published_count(n, h, self.threshold) if h and pd.notna(n) else n
+                                for n, h in zip(out[col], hidden)]
             for i, (k, v) in enumerate(context.items()):
                 if k not in out.columns:
                     out.insert(i, k, v)
@@ -97,6 +102,11 @@ class QuestionPage:
             f"{stem}_jamforelse_fordelning": framed(self.benchmark_distribution),
             f"{stem}_kommentarer_antal": framed(self.comments),
         }
+
+
+#: Columns of the published tables that hold a group size or a count of a group's answers.
+_PUBLISHED_COUNT_COLUMNS = frozenset({"n", "n_respondents", "n_non_substantive", "n_skipped", "n_fv", "n_tp", "count",
+                            "comments"})
 
 
 def build_page(survey: Survey, municipality: str, question: str, *, grouping: str = "role",
@@ -254,7 +264,7 @@ def benchmark_table(page: QuestionPage) -> pd.DataFrame:
             "Roll": plots.GROUP_LABELS.get(r.role, r.role),
             "Grupp": names.get(r.group, r.group) + ("" if r.group == "kommun" else
                                                   f" ({r.municipalities} {'kommun' if r.municipalities == 1 else 'kommuner'})"),
-            "n": int(r.n),
+            "n": published_count(r.n, bool(r.suppressed), page.threshold),
             "Andel positiva (95 % KI)": (f"{_pct(r.positive)} ({r.positive_ci_low:.0f}–{r.positive_ci_high:.0f})"
                                          if shown and r.n else r.note),
             "Andel negativa": _pct(r.negative) if shown else "",
@@ -275,7 +285,7 @@ def show_heading(page: QuestionPage) -> str:
     for g in (TOTAL_GROUP, *ROLES):
         row = plan.loc[g]
         label = plots.GROUP_LABELS[g]
-        parts.append(f"{label}: {int(row['n'])}" + (" (resultat visas inte)" if row["suppressed"] else ""))
+        parts.append(f"{label}: {published_count(row['n'], bool(row['suppressed']), page.threshold)}")
     text = (f"## {q.label}\n\n**{page.municipality_name} ({page.municipality})** · tema: {q.theme} · "
             f"svar exkl. Vet ej — " + ", ".join(parts))
     if page.survey.synthetic:

@@ -27,23 +27,35 @@ VARMLAND = sorted(pd.read_csv(paths.MUNICIPALITIES_FILE, dtype=str).query("count
 needs_demo = pytest.mark.skipif(not paths.DEMO_EXPORT.exists(), reason="the demo export is not built yet")
 
 
+def _small(column: pd.Series, threshold: int) -> pd.Series:
+    """Rows whose published size is under the threshold: a number 1..k-1 (a leak the caller
+    asserts against) or the text "färre än k svar"."""
+    as_number = pd.to_numeric(column, errors="coerce")
+    return (as_number < threshold) | column.astype(str).str.startswith("färre än")
+
+
 def assert_anonymous(tables: dict[str, pd.DataFrame], threshold: int) -> None:
-    """No row of any table shows values of a group under the threshold (independent check)."""
+    """No row of any table shows values, or the size, of a hidden group (independent check)."""
     for name, frame in tables.items():
+        for col in ("n", "n_fv", "n_tp", "n_respondents", "count"):
+            if col in frame.columns and "suppressed" in frame.columns:
+                hidden = frame["suppressed"].astype(bool)
+                shown_size = pd.to_numeric(frame.loc[hidden, col], errors="coerce")
+                assert not (shown_size > 0).any(), f"{name}: size of a hidden group in {col}"
         if "n" in frame.columns:
-            small = frame["n"].astype(float) < threshold
+            small = _small(frame["n"], threshold)
             values = [c for c in VALUES if c in frame.columns]
             assert frame.loc[small, "suppressed"].astype(bool).all(), name
             assert frame.loc[small, values].isna().all().all(), name
             assert frame.loc[small, "note"].astype(str).str.len().gt(0).all(), name
         if "n_fv" in frame.columns:
-            small = (frame[["n_fv", "n_tp"]].astype(float) < threshold).any(axis=1)
+            small = _small(frame["n_fv"], threshold) | _small(frame["n_tp"], threshold)
             assert frame.loc[small, GAP_VALUES].isna().all().all(), name
         if "role" in frame.columns and "municipalities" in frame.columns:  # benchmark summary
             own = frame[frame["group"] == "kommun"]
             for _, q in own.groupby("question"):
                 q = q.set_index("role")
-                small_role = [r for r in ("förtroendevald", "tjänsteperson") if 0 < q.loc[r, "n"] < threshold]
+                small_role = [r for r in ("förtroendevald", "tjänsteperson") if _small(q.loc[[r], "n"], threshold).any()]
                 if small_role and not q.loc["alla", "suppressed"]:
                     # everyone minus the other role would reveal the small one
                     assert q.loc[["förtroendevald", "tjänsteperson"], "suppressed"].all(), name
@@ -123,7 +135,7 @@ def test_notebook_runs_and_hides_small_groups(tmp_path, municipality, question, 
     assert_anonymous(tables, threshold)
     dist = tables[f"{stem}_fordelning_role"]
     assert (dist["question"] == question).all()
-    if (dist["n"] < threshold).any():
+    if _small(dist["n"], threshold).any():
         assert f"färre än {threshold} svar" in text
     assert "Traceback" not in text and "papermill-error-cell-tag" not in text
 
