@@ -882,7 +882,7 @@ def run_reports(
             data_sha=data_sha, package=package, sections=sections, out_dir=out_dir, nb_dir=nb_dir,
             data_path=data_path, started=started, force=force, only_failed=only_failed, jobs=jobs,
             executor=executor, progress=progress, engine=engine, kernel_name=kernel_name,
-            cell_timeout=cell_timeout, retries=retries))
+            cell_timeout=cell_timeout, retries=retries, formats=formats, template=template))
     finally:
         lock.release()
 
@@ -891,11 +891,11 @@ def _run_locked(ctx: dict) -> BatchResult:
     """The batch proper, run while this process holds the output folder's lock."""
     (survey, instrument, threshold, codes, plan, active, skipped, notebook_sha, warnings_, data_sha,
      package, sections, out_dir, nb_dir, data_path, started, force, only_failed, jobs, executor,
-     progress, engine, kernel_name, cell_timeout, retries) = (ctx[k] for k in (
+     progress, engine, kernel_name, cell_timeout, retries, formats, template) = (ctx[k] for k in (
         "survey", "instrument", "threshold", "codes", "plan", "active", "skipped", "notebook_sha",
         "warnings_", "data_sha", "package", "sections", "out_dir", "nb_dir", "data_path", "started",
         "force", "only_failed", "jobs", "executor", "progress", "engine", "kernel_name",
-        "cell_timeout", "retries"))
+        "cell_timeout", "retries", "formats", "template"))
     from .respondents import respondent_counts
 
     _recover(out_dir)
