@@ -62,7 +62,6 @@ from .survey import ROLES, Survey
 
 __all__ = [
     "ILLUSTRATIVE_NOTE",
-    "SURVEY_QUESTIONS",
     "Ratio",
     "RATIOS",
     "DEA_INPUTS",
@@ -85,8 +84,10 @@ __all__ = [
 
 #: The label every view of the bundled demo key figures carries.
 ILLUSTRATIVE_NOTE = "Illustrativa nyckeltal – inte Kolada-data"
-#: The survey questions set beside the key figures: economy and quality follow-up.
-SURVEY_QUESTIONS = ("Q10", "Q12")
+#: Said on the page of a real (non-demo) survey when no key figures were given.
+NO_KEY_FIGURES_NOTE = ("**Inga nyckeltal har angetts.** Mål- och resultatkedjan, kvoterna och effektivitetsfronten "
+                       "visas därför inte; enkätsvaren visas ändå. Läs in kommunernas nyckeltal från Kolada och "
+                       "ange filen med `kommunanalys report --key-figures FIL` (eller parametern `key_figures`).")
 
 #: DEA model of the page (module docstring: why VRS and input orientation).
 DEA_INPUTS = ("N15027",)
@@ -169,7 +170,7 @@ class EfficiencyPage:
     frontier, peers
         The DEA scores per municipality and the peers (λ weights) of every municipality.
     survey_results
-        :func:`kommunanalys.questions.summary` of Q10 and Q12 by role in the municipality,
+        :func:`kommunanalys.questions.summary` of the instrument's ``key_figure_questions`` by role in the municipality,
         anonymity applied.
     message
         A Swedish message when the municipality has no key figures (else None): the chain,
@@ -292,7 +293,8 @@ def build_efficiency(survey: Survey, municipality, *, comparison=None, threshold
     Parameters
     ----------
     survey
-        The survey (its municipality supplies the Q10/Q12 answers).
+        The survey (its municipality supplies the answers to the instrument's
+        ``key_figure_questions``).
     municipality
         Code (``"1761"`` or ``1761``) or name (``"Hammarö"``) of a municipality in the survey.
     comparison
@@ -304,7 +306,8 @@ def build_efficiency(survey: Survey, municipality, *, comparison=None, threshold
         The year of the key figures; default the latest year with any key figure of the
         municipality.
     key_figures
-        None for the bundled ILLUSTRATIVE demo key figures, a path read with
+        None for the bundled ILLUSTRATIVE demo key figures with the synthetic demo survey (a
+        real survey then gets no key figures and a note saying none were given), a path read with
         :func:`kommunanalys.kolada.read_kolada` (saved Kolada responses, a folder, a CSV export),
         or a tidy frame of that layout.
     chain
@@ -327,12 +330,18 @@ def build_efficiency(survey: Survey, municipality, *, comparison=None, threshold
     name = survey.municipality_name(code)
     chain = chain if chain is not None else load_result_chain()
     comp = _resolve_comparison(comparison)
+    survey_results = _survey_results(survey, code, t)
+    notes: list[str] = []
+    if key_figures is None and not survey.synthetic:
+        # a real survey never borrows the illustrative demo figures
+        empty_page = dict(figures=_empty(_FIGURE_COLUMNS), chain=_empty(_CHAIN_COLUMNS),
+                          ratios=_empty(_RATIO_COLUMNS), frontier=_empty(_DEA_COLUMNS), peers=_empty(_PEER_COLUMNS))
+        return EfficiencyPage(survey=survey, municipality=code, municipality_name=name, threshold=t, year=year,
+                              comparison=comp or [], illustrative=False, result_chain=chain,
+                              survey_results=survey_results, message=NO_KEY_FIGURES_NOTE, notes=notes, **empty_page)
     data, illustrative = _load_key_figures(key_figures)
     placed = place_on_chain(data, chain)
     placed = placed[placed["value"].notna()]
-    survey_results = questions.summary(survey.subset(municipalities=code), list(SURVEY_QUESTIONS), by="role",
-                                       threshold=t)
-    notes: list[str] = []
 
     own = placed[placed["municipality_code"] == code]
     if year is None and not own.empty:
@@ -370,6 +379,16 @@ def build_efficiency(survey: Survey, municipality, *, comparison=None, threshold
                           comparison=group, illustrative=illustrative, result_chain=chain, figures=figures,
                           chain=chain_frame, ratios=ratios, frontier=frontier, peers=peers,
                           survey_results=survey_results, message=None, notes=notes)
+
+
+def _survey_results(survey: Survey, code: str, threshold: int) -> pd.DataFrame:
+    """The instrument's ``key_figure_questions`` by role in the municipality (empty without any)."""
+    qids = survey.instrument.key_figure_questions
+    local = survey.subset(municipalities=code)
+    if qids:
+        return questions.summary(local, qids, by="role", threshold=threshold)
+    first = [q.id for q in survey.instrument.likert_questions[:1]]
+    return questions.summary(local, first, by="role", threshold=threshold).iloc[0:0]
 
 
 def _figures(placed: pd.DataFrame, chain: ResultChain, code: str, names: dict[str, str],
@@ -561,7 +580,7 @@ def frontier_table(page: EfficiencyPage) -> pd.DataFrame:
 
 
 def survey_table(page: EfficiencyPage) -> pd.DataFrame:
-    """Q10 and Q12 per role as a display table; a suppressed group shows its note, never a share."""
+    """The key-figure questions per role as a display table; a suppressed group shows its note, never a share."""
     inst = page.survey.instrument
     rows = []
     for r in page.survey_results.itertuples(index=False):
@@ -633,7 +652,7 @@ def chain_diagram(chain: pd.DataFrame, *, title: str | None = None, ax: Axes | N
 
 def survey_figure(survey_results: pd.DataFrame, ratios: pd.DataFrame, *, instrument,
                   municipality_name: str, illustrative: bool = False) -> Figure:
-    """Two panels: the share who agree with Q10/Q12 per role, and the municipality's indices.
+    """Two panels: the share who agree with the key-figure questions per role, and the municipality's indices.
 
     ``survey_results`` is :attr:`EfficiencyPage.survey_results` (suppressed groups are drawn as
     their note, never as a bar); ``ratios`` is :attr:`EfficiencyPage.ratios` (the rows of the
@@ -706,6 +725,10 @@ def _source_line(page: EfficiencyPage) -> str:
     if page.survey.synthetic:
         parts.append(f"*{SYNTHETIC_NOTE}*")
     return "\n\n".join(parts)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:1].isupper() and not text[1:2].isupper() else text
 
 
 def _missing(page: EfficiencyPage) -> str:
@@ -816,12 +839,18 @@ def show_frontier(page: EfficiencyPage, *, output_dir: str | Path | None = None)
 
 
 def show_survey_beside_figures(page: EfficiencyPage, *, output_dir: str | Path | None = None) -> Figure:
-    """Q10 and Q12 per role beside the municipality's key figures (two panels and a table)."""
+    """The instrument's ``key_figure_questions`` per role beside the municipality's key figures
+    (two panels and a table)."""
     code = page.municipality
     write_tables(page.tables(), output_dir, [f"effektivitet_enkat_{code}", f"effektivitet_kvoter_{code}"])
-    text = (f"Till vänster: andelen i {page.municipality_name} som instämmer i att kommunen har en bra modell "
-            "för uppföljning och analys av ekonomi (fråga 10) och av kvalitet (fråga 12), per roll. "
-            f"Grupper med färre än {page.threshold} svar visas inte.")
+    inst = page.survey.instrument
+    asked = [inst[q] for q in inst.key_figure_questions]
+    if asked:
+        listed = " och ".join(f"{_lower_first(q.short)} (fråga {q.number})" for q in asked)
+        text = (f"Till vänster: andelen i {page.municipality_name} som instämmer om {listed}, per roll. "
+                f"Grupper med färre än {page.threshold} svar visas inte.")
+    else:
+        text = inst.skipped_note("key_figure_questions")
     if page.has_key_figures:
         text += (" Till höger: kommunens nyckeltal som index mot jämförelsegruppens median (= 100). Enkäten mäter "
                  "hur uppföljningen upplevs, nyckeltalen vad den har att följa upp; att de pekar åt olika håll är "
@@ -834,5 +863,6 @@ def show_survey_beside_figures(page: EfficiencyPage, *, output_dir: str | Path |
     fig = survey_figure(page.survey_results, page.ratios, instrument=page.survey.instrument,
                         municipality_name=page.municipality_name, illustrative=page.illustrative)
     show_figure()
-    show(survey_table(page))
+    if asked:
+        show(survey_table(page))
     return fig

@@ -27,6 +27,7 @@ __all__ = [
     "load_instrument",
     "normalize_text",
     "QUESTION_KINDS",
+    "Analysis",
 ]
 
 QUESTION_KINDS = ("role", "subgroup", "background", "likert", "free_text")
@@ -164,6 +165,51 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Analysis:
+    """The parts questions play in the analysis (the instrument's ``analysis:`` block).
+
+    Every part is optional; an instrument without one gets the sections that make sense and a
+    one-line note for what was skipped (see :meth:`Instrument.skipped_note`).
+
+    Attributes
+    ----------
+    culture_question
+        The Likert question the root-cause contrasts are about ("what separates those who agree
+        from those who do not"). Default: none, the contrast is skipped.
+    culture_label
+        How a report names agreeing with it ("ser en gemensam kultur för hög effektivitet");
+        default: the question's short text.
+    key_figure_questions
+        Likert questions shown beside the key figures on the efficiency page. Default: none, the
+        panel shows the key figures only.
+    interview_topics
+        Question id → topic of its interview questions. Default: the question's ``theme``.
+    interview_questions
+        Topic → interview questions (Swedish). Topics not listed here use the package's guide
+        (:data:`kommunanalys.rootcause.INTERVIEW_QUESTIONS`), if it has the topic.
+    """
+
+    culture_question: str | None = None
+    culture_label: str | None = None
+    key_figure_questions: tuple[str, ...] = ()
+    interview_topics: dict[str, str] = field(default_factory=dict)
+    interview_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+#: What a report says when the instrument lacks a part (one line, Swedish).
+SKIPPED_NOTES = {
+    "culture_question": "Instrumentet anger ingen fråga som jämförelsen görs mot (analysis: culture_question); "
+                        "jämförelsen hoppas över.",
+    "key_figure_questions": "Instrumentet anger inga enkätfrågor att visa bredvid nyckeltalen "
+                            "(analysis: key_figure_questions); bara nyckeltalen visas.",
+    "subgroup": "Instrumentet har ingen fråga om undergrupp (kind: subgroup); jämförelsen av chefer i central "
+                "förvaltning med övriga tjänstepersoner hoppas över.",
+    "interview_questions": "Instrumentet anger inga intervjufrågor för frågornas teman "
+                           "(analysis: interview_questions); intervjuguiden får fyllas i för hand.",
+}
+
+
+@dataclass(frozen=True)
 class Instrument:
     """All questions of a survey, with scales, identity columns and the report's sections."""
 
@@ -174,6 +220,7 @@ class Instrument:
     report_sections: tuple[dict, ...] = ()
     anonymity_threshold: int = 5
     source: str | None = None
+    analysis: Analysis = field(default_factory=Analysis)
 
     def __post_init__(self) -> None:
         ids = [q.id for q in self.questions]
@@ -217,6 +264,32 @@ class Instrument:
     def subgroup_question(self) -> Question | None:
         found = self.of_kind("subgroup")
         return found[0] if found else None
+
+    @property
+    def culture_question(self) -> Question | None:
+        """The question the root-cause contrasts are about, or None (see :class:`Analysis`)."""
+        qid = self.analysis.culture_question
+        return self[qid] if qid else None
+
+    @property
+    def key_figure_questions(self) -> list[str]:
+        """Ids of the Likert questions shown beside the key figures (may be empty)."""
+        return list(self.analysis.key_figure_questions)
+
+    def interview_topic(self, question_id: str) -> str | None:
+        """The topic of a question's interview questions: ``interview_topics``, else its theme."""
+        return self.analysis.interview_topics.get(question_id) or self[question_id].theme
+
+    @property
+    def role_labels(self) -> dict[str, str]:
+        """How this instrument names the roles: canonical role -> the role question's label."""
+        scale = self.role_question.scale
+        return {(lv.value or normalize_text(lv.label)): lv.label for lv in scale.levels} if scale else {}
+
+    @staticmethod
+    def skipped_note(part: str) -> str:
+        """The one-line Swedish note for a part of :class:`Analysis` the instrument lacks."""
+        return SKIPPED_NOTES[part]
 
     def comment_questions(self, about: str | None = None) -> list[Question]:
         """Free-text questions, optionally only those commenting on Likert question ``about``."""
@@ -289,6 +362,39 @@ def _parse_scale(name: str, spec: dict, source: str | None) -> Scale:
     return scale
 
 
+def _parse_analysis(spec: Any, questions: list[Question], source: str | None) -> Analysis:
+    """The ``analysis:`` block; every question id it names must be a Likert question."""
+    if not isinstance(spec, dict):
+        raise InstrumentError("`analysis:` must be a mapping", file=source, value=spec,
+                              hint="see the analysis block of data/instrument.yaml")
+    likert = {q.id for q in questions if q.kind == "likert"}
+    known = {q.id for q in questions}
+
+    def check(qid: Any, what: str, pool: set[str]) -> str:
+        if str(qid) not in pool:
+            raise InstrumentError(f"analysis: {what} names {qid!r}, which is not a "
+                                  f"{'Likert ' if pool is likert else ''}question of the instrument",
+                                  file=source, value=qid, hint=f"use one of {', '.join(sorted(pool))}")
+        return str(qid)
+
+    culture = spec.get("culture_question")
+    key_figures = spec.get("key_figure_questions") or []
+    if isinstance(key_figures, str):
+        key_figures = [key_figures]
+    topics = spec.get("interview_topics") or {}
+    guide = spec.get("interview_questions") or {}
+    if not isinstance(topics, dict) or not isinstance(guide, dict):
+        raise InstrumentError("analysis: interview_topics and interview_questions must be mappings",
+                              file=source, hint="write `topic: [question, ...]` under interview_questions")
+    return Analysis(
+        culture_question=check(culture, "culture_question", likert) if culture else None,
+        culture_label=str(spec["culture_label"]) if spec.get("culture_label") else None,
+        key_figure_questions=tuple(check(q, "key_figure_questions", likert) for q in key_figures),
+        interview_topics={check(k, "interview_topics", known): str(v) for k, v in topics.items()},
+        interview_questions={str(k): tuple(str(x) for x in (v or [])) for k, v in guide.items()},
+    )
+
+
 def load_instrument(path: str | Path | None = None) -> Instrument:
     """Read an instrument YAML file (default: the bundled ``data/instrument.yaml``).
 
@@ -345,6 +451,7 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
         identity_columns={k: tuple(v) for k, v in (spec.get("identity_columns") or {}).items()},
         report_sections=tuple(spec.get("report_sections") or ()),
         anonymity_threshold=int(spec.get("anonymity_threshold", 5)), source=source,
+        analysis=_parse_analysis(spec.get("analysis") or {}, questions, source),
     )
     ids = {q.id for q in instrument.likert_questions}
     for q in instrument.of_kind("free_text"):

@@ -38,6 +38,8 @@ __all__ = [
     "hypotheses",
     "next_steps_markdown",
     "INTERVIEW_QUESTIONS",
+    "interview_questions",
+    "culture_label",
 ]
 
 #: Said plainly beside every association table.
@@ -177,15 +179,16 @@ def _compare(a: pd.Series, b: pd.Series, k: int) -> dict:
 def separation(
     survey: Survey,
     *,
-    target: str = "Q5",
+    target: str | None = None,
     questions: Sequence[str] | None = None,
     threshold: int = 5,
     min_difference: float = MIN_DIFFERENCE,
 ) -> pd.DataFrame:
     """Which answers best separate those who agree with ``target`` from those who do not.
 
-    Respondents are split by their answer to ``target`` (default Q5, a common culture of
-    efficiency): positive (above the centre) against negative (below it); the neutral centre and
+    Respondents are split by their answer to ``target`` (default: the instrument's
+    ``analysis: culture_question``, in the bundled instrument a common culture of efficiency;
+    an instrument without one gives an empty table): positive (above the centre) against negative (below it); the neutral centre and
     "Vet ej" are left out. For every other question the table gives the share positive in each
     side, the difference with a 95 % interval (Newcombe's hybrid score interval), and the
     Mann–Whitney test with its rank-biserial correlation. A simple, explainable comparison — no
@@ -199,6 +202,13 @@ def separation(
         ``q_value`` (Holm over the questions), ``notable`` (q < 0.05 and |difference| ≥
         ``min_difference``). Empty when either side has fewer than ``threshold`` respondents.
     """
+    columns = ["question", "n_a", "n_b", "positive_a", "positive_b", "difference", "ci_low", "ci_high",
+               "rank_biserial", "p_value", "q_value", "notable"]
+    if target is None:
+        culture = survey.instrument.culture_question
+        if culture is None:
+            return pd.DataFrame(columns=columns)
+        target = culture.id
     ids = list(questions) if questions is not None else [q.id for q in survey.instrument.likert_questions]
     others = [q for q in ids if q != target]
     scores = survey.scores([target, *others])
@@ -340,6 +350,23 @@ INTERVIEW_QUESTIONS: dict[str, list[str]] = {
     ],
 }
 
+def interview_questions(instrument, question: str) -> list[str]:
+    """The interview questions for a question's topic (:meth:`Instrument.interview_topic`): the
+    instrument's own ``analysis: interview_questions``, else the package's guide
+    (:data:`INTERVIEW_QUESTIONS`), else none."""
+    topic = instrument.interview_topic(question) or ""
+    own = instrument.analysis.interview_questions.get(topic)
+    return list(own) if own else list(INTERVIEW_QUESTIONS.get(topic, []))
+
+
+def culture_label(instrument) -> str:
+    """How a report names agreeing with the culture question ("ser en gemensam kultur …")."""
+    q = instrument.culture_question
+    if q is None:
+        return ""
+    return instrument.analysis.culture_label or f"instämmer i fråga {q.number} ({_lower_first(q.short)})"
+
+
 _WHOM = {
     "förtroendevald": "förtroendevalda",
     "tjänsteperson": "tjänstepersoner",
@@ -459,7 +486,7 @@ def hypotheses(
     out: list[Hypothesis] = []
 
     def questions_for(theme_of: str) -> list[str]:
-        return INTERVIEW_QUESTIONS.get(inst[theme_of].theme or "", [])
+        return interview_questions(inst, theme_of)
 
     for rec in found[found["kind"] == "role_gap"].itertuples():
         q = inst[rec.question]
@@ -517,22 +544,30 @@ def hypotheses(
                               interview_questions=questions_for(q.id), kind="subgroup"))
 
     culture = found[found["kind"] == "culture"].sort_values("estimate", key=lambda s: -s.abs()).head(2)
-    if not culture.empty:
+    target = inst.culture_question
+    if not culture.empty and target is not None:
         names = [_lower_first(inst[q].short) for q in culture["question"]]
+        label = culture_label(inst)
         out.append(Hypothesis(
-            text="De som ser en gemensam kultur för hög effektivitet skiljer sig mest från övriga i synen på "
+            text=f"De som {label} skiljer sig mest från övriga i synen på "
                  + " och ".join(names) + ".",
-            evidence=[f"Fråga {inst[r.question].number}: {_pct(r.value_a)} % instämmer bland dem som ser en "
-                      f"gemensam kultur (fråga 5) mot {_pct(r.value_b)} % bland dem som inte gör det (skillnad "
+            evidence=[f"Fråga {inst[r.question].number}: {_pct(r.value_a)} % instämmer bland dem som {label} "
+                      f"(fråga {target.number}) mot {_pct(r.value_b)} % bland dem som inte gör det (skillnad "
                       f"{_pct(r.estimate)} procentenheter, 95 % KI {_pct(r.ci_low)} till {_pct(r.ci_high)})."
                       for r in culture.itertuples()],
-            questions=["Q5", *culture["question"]], interview_with=["förtroendevalda", "tjänstepersoner"],
-            interview_questions=INTERVIEW_QUESTIONS["Kultur & effektivitet"], kind="culture"))
+            questions=[target.id, *culture["question"]], interview_with=["förtroendevalda", "tjänstepersoner"],
+            interview_questions=questions_for(target.id), kind="culture"))
     return out[:max_items]
 
 
-def next_steps_markdown(items: list[Hypothesis], *, municipality_name: str, synthetic: bool = False) -> str:
-    """The hypotheses and an interview guide as an editable Markdown document (Swedish)."""
+def next_steps_markdown(items: list[Hypothesis], *, municipality_name: str, synthetic: bool = False,
+                        instrument=None) -> str:
+    """The hypotheses and an interview guide as an editable Markdown document (Swedish).
+
+    Without hypotheses the guide takes the first interview question of each topic: of the
+    ``instrument``'s Likert questions when one is given (:func:`interview_questions`), else of
+    the package's guide; an instrument without any gets a one-line note instead.
+    """
     lines = [f"# Hur går vi vidare med resultatet? – {municipality_name}", ""]
     if synthetic:
         lines += ["*Syntetiska demodata – inga verkliga svar.*", ""]
@@ -556,7 +591,14 @@ def next_steps_markdown(items: list[Hypothesis], *, municipality_name: str, synt
             themes.setdefault(", ".join(h.interview_with), [])
             if q not in themes[", ".join(h.interview_with)]:
                 themes[", ".join(h.interview_with)].append(q)
-    if not themes:
+    if not themes and instrument is not None:
+        firsts = [interview_questions(instrument, q.id)[:1] for q in instrument.likert_questions]
+        fallback = list(dict.fromkeys(q for qs in firsts for q in qs))
+        if fallback:
+            themes = {"förtroendevalda, tjänstepersoner": fallback}
+        else:
+            lines += [instrument.skipped_note("interview_questions"), ""]
+    elif not themes:
         themes = {"förtroendevalda, tjänstepersoner": [q for qs in INTERVIEW_QUESTIONS.values() for q in qs[:1]]}
     for whom, qs in themes.items():
         lines += [f"### Med {whom}", ""]

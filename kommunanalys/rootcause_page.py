@@ -187,8 +187,13 @@ def show_where(page: RootCausePage, *, output_dir: str | Path | None = None) -> 
     }).set_index("Fråga")
     show(table)
     scope = "i kommunen" if page.subgroup_scope == "kommunen" else "i hela enkäten (för få svar i kommunen)"
-    show_markdown(f"### Chefer i central förvaltning jämfört med övriga tjänstepersoner, {scope}")
-    if page.subgroups.empty:
+    if inst.subgroup_question is None:
+        show_markdown(inst.skipped_note("subgroup"))
+    else:
+        show_markdown(f"### Chefer i central förvaltning jämfört med övriga tjänstepersoner, {scope}")
+    if inst.subgroup_question is None:
+        pass
+    elif page.subgroups.empty:
         show_markdown(f"Färre än {page.threshold} svar i någon av grupperna: ingen jämförelse visas.")
     else:
         show(_comparison_table(page.subgroups, inst, "Chefer (% instämmer)", "Övriga (% instämmer)"))
@@ -207,12 +212,19 @@ def show_associations(page: RootCausePage, *, output_dir: str | Path | None = No
         if part["rho"].notna().any():
             axes.append(association_heatmap(page.associations, instrument=inst, group=group))
             show_figure()
-    show_markdown("### Vad skiljer dem som ser en gemensam kultur för hög effektivitet (fråga 5) från dem som inte gör det?")
-    if page.separation.empty:
+    target = inst.culture_question
+    if target is None:
+        show_markdown(inst.skipped_note("culture_question"))
+    else:
+        show_markdown(f"### Vad skiljer dem som {rc.culture_label(inst)} (fråga {target.number}) "
+                      "från dem som inte gör det?")
+    if target is None:
+        pass
+    elif page.separation.empty:
         show_markdown(f"Färre än {page.threshold} svar på någon sida: ingen jämförelse visas.")
     else:
-        show(_comparison_table(page.separation, inst, "Ser gemensam kultur (% instämmer)",
-                               "Ser inte gemensam kultur (% instämmer)"))
+        show(_comparison_table(page.separation, inst, "Instämmer i fråga {} (% instämmer)".format(target.number),
+                               "Instämmer inte i fråga {} (% instämmer)".format(target.number)))
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if "_samband_" in n or "_kultur_" in n])
     return axes
@@ -255,7 +267,7 @@ def show_quotes_found(page: RootCausePage, *, output_dir: str | Path | None = No
 def show_next_steps(page: RootCausePage, *, output_dir: str | Path | None = None) -> str:
     """The generated hypotheses and interview guide; written as ``nasta_steg.md`` to edit."""
     text = rc.next_steps_markdown(page.hypotheses, municipality_name=page.municipality_name,
-                                  synthetic=page.survey.synthetic)
+                                  synthetic=page.survey.synthetic, instrument=page.survey.instrument)
     show_markdown(text.replace("# Hur går vi vidare", "## Hur går vi vidare", 1))
     if output_dir:
         folder = Path(output_dir)
