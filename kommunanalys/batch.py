@@ -157,6 +157,9 @@ QUOTES_NOTEBOOK = "02_quotes.ipynb"
 #: Seconds a single cell may run before it counts as failed (None: no limit).
 CELL_TIMEOUT: float | None = 1800
 _MANIFEST = "manifest.json"
+#: Files a notebook writes to its output folder that the report folder publishes beside
+#: report.html (the editable next steps of the root-cause notebook).
+PUBLISHED_FILES = ("nasta_steg.md",)
 _MANIFEST_FORMAT = 1
 _STAGING = ".staging"
 _ASIDE = ".aside"
@@ -219,11 +222,40 @@ def default_plan(instrument=None) -> list[PlanEntry]:
             # section shows its own gap and rank only
             plan.append(PlanEntry(QUESTION_NOTEBOOK, section=sid, parameters={"question": qid, "gap_overview": False},
                                   key=f"{Path(QUESTION_NOTEBOOK).stem}-{_slug_part(qid)}"))
-        if sid in QUOTE_SECTIONS and questions:
-            theme = instrument[questions[0]].theme or section.get("title", sid)
-            plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": theme},
-                                  key=f"{Path(QUOTES_NOTEBOOK).stem}-{sid}"))
+        if sid in _quote_sections(instrument) and questions:
+            theme = _codebook_theme(instrument[questions[0]].theme or section.get("title", sid))
+            if theme is not None:
+                plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": theme},
+                                      key=f"{Path(QUOTES_NOTEBOOK).stem}-{sid}"))
+                continue
+            # a theme the quote codebook does not know: the quotes on each commented question
+            commented = {q.comments for q in instrument.comment_questions()}
+            for qid in (q for q in questions if q in commented):
+                plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": None, "question": qid},
+                                      key=f"{Path(QUOTES_NOTEBOOK).stem}-{sid}-{_slug_part(qid)}"))
     return plan
+
+
+def _quote_sections(instrument) -> set[str]:
+    """Sections whose comments are quoted after their questions: those marked ``quotes: true`` in
+    the instrument; when none is marked, every section with a commented Likert question (a
+    bundled-style instrument without marks falls back to :data:`QUOTE_SECTIONS`)."""
+    sections = instrument.report_sections
+    marked = {s["id"] for s in sections if s.get("quotes")}
+    if marked or any("quotes" in s for s in sections):
+        return marked
+    commented = {q.comments for q in instrument.comment_questions() if q.comments}
+    return {s["id"] for s in sections if commented & set(s.get("questions") or [])} or set(QUOTE_SECTIONS)
+
+
+def _codebook_theme(theme: str | None) -> str | None:
+    """The instrument theme if the quote codebook knows it, else None (every theme)."""
+    from .themes import load_themes
+
+    if theme is None:
+        return None
+    known = {t.name.lower() for t in load_themes()} | {t.id.lower() for t in load_themes()}
+    return theme if str(theme).strip().lower() in known else None
 
 
 def _check_plan(plan: Sequence[PlanEntry]) -> None:
@@ -419,9 +451,12 @@ def _package_fingerprint(instrument_source: str | None) -> dict[str, str]:
 
 
 def _input_hash(*, data_sha: str, notebook_sha: str, parameters: Mapping[str, Any],
-                package: Mapping[str, str]) -> str:
-    blob = json.dumps({"data": data_sha, "notebook": notebook_sha, "parameters": dict(parameters),
-                       "package": dict(package)}, sort_keys=True, ensure_ascii=False, default=str)
+                package: Mapping[str, str], inputs: Mapping[str, str] | None = None) -> str:
+    content = {"data": data_sha, "notebook": notebook_sha, "parameters": dict(parameters),
+               "package": dict(package)}
+    if inputs:  # digests of the files a parameter names (review file, key figures)
+        content["inputs"] = dict(inputs)
+    blob = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -571,6 +606,7 @@ def _assemble(task: _AssembleTask) -> tuple[str, str | None]:
         tables.mkdir(exist_ok=True)  # no parents: a removed staging folder (interrupted batch) stays removed
         work = staging / ".work"
         produced: dict[str, list[str]] = {}
+        published: dict[str, list[str]] = {}
         for part in task.parts:
             source = work / part["key"] / "tables"
             names = sorted(p.name for p in source.glob("*.csv")) if source.is_dir() else []
@@ -578,10 +614,16 @@ def _assemble(task: _AssembleTask) -> tuple[str, str | None]:
                 os.replace(source / table, tables / table)
             if part["status"] != "reused":
                 produced[part["key"]] = names
+            for name in PUBLISHED_FILES:  # e.g. nasta_steg.md, beside report.html
+                if (work / part["key"] / name).is_file():
+                    os.replace(work / part["key"] / name, staging / name)
+                    published.setdefault(part["key"], []).append(name)
         shutil.rmtree(work, ignore_errors=True)
         for entry in task.manifest["notebooks"]:
             if entry["key"] in produced:
                 entry["tables"] = produced[entry["key"]]
+            if entry["key"] in published:
+                entry["published"] = published[entry["key"]]
         write_report(
             staging / "report.html", parts=task.parts, root=staging, sections=task.sections,
             municipality=task.name, code=task.code, title=task.title, synthetic=task.synthetic,
@@ -743,11 +785,82 @@ def _make_executor(jobs: int) -> cf.Executor:
                                   initializer=_worker_init)
 
 
-def _notebook_parameters(code: str, entry: PlanEntry, data: Path, threshold: int) -> dict:
+def _notebook_parameters(code: str, entry: PlanEntry, data: Path, threshold: int,
+                         options: Mapping[str, Any] | None = None) -> dict:
     params = {"municipality": code, "data": str(data), "anonymity_threshold": threshold,
               "interactive": False}
+    params.update(options or {})
     params.update(entry.parameters)
     return params
+
+
+# ---------------------------------------------------------------------------------------------
+# What the consultant prepares: instrument, review files, key figures, a one-municipality export
+# ---------------------------------------------------------------------------------------------
+def _digest_path(path: Path) -> str:
+    """The digest of a file, or of every file in a folder (names and contents)."""
+    if path.is_file():
+        return _sha256_file(path)
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(path).as_posix().encode())
+        digest.update(_sha256_file(file).encode())
+    return digest.hexdigest()
+
+
+def _existing(value: str | os.PathLike | None, option: str, what: str) -> Path | None:
+    if value is None:
+        return None
+    path = Path(value)
+    if not path.exists():
+        raise ReportError(f"{what} {path} finns inte; kontrollera sökvägen till {option}")
+    return path.resolve()
+
+
+def _review_for(review: Path | None, code: str) -> Path | None:
+    """The review file of a municipality: ``review`` itself when it is a file (it may hold many
+    municipalities), else the one CSV in the folder whose name holds the municipality's code."""
+    if review is None or review.is_file():
+        return review
+    found = sorted(p for p in review.glob("*.csv") if re.search(rf"(?<!\d){code}(?!\d)", p.name))
+    if len(found) > 1:
+        raise ReportError(f"flera granskningsfiler för kommun {code} i {review}: "
+                          f"{', '.join(p.name for p in found)}; behåll en fil per kommun")
+    return found[0] if found else None
+
+
+def _export_municipality(data_path: Path, instrument: Path | None, municipalities) -> str | None:
+    """For an export without a municipality column: the one municipality given with
+    ``--municipality`` (which then names the export's municipality), else None."""
+    from .loader import has_municipality_column
+
+    if municipalities is None or has_municipality_column(data_path, instrument):
+        return None
+    values = [municipalities] if isinstance(municipalities, str) else list(municipalities)
+    if len(values) != 1:
+        raise ReportError(f"exporten {data_path} har ingen kolumn 'Kommun', så den räknas som en export från en "
+                          f"kommun; ange exakt en --municipality (kod eller namn), inte {len(values)}")
+    return str(values[0])
+
+
+def _options_for(entry_declared: frozenset[str], code: str, *, instrument: Path | None,
+                 export_municipality: str | None, review: Path | None,
+                 key_figures: Path | None) -> tuple[dict, dict]:
+    """The optional parameters a notebook declares, and the digests of the files they name."""
+    options: dict[str, Any] = {}
+    inputs: dict[str, str] = {}
+    if instrument is not None:
+        options["instrument"] = str(instrument)
+    if export_municipality is not None:
+        options["export_municipality"] = export_municipality
+    own_review = _review_for(review, code)
+    if own_review is not None and "review_file" in entry_declared:
+        options["review_file"] = str(own_review)
+        inputs["review_file"] = _digest_path(own_review)
+    if key_figures is not None and "key_figures" in entry_declared:
+        options["key_figures"] = str(key_figures)
+        inputs["key_figures"] = _digest_path(key_figures)
+    return options, inputs
 
 
 def run_reports(
@@ -769,6 +882,9 @@ def run_reports(
     retries: int = 1,
     formats: Sequence[str] = ("html", "pptx", "xlsx"),
     template: str | os.PathLike | None = None,
+    instrument: str | os.PathLike | None = None,
+    review: str | os.PathLike | None = None,
+    key_figures: str | os.PathLike | None = None,
 ) -> BatchResult:
     """Build one report per municipality, and the index; see the module docstring.
 
@@ -779,7 +895,8 @@ def run_reports(
     out
         Output folder; default ``reports/`` of the project.
     municipalities
-        Codes (or names) to build; default: every municipality in the data.
+        Codes (or names) to build; default: every municipality in the data. For an export
+        without a municipality column, exactly one: the municipality of the export.
     jobs
         Worker processes; default: all cores available. Ignored when ``executor`` is given.
     executor
@@ -811,6 +928,18 @@ def run_reports(
         :mod:`kommunanalys.report`.
     template
         The consultant's own .pptx for the decks (default: ``data/deck_template.pptx``).
+    instrument
+        The instrument YAML the export is read with (default: the bundled one).
+    review
+        A review file (:mod:`kommunanalys.review`; may hold many municipalities) or a folder of
+        them, one per municipality with its code in the file name (``granskning_1761.csv``).
+    key_figures
+        Key figures for the efficiency section (a Kolada export, a folder of saved responses or a
+        CSV; :func:`kommunanalys.kolada.read_kolada`). Without them a real survey's efficiency
+        section says that none were given; the demo uses its illustrative figures.
+
+    The digests of the instrument, review and key-figure files enter the rerun hash: a changed
+    file rebuilds the reports it affects.
 
     Returns
     -------
@@ -836,17 +965,28 @@ def run_reports(
     data_path = data_path.resolve()
     if template is not None and not Path(template).is_file():
         raise ReportError(f"the deck template {template} does not exist; pass the path of a .pptx file")
+    instrument_path = _existing(instrument, "--instrument", "instrumentfilen")
+    review_path = _existing(review, "--review", "granskningsfilen")
+    key_figures_path = _existing(key_figures, "--key-figures", "nyckeltalsfilen")
     out_dir = Path(out) if out is not None else paths.REPORTS_DIR
     out_dir = out_dir.resolve()
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else paths.NOTEBOOKS_DIR
     nb_dir = nb_dir.resolve()
     try:
-        survey = load_survey(data_path, synthetic=True if data is None else None)
+        export_municipality = _export_municipality(data_path, instrument_path, municipalities)
+        survey = load_survey(data_path, instrument_path, municipality=export_municipality,
+                             synthetic=True if data is None else None)
+    except ReportError:
+        raise
     except Exception as exc:
         raise ReportError(f"kunde inte läsa in enkätexporten {data_path}: {exc}") from exc
+    if export_municipality is not None:
+        export_municipality = survey.municipality_codes[0] if survey.municipality_codes else export_municipality
     instrument = survey.instrument
     threshold = resolve_threshold(anonymity_threshold, survey)  # validated, never coerced
     codes = _select(survey, municipalities)
+    consultant = dict(instrument=instrument_path, export_municipality=export_municipality,
+                      review=review_path, key_figures=key_figures_path)
     plan = list(plan) if plan is not None else default_plan(instrument)
     _check_plan(plan)
 
@@ -882,7 +1022,8 @@ def run_reports(
             data_sha=data_sha, package=package, sections=sections, out_dir=out_dir, nb_dir=nb_dir,
             data_path=data_path, started=started, force=force, only_failed=only_failed, jobs=jobs,
             executor=executor, progress=progress, engine=engine, kernel_name=kernel_name,
-            cell_timeout=cell_timeout, retries=retries, formats=formats, template=template))
+            cell_timeout=cell_timeout, retries=retries, formats=formats, template=template,
+            consultant=consultant))
     finally:
         lock.release()
 
@@ -896,6 +1037,7 @@ def _run_locked(ctx: dict) -> BatchResult:
         "warnings_", "data_sha", "package", "sections", "out_dir", "nb_dir", "data_path", "started",
         "force", "only_failed", "jobs", "executor", "progress", "engine", "kernel_name",
         "cell_timeout", "retries", "formats", "template"))
+    consultant = ctx.get("consultant") or {}
     from .respondents import respondent_counts
 
     _recover(out_dir)
@@ -924,9 +1066,12 @@ def _run_locked(ctx: dict) -> BatchResult:
         staging = run_dir / slug
         entries, nb_results, to_run = [], [], []
         for entry in active:
-            params = _notebook_parameters(code, entry, data_path, threshold)
+            src_path = nb_dir / entry.notebook if not Path(entry.notebook).is_absolute() else Path(entry.notebook)
+            options, inputs = _options_for(_declared_parameters(str(src_path), src_path.stat().st_mtime), code,
+                                           **consultant)
+            params = _notebook_parameters(code, entry, data_path, threshold, options)
             ihash = _input_hash(data_sha=data_sha, notebook_sha=notebook_sha[entry.notebook],
-                                parameters=params, package=package)
+                                parameters=params, package=package, inputs=inputs)
             prev = old_entries.get(entry.key)
             executed = final / "notebooks" / f"{entry.key}.ipynb"
             reusable = (not force and prev is not None and prev.get("status") == "ok" and executed.exists()
@@ -935,7 +1080,8 @@ def _run_locked(ctx: dict) -> BatchResult:
                       "parameters": {k: v for k, v in params.items() if k != "data"},
                       "input_hash": ihash if not reusable else prev["input_hash"],
                       "status": "ok" if reusable else "pending", "duration": prev.get("duration", 0.0) if reusable else 0.0,
-                      "tables": prev.get("tables", []) if reusable else [], "error": None}
+                      "tables": prev.get("tables", []) if reusable else [], "error": None,
+                      "published": prev.get("published", []) if reusable else []}
             entries.append(record)
             nb_results.append(NotebookResult(entry.key, entry.notebook, entry.section,
                                              "reused" if reusable else "pending",
@@ -972,6 +1118,10 @@ def _run_locked(ctx: dict) -> BatchResult:
                 shutil.copy2(final / "notebooks" / f"{record['key']}.ipynb",
                              staging / "notebooks" / f"{record['key']}.ipynb")
                 tdir = staging / ".work" / record["key"] / "tables"
+                for name in record.get("published", []):
+                    if (final / name).is_file():
+                        tdir.mkdir(parents=True, exist_ok=True)
+                        shutil.copy2(final / name, tdir.parent / name)
                 for table in record.get("tables", []):
                     if (final / "tables" / table).exists():
                         tdir.mkdir(parents=True, exist_ok=True)
@@ -988,8 +1138,11 @@ def _run_locked(ctx: dict) -> BatchResult:
                      done_municipalities=sum(r.status == "unchanged" for r in results.values()))
     title = instrument.name
     extra_formats = [f for f in formats if f != "html"]
+    survey_options = {"instrument": str(consultant["instrument"]) if consultant.get("instrument") else None,
+                      "export_municipality": consultant.get("export_municipality")}
     deliverables = ({"data": str(data_path), "threshold": threshold, "formats": extra_formats,
-                     "template": str(Path(template).resolve()) if template else None} if extra_formats else None)
+                     "template": str(Path(template).resolve()) if template else None, **survey_options}
+                    if extra_formats else None)
 
     def assemble_task(code: str) -> _AssembleTask:
         manifest = manifests[code]
@@ -1002,10 +1155,12 @@ def _run_locked(ctx: dict) -> BatchResult:
         failed = any(r["status"] == "failed" for r in manifest["notebooks"])
         manifest["status"] = "failed" if failed else "ok"
         manifest["built"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        own_review = _review_for(consultant.get("review"), code)
         return _AssembleTask(code=code, name=names[code], slug=res.slug, staging=str(run_dir / res.slug),
                              title=title, synthetic=survey.synthetic, sections=sections, parts=parts,
                              manifest=manifest, respondents=_records(respondents[code]),
-                             deliverables=deliverables)
+                             deliverables={**deliverables, "review": str(own_review) if own_review else None}
+                             if deliverables else None)
 
     state = {"pool": executor}
     futures: dict[cf.Future, Any] = {}
@@ -1126,7 +1281,8 @@ def _run_locked(ctx: dict) -> BatchResult:
     if "xlsx" in formats:  # the appendix across municipalities (kommunanalys.report)
         from .report import write_batch_workbook
 
-        write_batch_workbook(out_dir, data=str(data_path), threshold=threshold, codes=survey.municipality_codes)
+        write_batch_workbook(out_dir, data=str(data_path), threshold=threshold, codes=survey.municipality_codes,
+                             **survey_options)
     _write_index(out_dir, survey, respondents, result, title=title, threshold=threshold)
     return result
 

@@ -23,7 +23,8 @@ from .instrument import Instrument, Question, load_instrument, normalize_text
 from .municipalities import lookup_municipality
 from .survey import RESPONDENT_COLUMNS, LoadReport, Survey
 
-__all__ = ["load_survey", "load_demo", "read_table", "match_columns", "REJECTION_REASONS"]
+__all__ = ["load_survey", "load_demo", "read_table", "match_columns", "has_municipality_column",
+           "REJECTION_REASONS"]
 
 #: Why a row can be rejected (the ``reason`` column of ``LoadReport.rejected``).
 REJECTION_REASONS = {
@@ -423,6 +424,16 @@ def _allowed(question: Question) -> str:
     assert scale is not None
     opts = [f"{lv.label!r} ({lv.code})" for lv in (*scale.levels, *scale.non_substantive)]
     return ", ".join(opts)
+
+
+def has_municipality_column(path: str | Path, instrument: Instrument | str | Path | None = None) -> bool:
+    """Whether an export has a municipality column (else it is the export of one municipality,
+    loaded with ``municipality=``)."""
+    if not isinstance(instrument, Instrument):
+        instrument = load_instrument(instrument)
+    frame, _ = read_table(Path(path))
+    mapping, _ = match_columns([str(c) for c in frame.columns], instrument)
+    return "municipality" in mapping.values()
 
 
 def load_survey(

@@ -27,15 +27,26 @@ SYNTHETIC_NOTE = "Syntetiska demodata – inga verkliga svar."
 
 
 @lru_cache(maxsize=4)
-def _cached(path: str, mtime_ns: int, instrument: str | None) -> Survey:
-    return load_survey(path, instrument)
+def _cached(path: str, mtime_ns: int, instrument: str | None, instrument_mtime_ns: int,
+            municipality: str | None) -> Survey:
+    return load_survey(path, instrument, municipality=municipality)
 
 
-def survey_for(data: str | Path | None = None, *, instrument: str | Path | None = None) -> Survey:
-    """The survey in ``data`` (default: the bundled synthetic demo), parsed once per kernel."""
+def survey_for(data: str | Path | None = None, *, instrument: str | Path | None = None,
+               municipality: str | None = None) -> Survey:
+    """The survey in ``data`` (default: the bundled synthetic demo), parsed once per kernel.
+
+    ``instrument`` is the path of an instrument YAML (default: the bundled one);
+    ``municipality`` the code or name of the municipality of an export of one municipality
+    without a ``Kommun`` column (``kommunanalys report --municipality``). A changed data or
+    instrument file is read again.
+    """
     path = Path(data) if data else paths.DEMO_EXPORT
+    inst = Path(instrument) if instrument else None
     survey = _cached(str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0,
-                     str(instrument) if instrument else None)
+                     str(inst.resolve()) if inst else None,
+                     inst.stat().st_mtime_ns if inst is not None and inst.exists() else 0,
+                     str(municipality) if municipality else None)
     return survey
 
 

@@ -23,27 +23,32 @@ BATCH_WORKBOOK_FILE = "bilaga_alla_kommuner.xlsx"
 DELIVERABLES = {"pptx": (DECK_FILE, "presentation"), "xlsx": (WORKBOOK_FILE, "bilaga (Excel)")}
 
 
-def _survey(data: str):
+def _survey(data: str, instrument: str | None = None, export_municipality: str | None = None):
     from ..notebook import survey_for  # parsed once per process (keyed by path and mtime)
 
-    return survey_for(data)
+    return survey_for(data, instrument=instrument, municipality=export_municipality)
 
 
 def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: int, formats,
-                           template=None) -> list:
+                           template=None, instrument: str | None = None,
+                           export_municipality: str | None = None, review: str | None = None) -> list:
     """The batch's hook (:func:`kommunanalys.batch._assemble`): the deck and workbook of one
-    municipality into its staging folder, from the survey at ``data``."""
-    return write_deliverables(folder, survey=_survey(data), municipality=municipality, threshold=threshold,
-                              formats=formats, template=template)
+    municipality into its staging folder, from the survey at ``data`` (read with ``instrument``;
+    ``export_municipality`` for an export of one municipality; ``review``: the municipality's
+    review file, applied to the quotes)."""
+    return write_deliverables(folder, survey=_survey(data, instrument, export_municipality),
+                              municipality=municipality, threshold=threshold, formats=formats, template=template,
+                              review=review)
 
 
-def write_batch_workbook(out, *, data: str, threshold: int, codes) -> "Path":
+def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: str | None = None,
+                         export_municipality: str | None = None) -> "Path":
     """``<out>/bilaga_alla_kommuner.xlsx`` across the municipalities ``codes`` (written atomically)."""
     import os
     import uuid
     from pathlib import Path
 
-    survey = _survey(data)
+    survey = _survey(data, instrument, export_municipality)
     target = Path(out) / BATCH_WORKBOOK_FILE
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.xlsx")
     build_batch_workbook([gather(survey, c, threshold=threshold, light=True) for c in codes], path=tmp)
@@ -52,12 +57,13 @@ def write_batch_workbook(out, *, data: str, threshold: int, codes) -> "Path":
 
 
 def write_deliverables(folder, *, survey, municipality: str, threshold: int, formats=FORMATS,
-                       template=None) -> list:
-    """Write the deck and/or the workbook of one municipality into ``folder``; return the paths."""
+                       template=None, review=None) -> list:
+    """Write the deck and/or the workbook of one municipality into ``folder``; return the paths.
+    ``review`` (a review file) is applied to the quotes."""
     from pathlib import Path
 
     folder = Path(folder)
-    content = gather(survey, municipality, threshold=threshold)
+    content = gather(survey, municipality, threshold=threshold, review=review)
     written = []
     if "pptx" in formats:
         written.append(build_deck(content, path=folder / DECK_FILE, template=template))

@@ -55,7 +55,7 @@ class MunicipalityContent:
 
 
 def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
-           light: bool = False) -> MunicipalityContent:
+           light: bool = False, review=None) -> MunicipalityContent:
     """Collect the suppressed frames of one municipality.
 
     Parameters
@@ -68,6 +68,8 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
         Anonymity threshold; default the instrument's.
     light
         Leave out quotes and hypotheses (for the workbook across municipalities).
+    review
+        A review file (path or frame, :mod:`kommunanalys.review`) applied to the quotes.
     """
     from ..quotes_page import build_quotes
     from ..rootcause import hypotheses
@@ -77,7 +79,7 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
     dist, summ = municipality_statistics(survey, code, "role", t)
     gaps = questions.rank_gaps(questions.role_gap(survey, municipalities=code, threshold=t))
     quotes = pd.DataFrame(columns=["about", "text", "role", "role_shown"]) if light else \
-        build_quotes(survey, code, threshold=t).quotes
+        build_quotes(survey, code, threshold=t, review=review).quotes
     return MunicipalityContent(
         survey=survey, code=code, name=survey.municipality_name(code), threshold=t,
         respondents=respondent_counts(survey, code, threshold=t), distribution=dist, summary=summ,
