@@ -1,4 +1,4 @@
-"""The ``kommunanalys`` command line: ``validate``, ``report`` and ``scrub``.
+"""The ``kommunanalys`` command line: ``validate``, ``report``, ``scrub`` and ``instrument draft``.
 
 Errors raised on purpose (:class:`~kommunanalys.errors.KommunanalysError`) are printed as one
 clear message (file, row, column, value, how to fix) and exit with code 2; no traceback unless
@@ -18,6 +18,7 @@ __all__ = ["main", "build_parser"]
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from .instrument import normalize_text
     from .loader import load_survey
 
     survey = load_survey(args.path, args.instrument, municipality=args.municipality)
@@ -28,8 +29,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     subgroups = survey.respondents["subgroup"].value_counts()
     print()
     print(f"Svarande: {len(survey.respondents)}")
+    labels = survey.instrument.role_labels  # the instrument's own wording ("Politiker")
     for role in ("förtroendevald", "tjänsteperson"):
-        print(f"  {role}: {int(counts.get(role, 0))}")
+        shown = role if normalize_text(labels.get(role, role)) == role else f"{labels[role]} ({role})"
+        print(terminal_safe(f"  {shown}: {int(counts.get(role, 0))}"))
     print(f"    varav chef i central förvaltning: {int(subgroups.get('chef i central förvaltning', 0))}")
     print()
     print("Svarande per kommun, roll och undergrupp:")
@@ -63,6 +66,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         progress=not args.no_progress, force=args.force, only_failed=args.only_failed,
         formats=formats, template=args.template,
         anonymity_threshold=threshold,
+        instrument=args.instrument, review=args.review, key_figures=args.key_figures,
     )
     print(terminal_safe(result.summary()))
     return result.exit_code
@@ -74,6 +78,19 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
     outcome = scrub_csv(args.input, column=args.column, out_path=args.output, findings_path=args.findings)
     for key, value in outcome.items():
         print(terminal_safe(f"{key}: {value}"))
+    return 0
+
+
+def _cmd_instrument_draft(args: argparse.Namespace) -> int:
+    from .instrument_draft import draft_instrument, write_draft
+
+    draft = draft_instrument(args.export)
+    target = write_draft(draft, args.output)
+    print(terminal_safe(f"Utkast till instrument skrivet till {target}. Kontrollera gissningarna "
+                        "(märkta `assumed: true` i filen):"))
+    for line in draft.guesses:
+        print(terminal_safe(f"  - {line}"))
+    print(terminal_safe(f"Läs sedan in exporten med: kommunanalys validate {args.export} --instrument {target}"))
     return 0
 
 
@@ -126,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="bygg en rapport per kommun (huvudjobbet)")
     p.add_argument("--data", help="enkätexporten (standard: det medföljande syntetiska demodatat)")
     p.add_argument("--out", help="mapp för rapporterna (standard: reports/)")
-    p.add_argument("--municipality", action="append", help="bara denna kommun (kod eller namn); kan upprepas")
+    p.add_argument("--municipality", action="append",
+                   help="bara denna kommun (kod eller namn); kan upprepas. För en export från en kommun utan "
+                        "kolumnen 'Kommun': exportens kommun")
     p.add_argument("--jobs", type=_positive_int, help="antal parallella processer, minst 1 (standard: alla kärnor)")
     p.add_argument("--force", action="store_true", help="bygg om allt, inte bara det som misslyckades eller ändrats")
     p.add_argument("--only-failed", action="store_true", help="kör bara om de notebooks som misslyckades förra gången")
@@ -138,7 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="egen PowerPoint-mall (.pptx) för presentationerna; dess layouter och tema används")
     p.add_argument("--anonymity-threshold", metavar="K",
                    help="minsta gruppstorlek som visas (heltal, minst 3; standard: instrumentets, 5)")
+    p.add_argument("--instrument", metavar="FIL", help="instrumentets YAML-fil (standard: det medföljande)")
+    p.add_argument("--review", metavar="FIL|MAPP",
+                   help="granskningsfil med beslut om citat (kan gälla flera kommuner), eller en mapp med en fil "
+                        "per kommun med kommunkoden i filnamnet")
+    p.add_argument("--key-figures", metavar="FIL",
+                   help="nyckeltal för effektivitetsavsnittet: Kolada-export, mapp med sparade svar eller CSV")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("instrument", help="arbeta med instrumentet (frågekatalogen)")
+    isub = p.add_subparsers(dest="instrument_command", required=True)
+    d = isub.add_parser("draft", help="skriv ett utkast till instrument ur en exports rubriker och svar")
+    d.add_argument("export", help="enkätexporten (CSV, XLSX eller SPSS .sav)")
+    d.add_argument("-o", "--output", required=True, help="instrumentets YAML-fil som skrivs")
+    d.set_defaults(func=_cmd_instrument_draft)
 
     p = sub.add_parser("scrub", help="granska en fritextkolumn efter personuppgifter")
     p.add_argument("input", help="CSV-fil med en fritextkolumn")
