@@ -485,7 +485,7 @@ def load_survey(
     if role_q.id not in col_of:
         raise DataFormatError(
             f"no column for the role question ({role_q.label!r})", file=path,
-            hint="name the column '1. Vilken roll har du i kommunen?' (or add its header under `columns:` "
+            hint=f"name the column {role_q.label!r} (or add its header under `columns:` "
                  f"for {role_q.id} in the instrument). Columns found: " + "; ".join(headers[:20]),
         )
     fixed_municipality = None

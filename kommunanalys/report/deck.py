@@ -1,6 +1,6 @@
 """The slide deck of one municipality (python-pptx), in the seed presentation's structure.
 
-Slides: title; "Vilken roll har du i kommunen?"; per Likert question the question text with
+Slides: title; the role question ("Vilken roll har du i kommunen?"); per Likert question the question text with
 FÖRTROENDEVALD | TJÄNSTEPERSON side by side as native, editable stacked 100 % bar charts (data
 embedded; a hidden group has no chart and no data, the slide says "färre än k svar");
 "Citat ur enkäten"; where the roles differ most ("skav"); "Hur går vi vidare med resultatet?".
@@ -39,6 +39,22 @@ _LEVEL_COLOURS = ["B2182B", "EF8A62", "BDBDBD", "67A9CF", "2166AC", "053061"]
 _QUOTES_PER_SLIDE = 5
 #: Data labels: whole percent, none below 6 % (Excel and LibreOffice conditional number format).
 _LABEL_FORMAT = '[<6]"";0" %"'
+
+
+def _level_colours(k: int) -> list[str]:
+    """Colours of ``k`` levels, red (low) to blue (high): the five of :data:`_LEVEL_COLOURS` for a
+    five-level scale; else sampled from ColorBrewer's RdBu, grey only for the centre of an odd
+    scale (an even scale has no neutral level, so no level is grey)."""
+    if k == 5:
+        return _LEVEL_COLOURS[:5]
+    from matplotlib import colormaps
+
+    cmap = colormaps["RdBu"]
+    xs = [0.5] if k == 1 else [0.05 + 0.9 * i / (k - 1) for i in range(k)]
+    colours = ["{:02X}{:02X}{:02X}".format(*(round(c * 255) for c in cmap(x)[:3])) for x in xs]
+    if k % 2 == 1:
+        colours[k // 2] = "BDBDBD"
+    return colours
 
 
 def _pct(value: float) -> str:
@@ -145,7 +161,7 @@ def _role_chart(deck: _Deck, slide, rows: pd.DataFrame, *, left: int, top: int, 
     labels.number_format_is_linked = False
     labels.font.size = Pt(CHART_PT)
     k = len(subst)
-    palette = _LEVEL_COLOURS[:k] if k <= len(_LEVEL_COLOURS) else _LEVEL_COLOURS
+    palette = _level_colours(k)
     for i, series in enumerate(plot.series):
         series.format.fill.solid()
         series.format.fill.fore_color.rgb = RGBColor.from_string(palette[min(i, len(palette) - 1)])
@@ -203,7 +219,7 @@ def _fit_title(slide) -> None:
 
 def _respondents_slide(deck: _Deck, content: MunicipalityContent) -> None:
     lines = [f"{r.label}: {r.shown}" for r in content.respondents.itertuples()]
-    deck.slide("Vilken roll har du i kommunen?", notes=(
+    deck.slide(content.survey.instrument.role_question.text, notes=(
         f"Antal svarande i {content.name}. Grupper med färre än {content.threshold} svar redovisas utan antal, "
         "liksom grupper vars antal annars skulle kunna räknas fram ur summan."))
     slide = deck.prs.slides[-1]
