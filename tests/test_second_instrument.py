@@ -23,6 +23,7 @@ from kommunanalys import engine, load_survey
 from kommunanalys.batch import PlanEntry, _options_for, default_plan, run_reports
 from kommunanalys.cli import main
 from kommunanalys.efficiency_page import NO_KEY_FIGURES_NOTE, build_efficiency
+from kommunanalys.errors import ReportError
 from kommunanalys.instrument import load_instrument
 from kommunanalys.instrument_draft import order_levels
 from kommunanalys.review import export_review
@@ -203,3 +204,19 @@ def test_nasta_steg_is_published_in_every_demo_report_folder(tmp_path, threads):
                          progress=False)
     assert second.notebooks_reused == len(codes) and second.exit_code == 0
     assert all((f / "nasta_steg.md").is_file() for f in folders)
+
+
+def test_an_export_of_one_municipality_takes_its_municipality_from_the_command_line(drafted, tmp_path, threads):
+    raw = pd.read_csv(EXPORT, sep=";", dtype=str, keep_default_na=False)
+    one = raw[raw["Kommun"] == "Karlstad"].drop(columns="Kommun")
+    export = tmp_path / "karlstad.csv"
+    one.to_csv(export, sep=";", index=False)
+    plan = [PlanEntry("00_respondents.ipynb", section="respondents")]
+    with pytest.raises(ReportError, match="exakt en --municipality"):
+        run_reports(export, out=tmp_path / "r", instrument=drafted, municipalities=["1780", "1761"], plan=plan)
+    result = run_reports(export, out=tmp_path / "r", instrument=drafted, municipalities=["Karlstad"], plan=plan,
+                         formats=("html", "xlsx"), executor=threads, progress=False)
+    assert result.exit_code == 0, result.summary()
+    assert [m.code for m in result.municipalities] == ["1780"]
+    table = pd.read_csv(tmp_path / "r" / "1780-karlstad" / "tables" / "respondenter.csv")
+    assert int(table.loc[table["group"] == "alla", "n"].iloc[0]) == len(one)
