@@ -144,7 +144,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Report sections whose comments the seed shows as quotes after the questions.
+#: Report sections whose comments the seed shows as quotes after the questions (the bundled
+#: instrument marks them ``quotes: true``; the plan reads the instrument, see ``_quote_sections``).
 QUOTE_SECTIONS = ("follow_up", "trust")
 #: The notebook of each section without Likert questions.
 SECTION_NOTEBOOKS = {
@@ -238,14 +239,13 @@ def default_plan(instrument=None) -> list[PlanEntry]:
 
 def _quote_sections(instrument) -> set[str]:
     """Sections whose comments are quoted after their questions: those marked ``quotes: true`` in
-    the instrument; when none is marked, every section with a commented Likert question (a
-    bundled-style instrument without marks falls back to :data:`QUOTE_SECTIONS`)."""
+    the instrument; when no section says, every section with a commented Likert question."""
     sections = instrument.report_sections
     marked = {s["id"] for s in sections if s.get("quotes")}
     if marked or any("quotes" in s for s in sections):
         return marked
     commented = {q.comments for q in instrument.comment_questions() if q.comments}
-    return {s["id"] for s in sections if commented & set(s.get("questions") or [])} or set(QUOTE_SECTIONS)
+    return {s["id"] for s in sections if commented & set(s.get("questions") or [])}
 
 
 def _codebook_theme(theme: str | None) -> str | None:

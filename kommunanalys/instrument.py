@@ -185,8 +185,7 @@ class Analysis:
     interview_topics
         Question id → topic of its interview questions. Default: the question's ``theme``.
     interview_questions
-        Topic → interview questions (Swedish). Topics not listed here use the package's guide
-        (:data:`kommunanalys.rootcause.INTERVIEW_QUESTIONS`), if it has the topic.
+        Topic → interview questions (Swedish). Default: none (the interview guide says so).
     """
 
     culture_question: str | None = None

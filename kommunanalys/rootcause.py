@@ -37,7 +37,6 @@ __all__ = [
     "Hypothesis",
     "hypotheses",
     "next_steps_markdown",
-    "INTERVIEW_QUESTIONS",
     "interview_questions",
     "culture_label",
 ]
@@ -327,36 +326,12 @@ def friction(
 # ---------------------------------------------------------------------------------------------
 # Next step: hypotheses and an interview guide
 # ---------------------------------------------------------------------------------------------
-#: Open interview questions per theme (Swedish), for the deeper analysis.
-INTERVIEW_QUESTIONS: dict[str, list[str]] = {
-    "Kultur & effektivitet": [
-        "Vad betyder hög effektivitet i er kommun – låg resursförbrukning, god kvalitet eller båda?",
-        "När uppmärksammas goda prestationer, och av vem?",
-    ],
-    "Målstyrning": [
-        "Vilka mål styr faktiskt ert arbete i vardagen, och hur märks det?",
-        "Hur går det till när politiken formulerar sin beställning till förvaltningen?",
-        "Vad skulle göra målen tydligare som riktning för verksamheten?",
-    ],
-    "Ekonomi & uppföljning": [
-        "Hur används uppföljningen av ekonomi och kvalitet när beslut fattas?",
-        "Vad saknas för att analysen ska leda till utveckling och förbättring, inte bara beskrivning?",
-        "Följs kvalitet upp lika ofta och lika noga som ekonomi? Varför, varför inte?",
-    ],
-    "Roller och tillit": [
-        "Hur tydlig är ansvarsfördelningen mellan förtroendevalda och tjänstepersoner?",
-        "I vilka forum möts politik och förvaltning, och räcker de för att förstå varandras uppdrag?",
-        "Berätta om en situation där tilliten prövades. Vad hände?",
-    ],
-}
-
 def interview_questions(instrument, question: str) -> list[str]:
-    """The interview questions for a question's topic (:meth:`Instrument.interview_topic`): the
-    instrument's own ``analysis: interview_questions``, else the package's guide
-    (:data:`INTERVIEW_QUESTIONS`), else none."""
+    """The interview questions for a question's topic (:meth:`Instrument.interview_topic`), from
+    the instrument's ``analysis: interview_questions`` (the bundled instrument's guide covers its
+    themes); none when the instrument has none for the topic."""
     topic = instrument.interview_topic(question) or ""
-    own = instrument.analysis.interview_questions.get(topic)
-    return list(own) if own else list(INTERVIEW_QUESTIONS.get(topic, []))
+    return list(instrument.analysis.interview_questions.get(topic, ()))
 
 
 def culture_label(instrument) -> str:
@@ -591,15 +566,17 @@ def next_steps_markdown(items: list[Hypothesis], *, municipality_name: str, synt
             themes.setdefault(", ".join(h.interview_with), [])
             if q not in themes[", ".join(h.interview_with)]:
                 themes[", ".join(h.interview_with)].append(q)
-    if not themes and instrument is not None:
+    if not themes:
+        if instrument is None:
+            from .instrument import load_instrument
+
+            instrument = load_instrument()  # the bundled guide
         firsts = [interview_questions(instrument, q.id)[:1] for q in instrument.likert_questions]
         fallback = list(dict.fromkeys(q for qs in firsts for q in qs))
         if fallback:
             themes = {"förtroendevalda, tjänstepersoner": fallback}
         else:
             lines += [instrument.skipped_note("interview_questions"), ""]
-    elif not themes:
-        themes = {"förtroendevalda, tjänstepersoner": [q for qs in INTERVIEW_QUESTIONS.values() for q in qs[:1]]}
     for whom, qs in themes.items():
         lines += [f"### Med {whom}", ""]
         lines += [f"{j}. {q}" for j, q in enumerate(qs, start=1)]
