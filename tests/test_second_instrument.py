@@ -220,3 +220,57 @@ def test_an_export_of_one_municipality_takes_its_municipality_from_the_command_l
     assert [m.code for m in result.municipalities] == ["1780"]
     table = pd.read_csv(tmp_path / "r" / "1780-karlstad" / "tables" / "respondenter.csv")
     assert int(table.loc[table["group"] == "alla", "n"].iloc[0]) == len(one)
+
+
+@pytest.mark.parametrize("levels, centre", [
+    (["Nej", "Ja"], None),
+    ([str(i) for i in range(11)], "5"),
+    (["Mycket dåligt", "Dåligt", "Ganska dåligt", "Ganska bra", "Bra", "Mycket bra"], None),
+])
+def test_scales_of_two_to_eleven_levels_flow_through_statistics_and_charts(tmp_path, levels, centre):
+    """Low/neutral/high split, several non-substantive answers and charts for any scale size;
+    expected shares recomputed with pandas from the generated answers."""
+    import matplotlib.pyplot as plt
+
+    from kommunanalys import questions
+    from kommunanalys.plots import likert_bars
+    from kommunanalys.report.deck import _level_colours
+
+    non_substantive = ["Vet ej", "Ingen uppfattning"]
+    spec = {
+        "name": "Skaltest", "identity_columns": {"municipality": ["Kommun"]},
+        "scales": {"roll": {"levels": [{"label": "Politiker", "code": 1, "value": "förtroendevald"},
+                                       {"label": "Anställd", "code": 2, "value": "tjänsteperson"}]},
+                   "skala": {"levels": [{"label": lv, "code": i + 1} for i, lv in enumerate(levels)],
+                             "non_substantive": [{"label": lv, "code": len(levels) + 1 + i}
+                                                 for i, lv in enumerate(non_substantive)],
+                             **({"centre": centre} if centre else {})}},
+        "questions": [{"id": "R", "number": 1, "kind": "role", "scale": "roll", "text": "Din roll?"},
+                      {"id": "A", "number": 2, "kind": "likert", "scale": "skala", "text": "Fungerar det?"}],
+    }
+    import yaml
+
+    inst_path = tmp_path / "skala.yaml"
+    inst_path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    rng = __import__("numpy").random.default_rng(7)
+    answers = rng.choice(levels + non_substantive, size=60)
+    roles = rng.choice(["Politiker", "Anställd"], size=60)
+    raw = pd.DataFrame({"Kommun": "1761", "1. Din roll?": roles, "2. Fungerar det?": answers})
+    raw.to_csv(tmp_path / "skala.csv", sep=";", index=False)
+    survey = load_survey(tmp_path / "skala.csv", inst_path)
+    table = questions.summary(survey, "A", by="all", threshold=3).iloc[0]
+    k = len(levels)
+    substantive = pd.Series(answers)[pd.Series(answers).isin(levels)]
+    rank = substantive.map({lv: i + 1 for i, lv in enumerate(levels)})
+    middle = (k + 1) / 2
+    assert table["n"] == len(substantive)
+    assert table["n_non_substantive"] == pd.Series(answers).isin(non_substantive).sum()
+    assert table["negative"] == pytest.approx((rank < middle).mean() * 100)
+    assert table["positive"] == pytest.approx((rank > middle).mean() * 100)
+    assert table["neutral"] == pytest.approx((rank == middle).mean() * 100)
+    dist = questions.distribution(survey, "A", by="role", threshold=3)
+    ax = likert_bars(dist)
+    assert ax.get_legend() is not None
+    plt.close("all")
+    colours = _level_colours(k)
+    assert len(set(colours)) == k and ("BDBDBD" in colours) == (k % 2 == 1)
