@@ -287,6 +287,8 @@ def draft_instrument(path: str | Path, *, name: str | None = None) -> Draft:
     if skipped:
         guesses.append("kolumner som inte är frågor och inte tas med: " + ", ".join(skipped))
     guesses.append("skalorna har bara de svarsalternativ som någon valde: lägg till dem som saknas")
+    guesses.append("kortnamnen (short) är frågetexterna: skriv dem som korta substantivfraser "
+                   "(t.ex. 'Tydliga beslutsunderlag'), de används i diagram, rubriker och hypoteser")
     guesses.append("analysis: ingen kulturfråga och inga frågor bredvid nyckeltalen är valda (fyll i vid behov)")
     spec = {
         "name": name or path.stem,

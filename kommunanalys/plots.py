@@ -211,7 +211,9 @@ def likert_bars(data: pd.DataFrame, *, group: str | Sequence[str] = "group", ax:
     ax.set_xticks(ticks, [f"{abs(t)} %" for t in ticks])
     ax.set_yticks(range(len(keys)), [_bar_label(key, bars.iloc[i], labels) for i, key in enumerate(keys)])
     ax.set_ylim(len(keys) - 0.4, -0.6)
-    ax.set_xlabel("Andel av svaren (Vet ej och ej besvarad ingår inte)")
+    left_out = [*dict.fromkeys(data.loc[data["answer_type"] == "non_substantive", "answer"].astype(str)),
+                "ej besvarad"]  # the scale's own "Vet ej"/"Ingen uppfattning"
+    ax.set_xlabel(f"Andel av svaren ({' och '.join(left_out)} ingår inte)")
     ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(wrap(title), loc="left", fontsize=11)

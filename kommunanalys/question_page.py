@@ -287,7 +287,7 @@ def show_heading(page: QuestionPage) -> str:
         label = plots.GROUP_LABELS[g]
         parts.append(f"{label}: {published_count(row['n'], bool(row['suppressed']), page.threshold)}")
     text = (f"## {q.label}\n\n**{page.municipality_name} ({page.municipality})** · tema: {q.theme} · "
-            f"svar exkl. Vet ej — " + ", ".join(parts))
+            f"svar exkl. {' och '.join(q.scale.non_substantive_labels) or 'ej besvarad'} — " + ", ".join(parts))
     if page.survey.synthetic:
         text += f"\n\n*{SYNTHETIC_NOTE}*"
     return show_markdown(text)

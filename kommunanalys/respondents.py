@@ -53,6 +53,8 @@ def respondent_counts(survey: Survey, municipality: str | None = None, *,
     hidden = suppressed_groups(dict(zip(sizes["group"], sizes["n"])), threshold=threshold,
                                margins=HIERARCHY_MARGINS)
     out = sizes[(sizes["level"] != "subgroup") | (sizes["n"] > 0)].copy()
+    if survey.instrument.subgroup_question is None:  # no such question: "ej angivet" would repeat the role
+        out = out[out["level"] != "subgroup"]
     out["label"] = out["group"].map(GROUP_LABELS).fillna(out["group"])
     out["suppressed"] = out["group"].map(hidden).fillna("")
     out["shown"] = [suppression_note(n, threshold) if reason else str(n)

@@ -152,6 +152,8 @@ def test_second_questionnaire_goes_through_the_batch(drafted, tmp_path, threads)
         if len(q.text) > 20:
             assert q.text not in text, f"bundled question {q.id} in the report"
     assert (folder / "nasta_steg.md").is_file()
+    assert "svar exkl. Ingen uppfattning" in text and "Vet ej" not in text, "the scale's own non-substantive label"
+    assert "ej angivet om chef" not in text, "no subgroup question: no subgroup row"
     # key figures from the command line reach the efficiency section (values from the CSV)
     kf = pd.read_csv(KEY_FIGURES)
     shown = pd.read_csv(folder / "tables" / "effektivitet_nyckeltal_1761.csv", dtype={"municipality_code": str})
