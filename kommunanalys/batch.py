@@ -47,8 +47,8 @@ A plan is a list of :class:`PlanEntry`, in report order. Each entry names a note
 
 :func:`default_plan` builds the plan from the instrument: who answered (``00_respondents``);
 per Likert question of each section the question notebook (``01_question``); the quotes notebook
-(``02_quotes``) after the questions of the sections where the seed shows quotes (economy and
-quality follow-up; roles and trust); root causes (``03_root_causes``); efficiency
+(``02_quotes``) after the questions of the sections marked ``quotes: true`` in the instrument
+(as the seed: economy and quality follow-up; roles and trust); root causes (``03_root_causes``); efficiency
 (``04_efficiency``). Entries whose notebook file does not exist yet are skipped (listed in
 :attr:`BatchResult.skipped_notebooks`); pass ``plan=`` to run another list.
 
@@ -75,8 +75,9 @@ A kernel that dies or cannot be reset is replaced and its notebook retried once 
 A re-run redoes only what failed or changed: a notebook is re-executed when its *input hash*
 differs — the hash of the data file's content, the notebook's cells (types, sources and tags;
 not the metadata an editor rewrites), its parameters, the package
-(version and a digest of its source files and instrument) and the versions of Python, pandas,
-matplotlib, seaborn and papermill. Unchanged, successful notebooks are reused as they are; a
+(version and a digest of its source files and instrument), the digests of the review and
+key-figure files the notebook takes, and the versions of Python, pandas, matplotlib, seaborn and
+papermill. Unchanged, successful notebooks are reused as they are; a
 municipality whose every notebook is unchanged is not touched at all. ``force=True`` rebuilds
 everything; ``only_failed=True`` re-runs only notebooks that failed last time (even if others'
 inputs changed).
