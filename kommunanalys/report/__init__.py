@@ -30,11 +30,12 @@ def _survey(data: str):
 
 
 def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: int, formats,
-                           template=None) -> list:
+                           template=None, previous=None, current_round=None) -> list:
     """The batch's hook (:func:`kommunanalys.batch._assemble`): the deck and workbook of one
-    municipality into its staging folder, from the survey at ``data``."""
+    municipality into its staging folder, from the survey at ``data`` (and the earlier rounds
+    ``previous``, ``{label: path}``, for the changes since then)."""
     return write_deliverables(folder, survey=_survey(data), municipality=municipality, threshold=threshold,
-                              formats=formats, template=template)
+                              formats=formats, template=template, previous=previous, current_round=current_round)
 
 
 def write_batch_workbook(out, *, data: str, threshold: int, codes) -> "Path":
@@ -52,12 +53,22 @@ def write_batch_workbook(out, *, data: str, threshold: int, codes) -> "Path":
 
 
 def write_deliverables(folder, *, survey, municipality: str, threshold: int, formats=FORMATS,
-                       template=None) -> list:
-    """Write the deck and/or the workbook of one municipality into ``folder``; return the paths."""
+                       template=None, previous=None, current_round=None) -> list:
+    """Write the deck and/or the workbook of one municipality into ``folder``; return the paths.
+
+    With ``previous`` (earlier rounds, ``{label: path or Survey}``) the deck gets the slide
+    "Förändring sedan …" and the workbook the sheet "Förändring" (:mod:`kommunanalys.rounds`).
+    """
     from pathlib import Path
 
     folder = Path(folder)
     content = gather(survey, municipality, threshold=threshold)
+    if previous:
+        from ..rounds import CURRENT_LABEL, changes, load_rounds
+
+        content.current_round = current_round or CURRENT_LABEL
+        content.changes = changes(survey, load_rounds(previous, instrument=survey.instrument, cached=True),
+                                  content.code, current_label=content.current_round, threshold=content.threshold)
     written = []
     if "pptx" in formats:
         written.append(build_deck(content, path=folder / DECK_FILE, template=template))

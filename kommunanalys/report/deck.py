@@ -4,6 +4,7 @@ Slides: title; "Vilken roll har du i kommunen?"; per Likert question the questio
 FÖRTROENDEVALD | TJÄNSTEPERSON side by side as native, editable stacked 100 % bar charts (data
 embedded; a hidden group has no chart and no data, the slide says "färre än k svar");
 "Citat ur enkäten"; where the roles differ most ("skav"); "Hur går vi vidare med resultatet?".
+With earlier survey rounds (``content.changes``), "Förändring sedan 2024" follows the respondents.
 Speaker notes give n, intervals and the method in plain Swedish (never for a hidden group).
 
 python-pptx cannot duplicate slides nor put charts into content placeholders: each slide is
@@ -250,6 +251,35 @@ def _friction_slide(deck: _Deck, content: MunicipalityContent) -> None:
     deck.text(slide, lines, size=BODY_PT)
 
 
+def _change_slide(deck: _Deck, content: MunicipalityContent) -> None:
+    """"Förändring sedan <round>": per question the change of each role (a hidden one: its note)."""
+    from ..rounds import latest_label
+
+    label = latest_label(list(dict.fromkeys(content.changes["previous_round"])))
+    data = content.changes[(content.changes["previous_round"] == label) & content.changes["group"].isin(ROLES)]
+    inst = content.survey.instrument
+    lines, notes = [], []
+    for qid, part in data.groupby("question", sort=False):
+        q = inst[qid]
+        bits = []
+        for r in part.itertuples():
+            role = {"förtroendevald": "förtroendevalda", "tjänsteperson": "tjänstepersoner"}[r.group]
+            if r.status != "visas":
+                bits.append(f"{role} –")
+                notes.append(f"Fråga {q.number}, {role}: {r.note}.")
+                continue
+            bits.append(f"{role} {_pct(r.positive_previous)} → {_pct(r.positive_current)} %")
+            notes.append(f"Fråga {q.number}, {role}: {r.change:+.0f} procentenheter (95 % konfidensintervall "
+                         f"{r.change_ci_low:+.0f} till {r.change_ci_high:+.0f}); {int(r.n_previous)} svar {label}, "
+                         f"{int(r.n_current)} svar {content.current_round}.".replace("-", "−"))
+        lines.append(f"{q.number}. {q.short}: " + ", ".join(bits))
+    notes.append(f"Andelen som instämmer {label} → {content.current_round}. Ett intervall som inte omfattar noll "
+                 "är en tydlig förändring. En grupp visas bara om den visas i båda omgångarna (–: färre än "
+                 f"{content.threshold} svar eller dold i någon av dem).")
+    slide = deck.slide(f"Förändring sedan {label}", notes="\n".join(notes))
+    deck.text(slide, lines, size=18)
+
+
 def _chain_slide(deck: _Deck, content: MunicipalityContent) -> None:
     slide = deck.slide("Mål- och resultatkedjan", notes=(
         "Produktivitet = prestationer / resurser. Effektivitet = kvalitet / resurser. Nyckeltalen finns i "
@@ -307,6 +337,8 @@ def build_deck(content: MunicipalityContent, *, path: str | Path, template: str 
     if subtitle:
         subtitle[0].text = sub
     _respondents_slide(deck, content)
+    if content.changes is not None:
+        _change_slide(deck, content)
     for qid in content.question_ids:
         _question_slide(deck, content, qid)
     _quote_slides(deck, content)
