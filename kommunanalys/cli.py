@@ -63,6 +63,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         progress=not args.no_progress, force=args.force, only_failed=args.only_failed,
         formats=formats, template=args.template,
         anonymity_threshold=threshold,
+        previous=args.previous, current_round=args.current_round, comparison_groups=args.comparison_groups,
     )
     print(terminal_safe(result.summary()))
     return result.exit_code
@@ -138,6 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="egen PowerPoint-mall (.pptx) för presentationerna; dess layouter och tema används")
     p.add_argument("--anonymity-threshold", metavar="K",
                    help="minsta gruppstorlek som visas (heltal, minst 3; standard: instrumentets, 5)")
+    p.add_argument("--previous", action="append", metavar="ETIKETT=FIL",
+                   help="en tidigare omgång av enkäten, t.ex. 2024=export_2024.csv; rapporterna visar förändringen "
+                        "sedan dess; kan upprepas (demodata utan --data: omgång 2024 ingår)")
+    p.add_argument("--current-round", metavar="ETIKETT",
+                   help="den här omgångens etikett i jämförelsen, t.ex. 2026 (standard: 'denna omgång')")
+    p.add_argument("--comparison-groups", metavar="FIL",
+                   help="fil med kommun och kommungrupp per rad (t.ex. din kopia av SKR:s kommungruppsindelning); "
+                        "varje kommun jämförs med de andra kommunerna i sin grupp")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("scrub", help="granska en fritextkolumn efter personuppgifter")
