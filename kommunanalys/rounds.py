@@ -328,8 +328,9 @@ def change(current: Survey, previous: Survey, municipality: str | Iterable[str] 
     prev_ids = list(matched["previous_question"])
     hidden_now = _disclosure(current, cur_ids, threshold)
     hidden_before = _disclosure(previous, prev_ids, threshold)
-    now = _positive_counts(current, cur_ids)
-    before = _positive_counts(previous, prev_ids)
+    # once per survey object: a batch asks for every municipality of the same rounds
+    now = current.memo(("rounds_positive", tuple(cur_ids)), lambda: _positive_counts(current, cur_ids))
+    before = previous.memo(("rounds_positive", tuple(prev_ids)), lambda: _positive_counts(previous, prev_ids))
     previous_codes = set(previous.municipality_codes)
     rows = []
     for code in codes:

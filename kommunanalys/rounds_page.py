@@ -70,7 +70,8 @@ def build_trends(survey: Survey, municipality: str, *, previous: Mapping[str, ob
 
 
 def _pp(value: float) -> str:
-    return f"{value:+.0f}".replace("-", "−")
+    text = f"{value:+.0f}"
+    return ("0" if text in ("+0", "-0") else text).replace("-", "−")
 
 
 def trend_table(page: TrendPage, previous_label: str | None = None) -> pd.DataFrame:
