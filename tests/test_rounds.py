@@ -299,9 +299,13 @@ def test_deck_and_workbook_show_the_change_only_for_groups_shown_in_both_rounds(
     deck = Presentation(str(tmp_path / "presentation.pptx"))
     slide = next(s for s in deck.slides if s.shapes.title is not None
                  and s.shapes.title.text == "Förändring sedan 2024")
-    body = "\n".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame and sh != slide.shapes.title)
-    assert "förtroendevalda –" in body and "tjänstepersoner –" in body  # hidden in 2024: no figures
-    assert "%" not in body
+    table = next(sh.table for sh in slide.shapes if sh.has_table)
+    cells = [[table.cell(i, j).text for j in range(3)] for i in range(1, len(table.rows))]
+    shown = [c for c in cells if c[0].split(".")[0] in ("5", "6", "14")]
+    assert len(shown) == 3 and all(c[1:] == ["–", "–"] for c in shown)  # both roles hidden in 2024
+    assert all(c[1:] == ["frågan saknas"] * 2 for c in cells if c not in shown)  # not in the exports
+    body = "\n".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+    assert "färre än 5 svar" in body and "%" not in body.replace(slide.shapes.title.text, "")
     ws = openpyxl.load_workbook(tmp_path / "bilaga.xlsx")["Förändring"]
     rows = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[2].split(". ")[0] in ("5", "6", "14")]
     assert len(rows) == len(QUESTIONS) * 3

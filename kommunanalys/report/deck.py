@@ -252,32 +252,57 @@ def _friction_slide(deck: _Deck, content: MunicipalityContent) -> None:
 
 
 def _change_slide(deck: _Deck, content: MunicipalityContent) -> None:
-    """"Förändring sedan <round>": per question the change of each role (a hidden one: its note)."""
+    """"Förändring sedan <round>": a native table, per question each role's share then → now and
+    the change (a group hidden in either round: "–", the reason in the speaker notes)."""
     from ..rounds import latest_label
 
     label = latest_label(list(dict.fromkeys(content.changes["previous_round"])))
     data = content.changes[(content.changes["previous_round"] == label) & content.changes["group"].isin(ROLES)]
     inst = content.survey.instrument
-    lines, notes = [], []
+    plural = {"förtroendevald": "förtroendevalda", "tjänsteperson": "tjänstepersoner"}
+    rows, notes, hidden = [], [], False
     for qid, part in data.groupby("question", sort=False):
         q = inst[qid]
-        bits = []
-        for r in part.itertuples():
-            role = {"förtroendevald": "förtroendevalda", "tjänsteperson": "tjänstepersoner"}[r.group]
-            if r.status != "visas":
-                bits.append(f"{role} –")
-                notes.append(f"Fråga {q.number}, {role}: {r.note}.")
+        cells = [f"{q.number}. {q.short}"]
+        for role in ROLES:
+            r = part[part["group"] == role].iloc[0]
+            if r["status"] != "visas":
+                missing = r["status"] == "saknas"
+                cells.append("frågan saknas" if missing else "–")
+                hidden = hidden or not missing
+                notes.append(f"Fråga {q.number}, {plural[role]}: {r['note']}.")
                 continue
-            bits.append(f"{role} {_pct(r.positive_previous)} → {_pct(r.positive_current)} %")
-            notes.append(f"Fråga {q.number}, {role}: {r.change:+.0f} procentenheter (95 % konfidensintervall "
-                         f"{r.change_ci_low:+.0f} till {r.change_ci_high:+.0f}); {int(r.n_previous)} svar {label}, "
-                         f"{int(r.n_current)} svar {content.current_round}.".replace("-", "−"))
-        lines.append(f"{q.number}. {q.short}: " + ", ".join(bits))
-    notes.append(f"Andelen som instämmer {label} → {content.current_round}. Ett intervall som inte omfattar noll "
-                 "är en tydlig förändring. En grupp visas bara om den visas i båda omgångarna (–: färre än "
-                 f"{content.threshold} svar eller dold i någon av dem).")
+            cells.append(f"{_pct(r['positive_previous'])} → {_pct(r['positive_current'])} % "
+                         f"({r['change']:+.0f})".replace("-", "−"))
+            notes.append(f"Fråga {q.number}, {plural[role]}: {r['change']:+.0f} procentenheter (95 % "
+                         f"konfidensintervall {r['change_ci_low']:+.0f} till {r['change_ci_high']:+.0f}); "
+                         f"{int(r['n_previous'])} svar {label}, {int(r['n_current'])} svar "
+                         f"{content.current_round}.".replace("-", "−"))
+        rows.append(cells)
+    notes.append(f"Andelen som instämmer {label} → {content.current_round}, i parentes förändringen i "
+                 "procentenheter. Ett intervall som inte omfattar noll är en tydlig förändring. En grupp visas "
+                 f"bara om den visas i båda omgångarna (minst {content.threshold} svar och inte dold).")
     slide = deck.slide(f"Förändring sedan {label}", notes="\n".join(notes))
-    deck.text(slide, lines, size=18)
+    head = ["Fråga", f"Förtroendevalda {label} → {content.current_round}",
+            f"Tjänstepersoner {label} → {content.current_round}"]
+    top = deck.body_top()
+    width = deck.w - 2 * deck.margin
+    height = int(deck.h * 0.075) * (len(rows) + 1)
+    table = slide.shapes.add_table(len(rows) + 1, 3, deck.margin, top, width, height).table
+    table.columns[0].width = int(width * 0.46)
+    table.columns[1].width = table.columns[2].width = int(width * 0.27)
+    for i, row in enumerate([head, *rows]):
+        for j, value in enumerate(row):
+            cell = table.cell(i, j)
+            cell.text = value
+            for p in cell.text_frame.paragraphs:
+                for run in p.runs:
+                    run.font.size = Pt(18)
+                    run.font.bold = i == 0
+    if hidden:
+        deck.text(slide, [f"–: färre än {content.threshold} svar, eller dold, i någon av omgångarna."],
+                  top=min(top + height + int(deck.h * 0.02), deck.h - deck.margin - int(deck.h * 0.08)),
+                  height=int(deck.h * 0.08), size=18, italic=True)
 
 
 def _chain_slide(deck: _Deck, content: MunicipalityContent) -> None:
