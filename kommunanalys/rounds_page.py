@@ -88,12 +88,15 @@ def trend_table(page: TrendPage, previous_label: str | None = None) -> pd.DataFr
             "Grupp": _GROUP_LABELS.get(r.group, r.group),
             f"Instämmer {label}": f"{r.positive_previous:.0f} %" if shown else "",
             f"Instämmer {page.current_label}": f"{r.positive_current:.0f} %" if shown else "",
-            "Förändring (procentenheter)": _pp(r.change) if shown else "",
-            "95 % konfidensintervall": f"{_pp(r.change_ci_low)} till {_pp(r.change_ci_high)}" if shown else "",
+            "Förändring, procentenheter": _pp(r.change) if shown else "",
+            "95 % KI": f"{_pp(r.change_ci_low)} till {_pp(r.change_ci_high)}" if shown else "",
             f"Antal svar {label} / {page.current_label}": f"{int(r.n_previous)} / {int(r.n_current)}" if shown else "",
             "Anmärkning": "" if shown else r.note,
         })
-    return pd.DataFrame(rows).set_index(["Fråga", "Grupp"])  # the question once per block of groups
+    table = pd.DataFrame(rows)
+    if len(table) and not table["Anmärkning"].astype(bool).any():
+        table = table.drop(columns="Anmärkning")  # nothing hidden or missing: a narrower table
+    return table.set_index(["Fråga", "Grupp"])  # the question once per block of groups
 
 
 def trend_sentence(page: TrendPage, previous_label: str | None = None) -> str:

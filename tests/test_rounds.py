@@ -438,3 +438,17 @@ def test_batch_rejects_a_bad_previous_round_before_writing_anything(two_rounds, 
         with pytest.raises(KommunanalysError):
             run_reports(data, out=tmp_path / "r", plan=[], progress=False, jobs=1, previous=previous)
     assert not (tmp_path / "r").exists()
+
+
+def test_the_report_table_shows_a_hidden_group_by_its_note_only(two_rounds):
+    from kommunanalys.rounds_page import build_trends, trend_sentence, trend_table
+
+    _, _, prev, cur = two_rounds
+    page = build_trends(cur, "1715", previous={"2024": prev}, current_label="2026")
+    table = trend_table(page).reset_index()
+    fv = table[(table["Fråga"].str.startswith("6.")) & (table["Grupp"] == "Förtroendevalda")].iloc[0]
+    assert fv["Anmärkning"] == "2024: färre än 5 svar"
+    assert (fv["Instämmer 2024"], fv["Instämmer 2026"], fv["95 % KI"], fv["Antal svar 2024 / 2026"]) == ("",) * 4
+    alla = table[(table["Fråga"].str.startswith("6.")) & (table["Grupp"] == "Alla svarande")].iloc[0]
+    assert alla["Instämmer 2026"].endswith(" %") and alla["Anmärkning"] == ""
+    assert trend_sentence(page).startswith(("Ingen tydlig förändring sedan 2024", "Tydligast förändring sedan 2024"))
