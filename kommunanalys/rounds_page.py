@@ -89,7 +89,7 @@ def trend_table(page: TrendPage, previous_label: str | None = None) -> pd.DataFr
             f"Instämmer {label}": f"{r.positive_previous:.0f} %" if shown else "",
             f"Instämmer {page.current_label}": f"{r.positive_current:.0f} %" if shown else "",
             "Förändring, procentenheter": _pp(r.change) if shown else "",
-            "95 % KI": f"{_pp(r.change_ci_low)} till {_pp(r.change_ci_high)}" if shown else "",
+            "95 % KI": f"{_pp(r.change_ci_low)}\u00a0till\u00a0{_pp(r.change_ci_high)}" if shown else "",  # no wrap
             f"Antal svar {label} / {page.current_label}": f"{int(r.n_previous)} / {int(r.n_current)}" if shown else "",
             "Anmärkning": "" if shown else r.note,
         })
