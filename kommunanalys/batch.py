@@ -1158,7 +1158,8 @@ def _run_locked(ctx: dict) -> BatchResult:
     if "xlsx" in formats:  # the appendix across municipalities (kommunanalys.report)
         from .report import write_batch_workbook
 
-        write_batch_workbook(out_dir, data=str(data_path), threshold=threshold, codes=survey.municipality_codes)
+        write_batch_workbook(out_dir, data=str(data_path), threshold=threshold, codes=survey.municipality_codes,
+                             **(ctx.get("rounds") or {}))  # with earlier rounds: the sheet "Förändring"
     _write_index(out_dir, survey, respondents, result, title=title, threshold=threshold)
     return result
 

@@ -423,6 +423,9 @@ def test_batch_builds_the_trend_section_deck_slide_and_sheet(two_rounds, tmp_pat
               if s.shapes.title is not None]
     assert "Förändring sedan 2024" in titles
     assert "Förändring" in openpyxl.load_workbook(folder / "bilaga.xlsx").sheetnames
+    every = openpyxl.load_workbook(tmp_path / "r" / "bilaga_alla_kommuner.xlsx")["Förändring"]
+    codes = {r[0] for r in every.iter_rows(min_row=2, values_only=True)}
+    assert codes == {"1715", "1761", "1780"}  # every municipality of the survey, as the other sheets
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["notebooks"][0]["parameters"]["current_round"] == "2026"
 

@@ -38,8 +38,9 @@ def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: i
                               formats=formats, template=template, previous=previous, current_round=current_round)
 
 
-def write_batch_workbook(out, *, data: str, threshold: int, codes) -> "Path":
-    """``<out>/bilaga_alla_kommuner.xlsx`` across the municipalities ``codes`` (written atomically)."""
+def write_batch_workbook(out, *, data: str, threshold: int, codes, previous=None, current_round=None) -> "Path":
+    """``<out>/bilaga_alla_kommuner.xlsx`` across the municipalities ``codes`` (written atomically);
+    with earlier rounds ``previous`` also the sheet "Förändring" for all of them."""
     import os
     import uuid
     from pathlib import Path
@@ -47,7 +48,16 @@ def write_batch_workbook(out, *, data: str, threshold: int, codes) -> "Path":
     survey = _survey(data)
     target = Path(out) / BATCH_WORKBOOK_FILE
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.xlsx")
-    build_batch_workbook([gather(survey, c, threshold=threshold, light=True) for c in codes], path=tmp)
+    contents = [gather(survey, c, threshold=threshold, light=True) for c in codes]
+    if previous:
+        from ..rounds import CURRENT_LABEL, changes, load_rounds
+
+        earlier = load_rounds(previous, instrument=survey.instrument, cached=True)
+        for content in contents:
+            content.current_round = current_round or CURRENT_LABEL
+            content.changes = changes(survey, earlier, content.code, current_label=content.current_round,
+                                      threshold=content.threshold)
+    build_batch_workbook(contents, path=tmp)
     os.replace(tmp, target)
     return target
 

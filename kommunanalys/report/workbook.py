@@ -192,13 +192,16 @@ def build_workbook(content: MunicipalityContent, *, path: str | Path) -> Path:
 
 
 def build_batch_workbook(contents: Iterable[MunicipalityContent], *, path: str | Path) -> Path:
-    """Write the appendix across municipalities: "Sammanfattning", "Svarande" and "Skav" with one
-    block of rows per municipality (each municipality's own suppressed frames)."""
+    """Write the appendix across municipalities: "Sammanfattning", "Svarande", "Skav" (and
+    "Förändring" with earlier rounds) with one block of rows per municipality (each
+    municipality's own suppressed frames)."""
     contents = list(contents)
     path = Path(path)
     book = _Book(path)
     _write_summary(book, [r for c in contents for r in _summary_rows(c)])
     _write_respondents(book, [r for c in contents for r in _respondent_rows(c)])
     _write_gaps(book, [r for c in contents for r in _gap_rows(c)])
+    if any(c.changes is not None for c in contents):
+        _write_changes(book, [r for c in contents if c.changes is not None for r in _change_rows(c)])
     book.wb.close()
     return path
