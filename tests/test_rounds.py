@@ -399,20 +399,24 @@ def test_comparison_groups_become_each_municipalitys_benchmark(two_rounds):
 # the batch
 # ---------------------------------------------------------------------------------------------
 def test_batch_builds_the_trend_section_deck_slide_and_sheet(two_rounds, tmp_path):
+    import concurrent.futures as cf
     import json
 
     import openpyxl
     from pptx import Presentation
 
+    from kommunanalys import engine
     from kommunanalys.batch import TRENDS_NOTEBOOK, PlanEntry, run_reports
 
     before, now, _, _ = two_rounds
     data, prev = _write(now, tmp_path / "r2026.csv"), _write(before, tmp_path / "r2024.csv")
     entry = PlanEntry(TRENDS_NOTEBOOK, section="trends", key="06_trends",
                       parameters={"previous": {"2024": str(prev)}, "current_round": "2026"})
-    result = run_reports(data, out=tmp_path / "r", plan=[entry], progress=False, jobs=1, municipalities=["1780"],
-                         formats=("html", "pptx", "xlsx"), previous={"2024": prev}, current_round="2026",
-                         comparison_groups=GROUPS)
+    with cf.ThreadPoolExecutor(max_workers=1) as pool:  # a warm kernel in this process
+        result = run_reports(data, out=tmp_path / "r", plan=[entry], progress=False, executor=pool,
+                             municipalities=["1780"], formats=("html", "pptx", "xlsx"), previous={"2024": prev},
+                             current_round="2026", comparison_groups=GROUPS)
+    engine.shutdown_kernels()
     assert result.exit_code == 0, result.summary()
     folder = tmp_path / "r" / "1780-karlstad"
     html = (folder / "report.html").read_text(encoding="utf-8")
