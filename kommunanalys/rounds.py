@@ -31,7 +31,6 @@ Anonymity
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
