@@ -156,6 +156,9 @@ SECTION_NOTEBOOKS = {
 }
 QUESTION_NOTEBOOK = "01_question.ipynb"
 QUOTES_NOTEBOOK = "02_quotes.ipynb"
+#: The trend section (:mod:`kommunanalys.rounds_page`), in the plan only when earlier rounds are given.
+TRENDS_NOTEBOOK = "06_trends.ipynb"
+TRENDS_SECTION = {"id": "trends", "title": "Förändring sedan förra omgången"}
 #: Seconds a single cell may run before it counts as failed (None: no limit).
 CELL_TIMEOUT: float | None = 1800
 _MANIFEST = "manifest.json"
@@ -886,6 +889,9 @@ def run_reports(
     instrument: str | os.PathLike | None = None,
     review: str | os.PathLike | None = None,
     key_figures: str | os.PathLike | None = None,
+    previous: Mapping[str, str | os.PathLike] | Sequence[str] | None = None,
+    current_round: str | None = None,
+    comparison_groups: str | os.PathLike | None = None,
 ) -> BatchResult:
     """Build one report per municipality, and the index; see the module docstring.
 
@@ -941,6 +947,16 @@ def run_reports(
 
     The digests of the instrument, review and key-figure files enter the rerun hash: a changed
     file rebuilds the reports it affects.
+    previous
+        Earlier rounds of the survey, ``{"2024": "export_2024.csv"}`` or ``["2024=export_2024.csv"]``:
+        each report gets the section "Förändring sedan förra omgången" (``06_trends.ipynb``), the
+        deck a slide and the workbook a sheet "Förändring" (:mod:`kommunanalys.rounds`). The
+        bundled demo (``data`` None) uses its synthetic 2024 round unless ``previous`` is given.
+    current_round
+        The label of this round in those comparisons (e.g. ``"2026"``).
+    comparison_groups
+        A file mapping each municipality to its group (:mod:`kommunanalys.comparison_groups`);
+        every municipality is benchmarked against the others of its group (``comparison``).
 
     Returns
     -------
@@ -988,7 +1004,12 @@ def run_reports(
     codes = _select(survey, municipalities)
     consultant = dict(instrument=instrument_path, export_municipality=export_municipality,
                       review=review_path, key_figures=key_figures_path)
+    default = plan is None
     plan = list(plan) if plan is not None else default_plan(instrument)
+    rounds_ = _earlier_rounds(data, previous, current_round, instrument)  # --previous: read before anything
+    if rounds_ and default:
+        plan = _with_trends(plan, rounds_)
+    comparison_of = _comparison_of(comparison_groups, survey)
     _check_plan(plan)
 
     # what exists of the plan
@@ -1004,8 +1025,12 @@ def run_reports(
             skipped.append(entry.notebook)
     warnings_: list[str] = []
     data_sha = _sha256_file(data_path)
+    if rounds_ or comparison_groups is not None:  # a changed earlier round or group file rebuilds too
+        data_sha = hashlib.sha256(json.dumps([data_sha, rounds_, str(comparison_of)]).encode()).hexdigest()
     package = _package_fingerprint(instrument.source)
     sections = [{"id": s["id"], "title": s.get("title", s["id"])} for s in instrument.report_sections]
+    if any(e.section == TRENDS_SECTION["id"] for e in plan):  # after who answered
+        sections.insert(1 if sections and sections[0]["id"] == "respondents" else 0, dict(TRENDS_SECTION))
     known_sections = {s["id"] for s in sections}
     for entry in active:
         if entry.section not in known_sections:
@@ -1024,7 +1049,7 @@ def run_reports(
             data_path=data_path, started=started, force=force, only_failed=only_failed, jobs=jobs,
             executor=executor, progress=progress, engine=engine, kernel_name=kernel_name,
             cell_timeout=cell_timeout, retries=retries, formats=formats, template=template,
-            consultant=consultant))
+            consultant=consultant, rounds=rounds_, comparison_of=comparison_of))
     finally:
         lock.release()
 
@@ -1039,6 +1064,7 @@ def _run_locked(ctx: dict) -> BatchResult:
         "force", "only_failed", "jobs", "executor", "progress", "engine", "kernel_name",
         "cell_timeout", "retries", "formats", "template"))
     consultant = ctx.get("consultant") or {}
+    comparison_of = ctx.get("comparison_of") or {}  # --comparison-groups: {code: [codes of its group]}
     from .respondents import respondent_counts
 
     _recover(out_dir)
@@ -1068,9 +1094,11 @@ def _run_locked(ctx: dict) -> BatchResult:
         entries, nb_results, to_run = [], [], []
         for entry in active:
             src_path = nb_dir / entry.notebook if not Path(entry.notebook).is_absolute() else Path(entry.notebook)
-            options, inputs = _options_for(_declared_parameters(str(src_path), src_path.stat().st_mtime), code,
-                                           **consultant)
+            declared = _declared_parameters(str(src_path), src_path.stat().st_mtime)
+            options, inputs = _options_for(declared, code, **consultant)
             params = _notebook_parameters(code, entry, data_path, threshold, options)
+            if comparison_of.get(code) and "comparison" in declared:
+                params["comparison"] = comparison_of[code]  # --comparison-groups
             ihash = _input_hash(data_sha=data_sha, notebook_sha=notebook_sha[entry.notebook],
                                 parameters=params, package=package, inputs=inputs)
             prev = old_entries.get(entry.key)
@@ -1144,6 +1172,8 @@ def _run_locked(ctx: dict) -> BatchResult:
     deliverables = ({"data": str(data_path), "threshold": threshold, "formats": extra_formats,
                      "template": str(Path(template).resolve()) if template else None, **survey_options}
                     if extra_formats else None)
+    if deliverables and ctx.get("rounds"):  # the deck's and workbook's changes since earlier rounds
+        deliverables.update(previous=ctx["rounds"]["previous"], current_round=ctx["rounds"]["current_round"])
 
     def assemble_task(code: str) -> _AssembleTask:
         manifest = manifests[code]
@@ -1283,11 +1313,46 @@ def _run_locked(ctx: dict) -> BatchResult:
         from .report import write_batch_workbook
 
         write_batch_workbook(out_dir, data=str(data_path), threshold=threshold, codes=survey.municipality_codes,
-                             **survey_options)
+                             **survey_options, **(ctx.get("rounds") or {}))  # rounds: the sheet "Förändring"
     _write_index(out_dir, survey, respondents, result, title=title, threshold=threshold)
     return result
 
 
+
+
+def _earlier_rounds(data, previous, current_round, instrument) -> dict | None:
+    """``{"previous": {label: absolute path}, "current_round": label}``, or None without earlier
+    rounds; every earlier export is read once here, so a bad one fails before anything is built."""
+    from .rounds import demo_rounds, load_rounds
+
+    found, label = demo_rounds(data, previous, current_round)
+    if not found:
+        return None
+    resolved = {lab: str(Path(str(path)).resolve()) for lab, path in found.items()}
+    try:
+        load_rounds(resolved, instrument=instrument)
+    except Exception as exc:
+        raise ReportError(f"kunde inte läsa in en tidigare omgång: {exc}") from exc
+    return {"previous": resolved, "current_round": label}
+
+
+def _with_trends(plan: list[PlanEntry], rounds_: dict) -> list[PlanEntry]:
+    """The plan with the trend section after who answered (or first)."""
+    entry = PlanEntry(TRENDS_NOTEBOOK, section=TRENDS_SECTION["id"], key=Path(TRENDS_NOTEBOOK).stem,
+                      parameters={"previous": rounds_["previous"], "current_round": rounds_["current_round"]})
+    at = max((i + 1 for i, e in enumerate(plan) if e.section == "respondents"), default=0)
+    return [*plan[:at], entry, *plan[at:]]
+
+
+def _comparison_of(path, survey) -> dict[str, list[str]]:
+    """Each municipality's comparison group from a ``--comparison-groups`` file ({} without one)."""
+    if path is None:
+        return {}
+    from .comparison_groups import comparison_for, load_comparison_groups
+
+    groups = load_comparison_groups(path)
+    codes = survey.municipality_codes
+    return {c: found for c in codes if (found := comparison_for(groups, c, available=codes))}
 
 
 def _record_notebook(res: MunicipalityResult, manifest: dict, outcome: _NotebookOutcome, attempts: int) -> None:

@@ -67,6 +67,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         formats=formats, template=args.template,
         anonymity_threshold=threshold,
         instrument=args.instrument, review=args.review, key_figures=args.key_figures,
+        previous=args.previous, current_round=args.current_round, comparison_groups=args.comparison_groups,
     )
     print(terminal_safe(result.summary()))
     return result.exit_code
@@ -163,6 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "per kommun med kommunkoden i filnamnet")
     p.add_argument("--key-figures", metavar="FIL",
                    help="nyckeltal för effektivitetsavsnittet: Kolada-export, mapp med sparade svar eller CSV")
+    p.add_argument("--previous", action="append", metavar="ETIKETT=FIL",
+                   help="en tidigare omgång av enkäten, t.ex. 2024=export_2024.csv; rapporterna visar förändringen "
+                        "sedan dess; kan upprepas (demodata utan --data: omgång 2024 ingår)")
+    p.add_argument("--current-round", metavar="ETIKETT",
+                   help="den här omgångens etikett i jämförelsen, t.ex. 2026 (standard: 'denna omgång')")
+    p.add_argument("--comparison-groups", metavar="FIL",
+                   help="fil med kommun och kommungrupp per rad (t.ex. din kopia av SKR:s kommungruppsindelning); "
+                        "varje kommun jämförs med de andra kommunerna i sin grupp")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("instrument", help="arbeta med instrumentet (frågekatalogen)")

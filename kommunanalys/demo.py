@@ -21,7 +21,7 @@ import argparse
 import csv
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,9 @@ __all__ = [
     "generate_survey",
     "write_export",
     "build_demo",
+    "PREVIOUS_ROUND",
+    "generate_previous_round",
+    "build_previous_round",
     "main",
 ]
 
@@ -313,14 +316,16 @@ def _municipality_effects(codes: Sequence[str], rng: np.random.Generator) -> dic
 
 
 def _latent_scores(people: pd.DataFrame, likert: list[Question], rng: np.random.Generator,
-                   *, effects: bool) -> dict[str, np.ndarray]:
+                   *, effects: bool, round_shifts: Sequence[Mapping[str, Any]] = (),
+                   municipality_effects: Mapping[str, float] | None = None) -> dict[str, np.ndarray]:
     """Substantive level codes 1..5 per Likert question (before "Vet ej" and skips)."""
     n = len(people)
     thresholds = np.array(LATENT_MODEL["thresholds"])
     if not effects:
         return {q.id: np.searchsorted(thresholds, _NULL_MODEL["mean"] + rng.normal(0.0, _NULL_MODEL["noise"], n)) + 1
                 for q in likert}
-    mun = _municipality_effects(list(dict.fromkeys(people["code"])), rng)
+    mun = (dict(municipality_effects) if municipality_effects is not None
+           else _municipality_effects(list(dict.fromkeys(people["code"])), rng))
     factors = np.column_stack([people["code"].map(mun).to_numpy() + rng.normal(size=n),
                                rng.normal(size=n), rng.normal(size=n)])
     is_fv = (people["role"] == _FV).to_numpy()
@@ -339,6 +344,13 @@ def _latent_scores(people: pd.DataFrame, likert: list[Question], rng: np.random.
             if eff["kind"] == "role_gap" and eff["question"] == q.id:
                 here = (people["code"] == eff["municipality_code"]).to_numpy()
                 latent += here * np.where(is_fv, eff["latent_shift"][_FV], eff["latent_shift"][_TP])
+        for eff in round_shifts:  # an earlier round's differences (PREVIOUS_ROUND)
+            if eff["question"] == q.id:
+                here = np.ones(n, dtype=bool) if not eff.get("municipalities") else \
+                    people["code"].isin(eff["municipalities"]).to_numpy()
+                if eff.get("role"):
+                    here &= (people["role"] == eff["role"]).to_numpy()
+                latent += eff["latent_shift"] * here
         out[q.id] = np.searchsorted(thresholds, latent) + 1
     return out
 
@@ -461,7 +473,9 @@ def _comments(people: pd.DataFrame, question: Question, commented: np.ndarray, m
 # The survey
 # ------------------------------------------------------------------------------------------------
 def generate_survey(codes: Iterable[Any] | str | None = None, *, seed: int = DEMO_SEED,
-                    effects: bool = True, instrument: Instrument | None = None) -> pd.DataFrame:
+                    effects: bool = True, instrument: Instrument | None = None,
+                    round_shifts: Sequence[Mapping[str, Any]] = (),
+                    municipality_effects: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Generate a synthetic survey export as a wide frame (one row per respondent).
 
     Parameters
@@ -480,6 +494,12 @@ def generate_survey(codes: Iterable[Any] | str | None = None, *, seed: int = DEM
     instrument
         The instrument whose questions become columns (default: the bundled one). Its Likert
         questions must be those of :data:`LATENT_MODEL`.
+    round_shifts
+        Latent shifts of an earlier round (entries as in :data:`PREVIOUS_ROUND`), added after the
+        built-in effects; default none.
+    municipality_effects
+        The municipalities' climate effects to use instead of drawing them (an earlier round of
+        the same municipalities keeps its climate).
 
     Returns
     -------
@@ -500,7 +520,8 @@ def generate_survey(codes: Iterable[Any] | str | None = None, *, seed: int = DEM
         raise InputError("the demo generator has no latent model for these Likert questions",
                          value=missing_model, hint="generate the demo with the bundled instrument")
 
-    scores = _latent_scores(people, likert, rng, effects=effects)
+    scores = _latent_scores(people, likert, rng, effects=effects, round_shifts=round_shifts,
+                            municipality_effects=municipality_effects)
     columns: dict[str, Any] = {}
     codes_by_q: dict[str, np.ndarray] = {}
     missing_by_q: dict[str, np.ndarray] = {}
@@ -603,6 +624,47 @@ def build_demo(path: str | Path = paths.DEMO_EXPORT) -> Path:
     return write_export(generate_survey(), path)
 
 
+# ------------------------------------------------------------------------------------------------
+# The previous round (2024)
+# ------------------------------------------------------------------------------------------------
+PREVIOUS_ROUND: dict[str, Any] = {
+    "label": "2024",
+    "current_label": "2026",
+    "seed": 20220307,
+    # Latent shifts of the 2024 round relative to the current model: a negative shift in 2024
+    # is an improvement since. Everything not listed is unchanged (only sampling noise differs).
+    "round_shifts": [
+        {"question": "Q14", "municipalities": ["1780", "1784"], "latent_shift": -0.8,
+         "why": "tillit: Karlstad och Arvika har arbetat med rollerna sedan 2024 (förbättring)"},
+        {"question": "Q10", "role": _TP, "latent_shift": -0.4,
+         "why": "uppföljning av ekonomi: tjänstepersonerna ser en bättre modell än 2024 (förbättring)"},
+        {"question": "Q12", "municipalities": ["1781"], "latent_shift": 0.7,
+         "why": "uppföljning av kvalitet: Kristinehamn sämre än 2024 (försämring)"},
+    ],
+    "unchanged": ["Q5", "Q6", "Q7", "Q8"],
+}
+"""The demo's previous round: label, seed and the changes built in (machine-readable)."""
+
+
+def generate_previous_round(codes: Iterable[Any] | str | None = None, *,
+                            seed: int = PREVIOUS_ROUND["seed"]) -> pd.DataFrame:
+    """The synthetic previous round (2024) of the demo.
+
+    The same municipalities with their climate effects as in the current demo (drawn with
+    :data:`DEMO_SEED`), other respondents (``seed``), and the changes of :data:`PREVIOUS_ROUND`
+    built in. Returns the export-shaped frame, as :func:`generate_survey`.
+    """
+    code_list = list(allocate_respondents(codes)["municipality_code"])
+    climate = _municipality_effects(code_list, np.random.default_rng(DEMO_SEED))  # the current demo's draws
+    return generate_survey(codes, seed=seed, round_shifts=PREVIOUS_ROUND["round_shifts"],
+                           municipality_effects=climate)
+
+
+def build_previous_round(path: str | Path = paths.DEMO_PREVIOUS_EXPORT) -> Path:
+    """Regenerate the committed previous round of the demo (``data/demo/``)."""
+    return write_export(generate_previous_round(), path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m kommunanalys.demo [--out PATH] [--municipalities all|CODES] [--seed N] [--null-model]``."""
     parser = argparse.ArgumentParser(
@@ -614,8 +676,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="'all' for all 290, or comma-separated codes (default: the 16 of Värmland)")
     parser.add_argument("--seed", type=int, default=DEMO_SEED, help="random seed (default: %(default)s)")
     parser.add_argument("--null-model", action="store_true", help="no built-in effects (pure noise)")
+    parser.add_argument("--previous-round", action="store_true",
+                        help=f"write the previous round (2024) instead (default out: {paths.DEMO_PREVIOUS_EXPORT})")
     args = parser.parse_args(argv)
     try:
+        if args.previous_round:
+            out = build_previous_round(args.out if args.out != paths.DEMO_EXPORT else paths.DEMO_PREVIOUS_EXPORT)
+            print(f"wrote the synthetic previous round ({PREVIOUS_ROUND['label']}) to {out}")
+            return 0
         frame = generate_survey(args.municipalities, seed=args.seed, effects=not args.null_model)
         out = write_export(frame, args.out)
     except InputError as exc:

@@ -157,6 +157,11 @@ class Question:
     assumed: bool = False
     aliases: tuple[str, ...] = ()
     subgroup: dict[str, str] = field(default_factory=dict)
+    #: Wordings of the question in earlier survey rounds (a reworded question): an export header
+    #: with one of them is read as this question (:mod:`kommunanalys.rounds`).
+    earlier_texts: tuple[str, ...] = ()
+    #: Ids the question had in an earlier round's instrument (a renumbered question).
+    earlier_ids: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -443,6 +448,8 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
                 scale=scale, comments=q.get("comments"), assumed=bool(q.get("assumed", False)),
                 aliases=tuple(str(a) for a in (q.get("columns") or [])),
                 subgroup={str(k): str(v) for k, v in (q.get("subgroup") or {}).items()},
+                earlier_texts=tuple(" ".join(str(t).split()) for t in (q.get("earlier_texts") or [])),
+                earlier_ids=tuple(str(i) for i in (q.get("earlier_ids") or [])),
             )
         )
     instrument = Instrument(

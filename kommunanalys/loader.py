@@ -359,7 +359,8 @@ def match_columns(headers: list[str], instrument: Instrument) -> tuple[dict[str,
 
     A header matches a question by its text (tolerant of numbering prefixes such as "6.",
     whitespace, line breaks and case; long texts may be truncated), by its number alone
-    ("6", "Q6", "Fråga 6"), or by an alias listed under ``columns:`` in the instrument.
+    ("6", "Q6", "Fråga 6"), by an alias listed under ``columns:`` in the instrument, or by a wording
+    of an earlier survey round listed under ``earlier_texts:`` (the current text is tried first).
     Returns the mapping and the headers that matched nothing (ignored columns).
     """
     identity = {
@@ -369,6 +370,7 @@ def match_columns(headers: list[str], instrument: Instrument) -> tuple[dict[str,
     aliases = {normalize_text(a): q.id for q in instrument.questions for a in q.aliases}
     by_number = {q.number: q for q in instrument.questions}
     texts = [(normalize_text(q.text), q) for q in instrument.questions]
+    texts += [(normalize_text(t), q) for q in instrument.questions for t in q.earlier_texts]  # reworded
     mapping: dict[str, str] = {}
     ignored: list[str] = []
     for header in headers:

@@ -33,6 +33,7 @@ __all__ = [
     "role_chart",
     "benchmark_chart",
     "gap_chart",
+    "change_chart",
     "wrap",
     "figure_png",
 ]
@@ -343,5 +344,53 @@ def gap_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = None,
                   "← tjänstepersoner mer positiva    förtroendevalda mer positiva →\n"
                   "(linje: 95 % konfidensintervall, Newcombe)", fontsize=9)
     ax.set_title("Skav: där rollerna ser olika på kommunen", loc="left", fontsize=11)
+    ax.grid(axis="y", visible=False)
+    return ax
+
+
+def change_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = None, previous_label: str = "förra omgången",
+                 current_label: str = "nu", threshold: int = DEFAULT_THRESHOLD) -> Axes:
+    """The change in share positive since an earlier round, per question and role, with intervals.
+
+    ``data`` is :func:`kommunanalys.rounds.change` for one municipality and one earlier round;
+    the two roles are drawn per question (förtroendevalda: circle, tjänstepersoner: square),
+    each as a point with its 95 % interval. A hidden or missing group is its note, no point.
+    """
+    _require(data, ["question", "group", "change", "change_ci_low", "change_ci_high", "status", "note"])
+    if "municipality_code" in data and data["municipality_code"].nunique() > 1:
+        raise InputError("change_chart draws one municipality; the table holds several",
+                         value=sorted(data["municipality_code"].unique()),
+                         hint="filter the table to one municipality_code first")
+    part = data[data["group"].isin(list(ROLE_LABELS))]
+    qids = list(dict.fromkeys(part["question"]))
+    ax = _new_ax(ax, 1.4 + 0.75 * len(qids))
+    offsets = {"förtroendevald": -0.18, "tjänsteperson": 0.18}
+    markers = {"förtroendevald": ("o", "black"), "tjänsteperson": ("s", "white")}
+    names = []
+    for y, qid in enumerate(qids):
+        q = instrument[qid] if instrument is not None else None
+        names.append(f"{q.number}. {q.short}" if q is not None else qid)
+        for row in part[part["question"] == qid].itertuples(index=False):
+            yy = y + offsets.get(row.group, 0.0)
+            if row.status != "visas" or pd.isna(row.change):
+                text = f"{GROUP_LABELS.get(row.group, row.group)}: {row.note or f'färre än {threshold} svar'}"
+                ax.text(0, yy, text, ha="center", va="center", fontsize=8, style="italic", color="0.2",
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="0.6", ls="--"))
+                continue
+            marker, face = markers.get(row.group, ("o", "black"))
+            ax.errorbar(row.change, yy, xerr=[[row.change - row.change_ci_low], [row.change_ci_high - row.change]],
+                        fmt=marker, color="black", mfc=face, ms=6, capsize=3, lw=1.1)
+            ax.text(row.change_ci_high + 2, yy, f"{row.change:+.0f}".replace("-", "−"), va="center", fontsize=8)
+    ax.axvline(0, color="0.3", lw=0.8, ls="--")
+    ax.set_yticks(range(len(qids)), names)
+    ax.set_ylim(len(qids) - 0.5, -0.5)
+    ax.set_xlim(-100, 100)
+    ax.set_xlabel(f"Förändring i andel positiva svar (procentenheter), {current_label} − {previous_label}\n"
+                  "← mindre positiva än förra gången    mer positiva än förra gången →\n"
+                  "(linje: 95 % konfidensintervall, Newcombe)", fontsize=9)
+    ax.legend(handles=[plt.Line2D([], [], marker="o", color="black", mfc="black", ls="", label=ROLE_LABELS["förtroendevald"]),
+                       plt.Line2D([], [], marker="s", color="black", mfc="white", ls="", label=ROLE_LABELS["tjänsteperson"])],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
+    ax.set_title(f"Förändring sedan {previous_label}", loc="left", fontsize=11)
     ax.grid(axis="y", visible=False)
     return ax

@@ -6,6 +6,8 @@
     Wilson score interval for a proportion.
 ``newcombe_interval``
     Newcombe's hybrid score interval for the difference of two independent proportions.
+``two_proportion_test``
+    The pooled z-test of the difference of two independent proportions.
 ``mann_whitney``
     Mann–Whitney U test with the rank-biserial correlation (= Cliff's delta).
 
@@ -27,6 +29,7 @@ __all__ = [
     "likert",
     "wilson_interval",
     "newcombe_interval",
+    "two_proportion_test",
     "mann_whitney",
     "MannWhitneyResult",
 ]
@@ -193,6 +196,25 @@ def newcombe_interval(x1, n1, x2, n2, *, confidence: float = 0.95) -> tuple[np.n
         low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
         high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     return low, high
+
+
+def two_proportion_test(x1, n1, x2, n2) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided pooled z-test of ``x1/n1 = x2/n2`` for two independent proportions.
+
+    ``z = (p1 - p2) / sqrt(p (1 - p) (1/n1 + 1/n2))`` with the pooled ``p = (x1 + x2) / (n1 + n2)``;
+    ``z²`` is Pearson's chi-square of the 2×2 table without continuity correction (Agresti,
+    *Categorical Data Analysis*, 3rd ed., 2013, sect. 3.1). Vectorised; returns ``(z, p_value)``,
+    NaN where a group is empty, ``z = 0`` and ``p = 1`` where both proportions are 0 or both 1.
+    """
+    x1, n1, x2, n2 = (np.asarray(v, dtype=float) for v in (x1, n1, x2, n2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = (x1 + x2) / (n1 + n2)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        diff = x1 / n1 - x2 / n2
+        z = np.where(se > 0, diff / se, 0.0)
+        p = 2 * _sps.norm.sf(np.abs(z))
+    empty = (n1 <= 0) | (n2 <= 0)
+    return np.where(empty, np.nan, z), np.where(empty, np.nan, p)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,19 +31,22 @@ def _survey(data: str, instrument: str | None = None, export_municipality: str |
 
 def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: int, formats,
                            template=None, instrument: str | None = None,
-                           export_municipality: str | None = None, review: str | None = None) -> list:
+                           export_municipality: str | None = None, review: str | None = None,
+                           previous=None, current_round=None) -> list:
     """The batch's hook (:func:`kommunanalys.batch._assemble`): the deck and workbook of one
     municipality into its staging folder, from the survey at ``data`` (read with ``instrument``;
     ``export_municipality`` for an export of one municipality; ``review``: the municipality's
-    review file, applied to the quotes)."""
+    review file, applied to the quotes; ``previous``, ``{label: path}``: earlier rounds, for the
+    changes since then)."""
     return write_deliverables(folder, survey=_survey(data, instrument, export_municipality),
                               municipality=municipality, threshold=threshold, formats=formats, template=template,
-                              review=review)
+                              review=review, previous=previous, current_round=current_round)
 
 
 def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: str | None = None,
-                         export_municipality: str | None = None) -> "Path":
-    """``<out>/bilaga_alla_kommuner.xlsx`` across the municipalities ``codes`` (written atomically)."""
+                         export_municipality: str | None = None, previous=None, current_round=None) -> "Path":
+    """``<out>/bilaga_alla_kommuner.xlsx`` across the municipalities ``codes`` (written atomically);
+    with earlier rounds ``previous`` also the sheet "Förändring" for all of them."""
     import os
     import uuid
     from pathlib import Path
@@ -51,19 +54,38 @@ def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: s
     survey = _survey(data, instrument, export_municipality)
     target = Path(out) / BATCH_WORKBOOK_FILE
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.xlsx")
-    build_batch_workbook([gather(survey, c, threshold=threshold, light=True) for c in codes], path=tmp)
+    contents = [gather(survey, c, threshold=threshold, light=True) for c in codes]
+    if previous:
+        from ..rounds import CURRENT_LABEL, changes, load_rounds
+
+        earlier = load_rounds(previous, instrument=survey.instrument, cached=True)
+        for content in contents:
+            content.current_round = current_round or CURRENT_LABEL
+            content.changes = changes(survey, earlier, content.code, current_label=content.current_round,
+                                      threshold=content.threshold)
+    build_batch_workbook(contents, path=tmp)
     os.replace(tmp, target)
     return target
 
 
 def write_deliverables(folder, *, survey, municipality: str, threshold: int, formats=FORMATS,
-                       template=None, review=None) -> list:
+                       template=None, review=None, previous=None, current_round=None) -> list:
     """Write the deck and/or the workbook of one municipality into ``folder``; return the paths.
-    ``review`` (a review file) is applied to the quotes."""
+
+    ``review`` (a review file) is applied to the quotes. With ``previous`` (earlier rounds,
+    ``{label: path or Survey}``) the deck gets the slide "Förändring sedan …" and the workbook the
+    sheet "Förändring" (:mod:`kommunanalys.rounds`).
+    """
     from pathlib import Path
 
     folder = Path(folder)
     content = gather(survey, municipality, threshold=threshold, review=review)
+    if previous:
+        from ..rounds import CURRENT_LABEL, changes, load_rounds
+
+        content.current_round = current_round or CURRENT_LABEL
+        content.changes = changes(survey, load_rounds(previous, instrument=survey.instrument, cached=True),
+                                  content.code, current_label=content.current_round, threshold=content.threshold)
     written = []
     if "pptx" in formats:
         written.append(build_deck(content, path=folder / DECK_FILE, template=template))

@@ -48,6 +48,9 @@ class MunicipalityContent:
     gaps: pd.DataFrame
     quotes: pd.DataFrame
     hypotheses: list = field(default_factory=list)
+    #: :func:`kommunanalys.rounds.changes` since earlier rounds (None: no earlier round given).
+    changes: pd.DataFrame | None = None
+    current_round: str = ""
 
     @property
     def question_ids(self) -> list[str]:

@@ -4,6 +4,7 @@ Slides: title; the role question ("Vilken roll har du i kommunen?"); per Likert 
 FÖRTROENDEVALD | TJÄNSTEPERSON side by side as native, editable stacked 100 % bar charts (data
 embedded; a hidden group has no chart and no data, the slide says "färre än k svar");
 "Citat ur enkäten"; where the roles differ most ("skav"); "Hur går vi vidare med resultatet?".
+With earlier survey rounds (``content.changes``), "Förändring sedan 2024" follows the respondents.
 Speaker notes give n, intervals and the method in plain Swedish (never for a hidden group).
 
 python-pptx cannot duplicate slides nor put charts into content placeholders: each slide is
@@ -266,6 +267,60 @@ def _friction_slide(deck: _Deck, content: MunicipalityContent) -> None:
     deck.text(slide, lines, size=BODY_PT)
 
 
+def _change_slide(deck: _Deck, content: MunicipalityContent) -> None:
+    """"Förändring sedan <round>": a native table, per question each role's share then → now and
+    the change (a group hidden in either round: "–", the reason in the speaker notes)."""
+    from ..rounds import latest_label
+
+    label = latest_label(list(dict.fromkeys(content.changes["previous_round"])))
+    data = content.changes[(content.changes["previous_round"] == label) & content.changes["group"].isin(ROLES)]
+    inst = content.survey.instrument
+    plural = {"förtroendevald": "förtroendevalda", "tjänsteperson": "tjänstepersoner"}
+    rows, notes, hidden = [], [], False
+    for qid, part in data.groupby("question", sort=False):
+        q = inst[qid]
+        cells = [f"{q.number}. {q.short}"]
+        for role in ROLES:
+            r = part[part["group"] == role].iloc[0]
+            if r["status"] != "visas":
+                missing = r["status"] == "saknas"
+                cells.append("frågan saknas" if missing else "–")
+                hidden = hidden or not missing
+                notes.append(f"Fråga {q.number}, {plural[role]}: {r['note']}.")
+                continue
+            cells.append(f"{_pct(r['positive_previous'])} → {_pct(r['positive_current'])} % "
+                         f"({r['change']:+.0f})".replace("-", "−"))
+            notes.append(f"Fråga {q.number}, {plural[role]}: {r['change']:+.0f} procentenheter (95 % "
+                         f"konfidensintervall {r['change_ci_low']:+.0f} till {r['change_ci_high']:+.0f}); "
+                         f"{int(r['n_previous'])} svar {label}, {int(r['n_current'])} svar "
+                         f"{content.current_round}.".replace("-", "−"))
+        rows.append(cells)
+    notes.append(f"Andelen som instämmer {label} → {content.current_round}, i parentes förändringen i "
+                 "procentenheter. Ett intervall som inte omfattar noll är en tydlig förändring. En grupp visas "
+                 f"bara om den visas i båda omgångarna (minst {content.threshold} svar och inte dold).")
+    slide = deck.slide(f"Förändring sedan {label}", notes="\n".join(notes))
+    head = ["Fråga", f"Förtroendevalda {label} → {content.current_round}",
+            f"Tjänstepersoner {label} → {content.current_round}"]
+    top = deck.body_top()
+    width = deck.w - 2 * deck.margin
+    height = int(deck.h * 0.075) * (len(rows) + 1)
+    table = slide.shapes.add_table(len(rows) + 1, 3, deck.margin, top, width, height).table
+    table.columns[0].width = int(width * 0.46)
+    table.columns[1].width = table.columns[2].width = int(width * 0.27)
+    for i, row in enumerate([head, *rows]):
+        for j, value in enumerate(row):
+            cell = table.cell(i, j)
+            cell.text = value
+            for p in cell.text_frame.paragraphs:
+                for run in p.runs:
+                    run.font.size = Pt(18)
+                    run.font.bold = i == 0
+    if hidden:
+        deck.text(slide, [f"–: färre än {content.threshold} svar, eller dold, i någon av omgångarna."],
+                  top=min(top + height + int(deck.h * 0.02), deck.h - deck.margin - int(deck.h * 0.08)),
+                  height=int(deck.h * 0.08), size=18, italic=True)
+
+
 def _chain_slide(deck: _Deck, content: MunicipalityContent) -> None:
     slide = deck.slide("Mål- och resultatkedjan", notes=(
         "Produktivitet = prestationer / resurser. Effektivitet = kvalitet / resurser. Nyckeltalen finns i "
@@ -323,6 +378,8 @@ def build_deck(content: MunicipalityContent, *, path: str | Path, template: str 
     if subtitle:
         subtitle[0].text = sub
     _respondents_slide(deck, content)
+    if content.changes is not None:
+        _change_slide(deck, content)
     for qid in content.question_ids:
         _question_slide(deck, content, qid)
     _quote_slides(deck, content)

@@ -1,7 +1,8 @@
 """The Excel appendix (xlsxwriter): one municipality's workbook, and one across municipalities.
 
 Sheets: "Sammanfattning" (per question and role: n, share negative/positive with the 95 %
-interval), "Svarande", "Skav" (the ranked role gaps), then one sheet per question (the answer
+interval), "Svarande", "Skav" (the ranked role gaps), "Förändring" (with earlier survey rounds:
+the change since each per question and group), then one sheet per question (the answer
 distribution per role). Numbers are real numeric cells with Swedish number formats (``0,0 %``
 is the reader's locale applied to ``0.0%``); a hidden group is the text "färre än k svar" with no
 number anywhere in its row. Headers are frozen, columns sized; text cells are formula-neutralised.
@@ -127,6 +128,32 @@ def _write_gaps(book: _Book, rows: Iterable[list]) -> None:
             book.cell(ws, i, j, v, fmts[j])
 
 
+def _change_rows(content: MunicipalityContent) -> list[list]:
+    inst = content.survey.instrument
+    rows = []
+    for r in content.changes.itertuples():
+        q = inst[r.question]
+        base = [content.code, content.name, f"{q.number}. {q.short}", _ROLE_LABELS.get(r.group, r.group),
+                r.previous_round, r.current_round]
+        if r.status != "visas":
+            rows.append(base + [None] * 7 + [r.note or hidden_text("", content.threshold)])
+        else:
+            rows.append(base + [int(r.n_previous), int(r.n_current), r.positive_previous / 100,
+                                r.positive_current / 100, r.change, r.change_ci_low, r.change_ci_high, ""])
+    return rows
+
+
+def _write_changes(book: _Book, rows: Iterable[list]) -> None:
+    head = ["Kod", "Kommun", "Fråga", "Grupp", "Tidigare omgång", "Denna omgång", "n tidigare", "n nu",
+            "Instämmer, tidigare", "Instämmer, nu", "Förändring (procentenheter)", "95 % KI, nedre",
+            "95 % KI, övre", "Anmärkning"]
+    ws = book.sheet("Förändring", head, [6, 14, 48, 16, 10, 10, 10, 10, 12, 12, 14, 10, 10, 44])
+    fmts = [None] * 6 + [book.int, book.int, book.pct, book.pct, book.pp, book.pp, book.pp, book.note]
+    for i, row in enumerate(rows, start=1):
+        for j, v in enumerate(row):
+            book.cell(ws, i, j, v, fmts[j])
+
+
 def _write_question(book: _Book, content: MunicipalityContent, qid: str) -> None:
     q = content.survey.instrument[qid]
     ws = book.sheet(f"Fråga {q.number}", ["Roll", "Svar", "Antal", "Andel", "Anmärkning"], [16, 28, 8, 10, 44])
@@ -156,6 +183,8 @@ def build_workbook(content: MunicipalityContent, *, path: str | Path) -> Path:
     _write_summary(book, _summary_rows(content))
     _write_respondents(book, _respondent_rows(content))
     _write_gaps(book, _gap_rows(content))
+    if content.changes is not None:
+        _write_changes(book, _change_rows(content))
     for qid in content.question_ids:
         _write_question(book, content, qid)
     book.wb.close()
@@ -163,13 +192,16 @@ def build_workbook(content: MunicipalityContent, *, path: str | Path) -> Path:
 
 
 def build_batch_workbook(contents: Iterable[MunicipalityContent], *, path: str | Path) -> Path:
-    """Write the appendix across municipalities: "Sammanfattning", "Svarande" and "Skav" with one
-    block of rows per municipality (each municipality's own suppressed frames)."""
+    """Write the appendix across municipalities: "Sammanfattning", "Svarande", "Skav" (and
+    "Förändring" with earlier rounds) with one block of rows per municipality (each
+    municipality's own suppressed frames)."""
     contents = list(contents)
     path = Path(path)
     book = _Book(path)
     _write_summary(book, [r for c in contents for r in _summary_rows(c)])
     _write_respondents(book, [r for c in contents for r in _respondent_rows(c)])
     _write_gaps(book, [r for c in contents for r in _gap_rows(c)])
+    if any(c.changes is not None for c in contents):
+        _write_changes(book, [r for c in contents if c.changes is not None for r in _change_rows(c)])
     book.wb.close()
     return path
