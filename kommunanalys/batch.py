@@ -154,6 +154,9 @@ SECTION_NOTEBOOKS = {
 }
 QUESTION_NOTEBOOK = "01_question.ipynb"
 QUOTES_NOTEBOOK = "02_quotes.ipynb"
+#: Notebooks told they run inside a report: each quote is shown once per report, on the page of
+#: the question it comments on (the quotes and root-cause pages point there).
+IN_REPORT = {"in_report": True}
 #: Seconds a single cell may run before it counts as failed (None: no limit).
 CELL_TIMEOUT: float | None = 1800
 _MANIFEST = "manifest.json"
@@ -211,7 +214,9 @@ def default_plan(instrument=None) -> list[PlanEntry]:
     for section in instrument.report_sections:
         sid = section["id"]
         if sid in SECTION_NOTEBOOKS:
-            plan.append(PlanEntry(SECTION_NOTEBOOKS[sid], section=sid))
+            notebook = SECTION_NOTEBOOKS[sid]
+            plan.append(PlanEntry(notebook, section=sid, key=Path(notebook).stem,
+                                  parameters=IN_REPORT if notebook == "03_root_causes.ipynb" else {}))
             continue
         questions = [q for q in section.get("questions") or [] if instrument[q].kind == "likert"]
         for qid in questions:
@@ -221,7 +226,7 @@ def default_plan(instrument=None) -> list[PlanEntry]:
                                   key=f"{Path(QUESTION_NOTEBOOK).stem}-{_slug_part(qid)}"))
         if sid in QUOTE_SECTIONS and questions:
             theme = instrument[questions[0]].theme or section.get("title", sid)
-            plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": theme},
+            plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": theme, **IN_REPORT},
                                   key=f"{Path(QUOTES_NOTEBOOK).stem}-{sid}"))
     return plan
 
@@ -559,11 +564,12 @@ class _AssembleTask:
     manifest: dict
     respondents: list[dict]
     deliverables: dict | None = None  # deck/workbook: data, threshold, formats, template (kommunanalys.report)
+    report_words: dict | None = None  # summary, lead-ins, method appendix: data, threshold, texts (report_html)
 
 
 def _assemble(task: _AssembleTask) -> tuple[str, str | None]:
     """Merge the tables, write report.html and manifest.json into the staging folder."""
-    from .report_html import write_report
+    from .report_html import report_words, write_report
 
     staging = Path(task.staging)
     try:
@@ -586,6 +592,7 @@ def _assemble(task: _AssembleTask) -> tuple[str, str | None]:
             staging / "report.html", parts=task.parts, root=staging, sections=task.sections,
             municipality=task.name, code=task.code, title=task.title, synthetic=task.synthetic,
             respondents=task.respondents,
+            **(report_words(municipality=task.code, **task.report_words) if task.report_words else {}),
         )
         # --- deliverables hook (kommunanalys.report): deck and workbook beside report.html ---
         if task.deliverables:
@@ -769,6 +776,7 @@ def run_reports(
     retries: int = 1,
     formats: Sequence[str] = ("html", "pptx", "xlsx"),
     template: str | os.PathLike | None = None,
+    texts: str | os.PathLike | None = None,
 ) -> BatchResult:
     """Build one report per municipality, and the index; see the module docstring.
 
@@ -811,6 +819,9 @@ def run_reports(
         :mod:`kommunanalys.report`.
     template
         The consultant's own .pptx for the decks (default: ``data/deck_template.pptx``).
+    texts
+        The consultant's own report texts (lead-ins, summary heading, method appendix; default
+        ``data/report_texts.yaml``, see :mod:`kommunanalys.report_texts`).
 
     Returns
     -------
@@ -836,6 +847,10 @@ def run_reports(
     data_path = data_path.resolve()
     if template is not None and not Path(template).is_file():
         raise ReportError(f"the deck template {template} does not exist; pass the path of a .pptx file")
+    if texts is not None:
+        from .report_texts import load_report_texts
+
+        load_report_texts(texts)  # a bad texts file fails before anything runs
     out_dir = Path(out) if out is not None else paths.REPORTS_DIR
     out_dir = out_dir.resolve()
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else paths.NOTEBOOKS_DIR
@@ -882,7 +897,7 @@ def run_reports(
             data_sha=data_sha, package=package, sections=sections, out_dir=out_dir, nb_dir=nb_dir,
             data_path=data_path, started=started, force=force, only_failed=only_failed, jobs=jobs,
             executor=executor, progress=progress, engine=engine, kernel_name=kernel_name,
-            cell_timeout=cell_timeout, retries=retries, formats=formats, template=template))
+            cell_timeout=cell_timeout, retries=retries, formats=formats, template=template, texts=texts))
     finally:
         lock.release()
 
@@ -898,6 +913,7 @@ def _run_locked(ctx: dict) -> BatchResult:
         "cell_timeout", "retries", "formats", "template"))
     from .respondents import respondent_counts
 
+    texts = ctx.get("texts")  # the report's own words (kommunanalys.report_texts)
     _recover(out_dir)
     run_dir = out_dir / _STAGING / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     names = {code: survey.municipality_name(code) for code in codes}
@@ -951,7 +967,7 @@ def _run_locked(ctx: dict) -> BatchResult:
                 ))
         report_key = hashlib.sha256(json.dumps(
             [[e["key"], e["input_hash"]] for e in entries] + [threshold, package["digest"], survey.synthetic]
-            + [sorted(formats), str(template or "")],
+            + [sorted(formats), str(template or ""), _sha256_file(Path(texts)) if texts else ""],
         ).encode()).hexdigest()
         unchanged = (not to_run and old is not None and old.get("report_key") == report_key
                      and (final / "report.html").exists())
@@ -1005,7 +1021,9 @@ def _run_locked(ctx: dict) -> BatchResult:
         return _AssembleTask(code=code, name=names[code], slug=res.slug, staging=str(run_dir / res.slug),
                              title=title, synthetic=survey.synthetic, sections=sections, parts=parts,
                              manifest=manifest, respondents=_records(respondents[code]),
-                             deliverables=deliverables)
+                             deliverables=deliverables,
+                             report_words={"data": str(data_path), "threshold": threshold,
+                                           "texts": str(Path(texts).resolve()) if texts else None})
 
     state = {"pool": executor}
     futures: dict[cf.Future, Any] = {}

@@ -61,7 +61,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     result = run_reports(
         args.data, out=args.out, municipalities=args.municipality or None, jobs=args.jobs,
         progress=not args.no_progress, force=args.force, only_failed=args.only_failed,
-        formats=formats, template=args.template,
+        formats=formats, template=args.template, texts=args.texts,
         anonymity_threshold=threshold,
     )
     print(terminal_safe(result.summary()))
@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(bilaga.xlsx och bilaga_alla_kommuner.xlsx); standard html,pptx,xlsx")
     p.add_argument("--template", metavar="FIL",
                    help="egen PowerPoint-mall (.pptx) för presentationerna; dess layouter och tema används")
+    p.add_argument("--texts", metavar="FIL",
+                   help="egna rapporttexter: ingresser per avsnitt och metodbilagan (YAML; utgå från en kopia "
+                        "av data/report_texts.yaml)")
     p.add_argument("--anonymity-threshold", metavar="K",
                    help="minsta gruppstorlek som visas (heltal, minst 3; standard: instrumentets, 5)")
     p.set_defaults(func=_cmd_report)
