@@ -20,7 +20,7 @@ from .textsafety import write_csv
 
 __all__ = [
     "survey_for", "setup", "tables_dir", "write_table", "write_tables", "SYNTHETIC_NOTE",
-    "in_kernel", "show", "show_markdown", "show_figure",
+    "in_kernel", "show", "show_markdown", "show_figure", "display_table",
 ]
 
 SYNTHETIC_NOTE = "Syntetiska demodata – inga verkliga svar."
@@ -54,6 +54,7 @@ def setup() -> None:
                                 "svg.hashsalt": "kommunanalys", "axes.titley": 1.0})
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
+    pd.set_option("display.max_colwidth", None)  # no "tjänstep..." in a table
 
 
 def tables_dir(output_dir: str | Path | None) -> Path | None:
@@ -103,12 +104,34 @@ def in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def show(obj) -> None:
-    """Display an object (a table, a widget) in the notebook; nothing outside a kernel."""
-    if in_kernel():
-        from IPython.display import display
+def display_table(frame: pd.DataFrame) -> str:
+    """A display table as HTML with one header row: named index levels become ordinary columns.
 
-        display(obj)
+    pandas writes the names of the index levels ("Svar", "Rang", "Roll", "Grupp") in a second,
+    otherwise empty header row, and cuts long labels at 50 characters ("tjänstep..."): here the
+    index is a column like the others (a repeated outer level is written once), nothing is cut, and
+    every cell is escaped.
+    """
+    named = [n for n in frame.index.names if n is not None]
+    flat = frame.reset_index() if named else frame
+    if named and len(named) > 1:  # write a repeated outer level once, as pandas does in its index
+        outer = flat.columns[0]
+        flat = flat.astype({outer: object})
+        flat.loc[flat[outer].eq(flat[outer].shift()), outer] = ""
+    with pd.option_context("display.max_colwidth", None):
+        return flat.to_html(index=not named and not isinstance(frame.index, pd.RangeIndex), na_rep="",
+                            escape=True, border=0, decimal=",")
+
+
+def show(obj) -> None:
+    """Display an object (a table, a widget) in the notebook; nothing outside a kernel.
+
+    A DataFrame is shown through :func:`display_table` (one header row, nothing truncated).
+    """
+    if in_kernel():
+        from IPython.display import HTML, display
+
+        display(HTML(display_table(obj)) if isinstance(obj, pd.DataFrame) else obj)
 
 
 def show_markdown(text: str) -> str:
