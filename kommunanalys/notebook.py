@@ -105,22 +105,26 @@ def in_kernel() -> bool:
 
 
 def display_table(frame: pd.DataFrame) -> str:
-    """A display table as HTML with one header row: named index levels become ordinary columns.
+    """A display table as HTML with one header row: the index names head the index columns.
 
     pandas writes the names of the index levels ("Svar", "Rang", "Roll", "Grupp") in a second,
     otherwise empty header row, and cuts long labels at 50 characters ("tjänstep..."): here the
-    index is a column like the others (a repeated outer level is written once), nothing is cut, and
-    every cell is escaped.
+    names stand in the one header row above their column, nothing is cut, every cell is escaped
+    and decimals have a decimal comma.
     """
-    named = [n for n in frame.index.names if n is not None]
-    flat = frame.reset_index() if named else frame
-    if named and len(named) > 1:  # write a repeated outer level once, as pandas does in its index
-        outer = flat.columns[0]
-        flat = flat.astype({outer: object})
-        flat.loc[flat[outer].eq(flat[outer].shift()), outer] = ""
+    import html as _html
+
+    names = list(frame.index.names)
+    named = any(n is not None for n in names)
+    shown = frame.rename_axis([None] * len(names)) if named else frame
     with pd.option_context("display.max_colwidth", None):
-        return flat.to_html(index=not named and not isinstance(frame.index, pd.RangeIndex), na_rep="",
-                            escape=True, border=0, decimal=",")
+        text = shown.to_html(na_rep="", escape=True, border=0, decimal=",")
+    if named:
+        head, sep, rest = text.partition("</thead>")
+        for name in names:  # the index columns' empty header cells come first
+            head = head.replace("<th></th>", f"<th>{_html.escape(str(name or ''))}</th>", 1)
+        text = head + sep + rest
+    return text
 
 
 def show(obj) -> None:

@@ -61,7 +61,7 @@ td.ok { color: #1e6b35; } td.failed, td.error { color: var(--warn); font-weight:
 .lead { font-size: 1.05rem; color: var(--ink); border-left: 4px solid var(--accent); padding: .1rem .9rem; margin: .8rem 0 1.2rem; }
 .summary { background: #f1f5f8; padding: .4rem 1.2rem 1rem; border-radius: 4px; }
 .summary ul { padding-left: 1.2rem; } .summary li { margin: .35rem 0; }
-.method p { margin: .6rem 0; }
+.method p { margin: .6rem 0; } tbody th { font-weight: normal; }
 footer { margin-top: 3rem; border-top: 1px solid var(--line); padding-top: .6rem; font-size: .85rem; color: var(--muted); }
 """
 
@@ -140,7 +140,12 @@ def _summary_block(summary, texts, threshold: int) -> str:
     """The "Sammanfattning" section: the intro and one bullet per statement of the summary."""
     intro = texts.intro(threshold=threshold, municipality=summary.municipality_name) if texts is not None else ""
     title = texts.summary_title if texts is not None else "Sammanfattning"
-    items = "".join(f"<li>{_markdown(s)}</li>" for s in summary.sentences)
+    def item(sentence: str) -> str:  # "Starkast i X: …" with its label in bold
+        label, colon, rest = sentence.partition(": ")
+        text = f"**{label}:** {rest}" if colon and len(label) < 60 else sentence
+        return f"<li>{_markdown(text)}</li>"
+
+    items = "".join(item(s) for s in summary.sentences)
     return (f"<section id=\"summary\" class=\"summary\">\n<h2>{html.escape(title)}</h2>\n"
             f"{_markdown(intro) if intro else ''}<ul>{items}</ul>\n</section>")
 

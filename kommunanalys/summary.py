@@ -128,8 +128,10 @@ def summarize(survey: Survey, municipality: str, *, threshold: int | None = None
         return {"question": q, "number": question.number, "short": question.short}
 
     # strongest and weakest: everyone in the municipality (NaN where the municipality is hidden)
+    order = {q.id: i for i, q in enumerate(inst.likert_questions)}  # ties: instrument order
+    fr = fr.assign(order=fr["question"].map(order))
     shown = fr[fr["positive_municipality"].notna()].sort_values(
-        ["positive_municipality", "question"], ascending=[False, True], kind="stable")
+        ["positive_municipality", "order"], ascending=[False, True], kind="stable")
     top = shown.head(n_areas)
     bottom = shown[~shown["question"].isin(top["question"])].tail(n_areas).iloc[::-1]
     for kind, part in (("strongest", top), ("weakest", bottom)):
@@ -140,7 +142,7 @@ def summarize(survey: Survey, municipality: str, *, threshold: int | None = None
 
     # the largest role gaps (hidden comparisons have no gap)
     gaps = fr[fr["gap"].notna()].assign(size=lambda d: d["gap"].abs()).sort_values(
-        ["size", "question"], ascending=[False, True], kind="stable").head(n_gaps)
+        ["size", "order"], ascending=[False, True], kind="stable").head(n_gaps)
     for rank, r in enumerate(gaps.itertuples(), start=1):
         rows.append({"kind": "role_gap", "rank": rank, **base(r.question), "value": r.gap, "ci_low": r.gap_ci_low,
                      "ci_high": r.gap_ci_high, "other": np.nan, "clear": bool(r.gap_notable), "text": ""})
