@@ -216,7 +216,7 @@ def default_plan(instrument=None) -> list[PlanEntry]:
         if sid in SECTION_NOTEBOOKS:
             notebook = SECTION_NOTEBOOKS[sid]
             plan.append(PlanEntry(notebook, section=sid, key=Path(notebook).stem,
-                                  parameters=IN_REPORT if notebook == "03_root_causes.ipynb" else {}))
+                                  parameters=dict(IN_REPORT) if notebook == "03_root_causes.ipynb" else {}))
             continue
         questions = [q for q in section.get("questions") or [] if instrument[q].kind == "likert"]
         for qid in questions:
