@@ -78,7 +78,9 @@ def build_rootcause(survey: Survey, municipality: str, *, threshold: int | None 
     if subgroups.empty:
         subgroups = survey.memo(("subgroup_contrasts", t), lambda: rc.subgroup_contrasts(survey, threshold=t))
         scope = "hela enkäten"
-    friction = rc.friction(survey, municipality, threshold=t)
+    from .summary import memo_friction  # shared with the summary and the question pages
+
+    friction = memo_friction(survey, municipality, t)
     found = rc.findings(survey, municipality, threshold=t, friction_table=friction)
     return RootCausePage(
         survey=survey, municipality=municipality, municipality_name=survey.municipality_name(municipality),
