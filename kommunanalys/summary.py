@@ -199,9 +199,15 @@ def _sentences(frame: pd.DataFrame, name: str, threshold: int) -> dict[str, str]
     else:
         out["role_gap"] = f"Rollerna kan inte jämföras: en av dem har färre än {threshold} svar."
     look = frame[frame["kind"] == "look_into"]
-    if len(look):
-        out["look_into"] = ("Att titta närmare på: " + "; ".join(look["text"]) + ". Pröva i intervjuer och dialog "
-                            "vad som ligger bakom innan ni väljer lösning.")
+    said = set(gaps.loc[gaps["clear"].astype(bool), "question"])  # clear role gaps said just above
+    new = look[~(look["question"].isin(said) & look["text"].str.contains("ser tydligt olika"))]
+    then = " Pröva i intervjuer och dialog vad som ligger bakom innan ni väljer lösning."
+    if len(new):
+        out["look_into"] = "Att titta närmare på: " + "; ".join(new["text"]) + "." + then
+    elif len(look):
+        numbers = " och ".join(str(n) for n in look["number"])
+        out["look_into"] = (f"Att titta närmare på: de tydliga skillnaderna mellan rollerna ovan "
+                            f"(fråga {numbers})." + then)
     else:
         out["look_into"] = ("Enkäten visar inga tydliga skillnader, varken mellan rollerna eller mot övriga "
                             "kommuner. Intervjuer och dialog kan fånga det enkäten inte mäter; börja gärna med den "
