@@ -159,6 +159,9 @@ QUOTES_NOTEBOOK = "02_quotes.ipynb"
 #: The trend section (:mod:`kommunanalys.rounds_page`), in the plan only when earlier rounds are given.
 TRENDS_NOTEBOOK = "06_trends.ipynb"
 TRENDS_SECTION = {"id": "trends", "title": "Förändring sedan förra omgången"}
+#: Notebooks told they run inside a report: each quote is shown once per report, on the page of
+#: the question it comments on (the quotes and root-cause pages point there).
+IN_REPORT = {"in_report": True}
 #: Seconds a single cell may run before it counts as failed (None: no limit).
 CELL_TIMEOUT: float | None = 1800
 _MANIFEST = "manifest.json"
@@ -219,7 +222,9 @@ def default_plan(instrument=None) -> list[PlanEntry]:
     for section in instrument.report_sections:
         sid = section["id"]
         if sid in SECTION_NOTEBOOKS:
-            plan.append(PlanEntry(SECTION_NOTEBOOKS[sid], section=sid))
+            notebook = SECTION_NOTEBOOKS[sid]
+            plan.append(PlanEntry(notebook, section=sid, key=Path(notebook).stem,
+                                  parameters=dict(IN_REPORT) if notebook == "03_root_causes.ipynb" else {}))
             continue
         questions = [q for q in section.get("questions") or [] if instrument[q].kind == "likert"]
         for qid in questions:
@@ -230,13 +235,13 @@ def default_plan(instrument=None) -> list[PlanEntry]:
         if sid in _quote_sections(instrument) and questions:
             theme = _codebook_theme(instrument[questions[0]].theme or section.get("title", sid))
             if theme is not None:
-                plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": theme},
+                plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": theme, **IN_REPORT},
                                       key=f"{Path(QUOTES_NOTEBOOK).stem}-{sid}"))
                 continue
             # a theme the quote codebook does not know: the quotes on each commented question
             commented = {q.comments for q in instrument.comment_questions()}
             for qid in (q for q in questions if q in commented):
-                plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": None, "question": qid},
+                plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": None, "question": qid, **IN_REPORT},
                                       key=f"{Path(QUOTES_NOTEBOOK).stem}-{sid}-{_slug_part(qid)}"))
     return plan
 
@@ -598,11 +603,12 @@ class _AssembleTask:
     manifest: dict
     respondents: list[dict]
     deliverables: dict | None = None  # deck/workbook: data, threshold, formats, template (kommunanalys.report)
+    report_words: dict | None = None  # summary, lead-ins, method appendix: data, threshold, texts (report_html)
 
 
 def _assemble(task: _AssembleTask) -> tuple[str, str | None]:
     """Merge the tables, write report.html and manifest.json into the staging folder."""
-    from .report_html import write_report
+    from .report_html import report_words, write_report
 
     staging = Path(task.staging)
     try:
@@ -632,6 +638,7 @@ def _assemble(task: _AssembleTask) -> tuple[str, str | None]:
             staging / "report.html", parts=task.parts, root=staging, sections=task.sections,
             municipality=task.name, code=task.code, title=task.title, synthetic=task.synthetic,
             respondents=task.respondents,
+            **(report_words(municipality=task.code, **task.report_words) if task.report_words else {}),
         )
         # --- deliverables hook (kommunanalys.report): deck and workbook beside report.html ---
         if task.deliverables:
@@ -892,6 +899,7 @@ def run_reports(
     previous: Mapping[str, str | os.PathLike] | Sequence[str] | None = None,
     current_round: str | None = None,
     comparison_groups: str | os.PathLike | None = None,
+    texts: str | os.PathLike | None = None,
 ) -> BatchResult:
     """Build one report per municipality, and the index; see the module docstring.
 
@@ -957,6 +965,9 @@ def run_reports(
     comparison_groups
         A file mapping each municipality to its group (:mod:`kommunanalys.comparison_groups`);
         every municipality is benchmarked against the others of its group (``comparison``).
+    texts
+        The consultant's own report texts (lead-ins, summary heading, method appendix; default
+        ``data/report_texts.yaml``, see :mod:`kommunanalys.report_texts`).
 
     Returns
     -------
@@ -985,6 +996,10 @@ def run_reports(
     instrument_path = _existing(instrument, "--instrument", "instrumentfilen")
     review_path = _existing(review, "--review", "granskningsfilen")
     key_figures_path = _existing(key_figures, "--key-figures", "nyckeltalsfilen")
+    if texts is not None:
+        from .report_texts import load_report_texts
+
+        load_report_texts(texts)  # a bad texts file fails before anything runs
     out_dir = Path(out) if out is not None else paths.REPORTS_DIR
     out_dir = out_dir.resolve()
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else paths.NOTEBOOKS_DIR
@@ -1049,7 +1064,7 @@ def run_reports(
             data_path=data_path, started=started, force=force, only_failed=only_failed, jobs=jobs,
             executor=executor, progress=progress, engine=engine, kernel_name=kernel_name,
             cell_timeout=cell_timeout, retries=retries, formats=formats, template=template,
-            consultant=consultant, rounds=rounds_, comparison_of=comparison_of))
+            consultant=consultant, rounds=rounds_, comparison_of=comparison_of, texts=texts))
     finally:
         lock.release()
 
@@ -1067,6 +1082,7 @@ def _run_locked(ctx: dict) -> BatchResult:
     comparison_of = ctx.get("comparison_of") or {}  # --comparison-groups: {code: [codes of its group]}
     from .respondents import respondent_counts
 
+    texts = ctx.get("texts")  # the report's own words (kommunanalys.report_texts)
     _recover(out_dir)
     run_dir = out_dir / _STAGING / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     names = {code: survey.municipality_name(code) for code in codes}
@@ -1126,7 +1142,7 @@ def _run_locked(ctx: dict) -> BatchResult:
                 ))
         report_key = hashlib.sha256(json.dumps(
             [[e["key"], e["input_hash"]] for e in entries] + [threshold, package["digest"], survey.synthetic]
-            + [sorted(formats), str(template or "")],
+            + [sorted(formats), str(template or ""), _sha256_file(Path(texts)) if texts else ""],
         ).encode()).hexdigest()
         unchanged = (not to_run and old is not None and old.get("report_key") == report_key
                      and (final / "report.html").exists())
@@ -1191,7 +1207,9 @@ def _run_locked(ctx: dict) -> BatchResult:
                              title=title, synthetic=survey.synthetic, sections=sections, parts=parts,
                              manifest=manifest, respondents=_records(respondents[code]),
                              deliverables={**deliverables, "review": str(own_review) if own_review else None}
-                             if deliverables else None)
+                             if deliverables else None,
+                             report_words={"data": str(data_path), "threshold": threshold, **survey_options,
+                                           "texts": str(Path(texts).resolve()) if texts else None})
 
     state = {"pool": executor}
     futures: dict[cf.Future, Any] = {}

@@ -64,7 +64,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     result = run_reports(
         args.data, out=args.out, municipalities=args.municipality or None, jobs=args.jobs,
         progress=not args.no_progress, force=args.force, only_failed=args.only_failed,
-        formats=formats, template=args.template,
+        formats=formats, template=args.template, texts=args.texts,
         anonymity_threshold=threshold,
         instrument=args.instrument, review=args.review, key_figures=args.key_figures,
         previous=args.previous, current_round=args.current_round, comparison_groups=args.comparison_groups,
@@ -156,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(bilaga.xlsx och bilaga_alla_kommuner.xlsx); standard html,pptx,xlsx")
     p.add_argument("--template", metavar="FIL",
                    help="egen PowerPoint-mall (.pptx) för presentationerna; dess layouter och tema används")
+    p.add_argument("--texts", metavar="FIL",
+                   help="egna rapporttexter: ingresser per avsnitt och metodbilagan (YAML; utgå från en kopia "
+                        "av data/report_texts.yaml)")
     p.add_argument("--anonymity-threshold", metavar="K",
                    help="minsta gruppstorlek som visas (heltal, minst 3; standard: instrumentets, 5)")
     p.add_argument("--instrument", metavar="FIL", help="instrumentets YAML-fil (standard: det medföljande)")

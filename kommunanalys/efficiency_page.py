@@ -129,7 +129,7 @@ RATIOS: tuple[Ratio, ...] = (
           "elever/lärare", True, ("N15034",)),
     Ratio("effektivitet", "Effektivitet", "Andel behöriga per 100 000 kr per elev",
           "Kvalitet / resurser: andel behöriga (N15428) / (kostnad per elev (N15027) / 100 000)",
-          "%/(100 000 kr/elev)", True, ("N15428", "N15027")),
+          "% behöriga per 100 000 kr/elev", True, ("N15428", "N15027")),
     Ratio("kostnad_per_prestation", "Kostnad per prestation", "Kostnad per elev",
           "Resurser / prestationer: kostnad per elev i grundskola F–9, N15027",
           "kr/elev", False, ("N15027",)),

@@ -20,7 +20,7 @@ from .textsafety import write_csv
 
 __all__ = [
     "survey_for", "setup", "tables_dir", "write_table", "write_tables", "SYNTHETIC_NOTE",
-    "in_kernel", "show", "show_markdown", "show_figure",
+    "in_kernel", "show", "show_markdown", "show_figure", "display_table",
 ]
 
 SYNTHETIC_NOTE = "Syntetiska demodata – inga verkliga svar."
@@ -65,6 +65,7 @@ def setup() -> None:
                                 "svg.hashsalt": "kommunanalys", "axes.titley": 1.0})
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
+    pd.set_option("display.max_colwidth", None)  # no "tjänstep..." in a table
 
 
 def tables_dir(output_dir: str | Path | None) -> Path | None:
@@ -114,12 +115,38 @@ def in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def show(obj) -> None:
-    """Display an object (a table, a widget) in the notebook; nothing outside a kernel."""
-    if in_kernel():
-        from IPython.display import display
+def display_table(frame: pd.DataFrame) -> str:
+    """A display table as HTML with one header row: the index names head the index columns.
 
-        display(obj)
+    pandas writes the names of the index levels ("Svar", "Rang", "Roll", "Grupp") in a second,
+    otherwise empty header row, and cuts long labels at 50 characters ("tjänstep..."): here the
+    names stand in the one header row above their column, nothing is cut, every cell is escaped
+    and decimals have a decimal comma.
+    """
+    import html as _html
+
+    names = list(frame.index.names)
+    named = any(n is not None for n in names)
+    shown = frame.rename_axis([None] * len(names)) if named else frame
+    with pd.option_context("display.max_colwidth", None):
+        text = shown.to_html(na_rep="", escape=True, border=0, decimal=",")
+    if named:
+        head, sep, rest = text.partition("</thead>")
+        for name in names:  # the index columns' empty header cells come first
+            head = head.replace("<th></th>", f"<th>{_html.escape(str(name or ''))}</th>", 1)
+        text = head + sep + rest
+    return text
+
+
+def show(obj) -> None:
+    """Display an object (a table, a widget) in the notebook; nothing outside a kernel.
+
+    A DataFrame is shown through :func:`display_table` (one header row, nothing truncated).
+    """
+    if in_kernel():
+        from IPython.display import HTML, display
+
+        display(HTML(display_table(obj)) if isinstance(obj, pd.DataFrame) else obj)
 
 
 def show_markdown(text: str) -> str:

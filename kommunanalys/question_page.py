@@ -16,6 +16,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from . import formatting as fmt
 from . import plots, questions
 from .anonymity import TOTAL_GROUP, published_count, resolve_threshold, suppression_plan
 from .errors import InputError
@@ -204,7 +205,7 @@ def question_rows(frame: pd.DataFrame, question: str) -> pd.DataFrame:
 # Tables for display
 # ---------------------------------------------------------------------------------------------
 def _pct(v: float) -> str:
-    return "" if pd.isna(v) else f"{v:.0f} %"
+    return fmt.percent(v, missing="")
 
 
 def group_table(page: QuestionPage) -> pd.DataFrame:
@@ -219,7 +220,7 @@ def group_table(page: QuestionPage) -> pd.DataFrame:
         label = plots.GROUP_LABELS.get(group, group)
         s = summ.loc[group]
         if s["suppressed"]:
-            columns[label] = pd.Series(s["note"], index=[*part["answer"], "Antal svar (n)", "Andel positiva (95 % KI)",
+            columns[label] = pd.Series(s["note"], index=[*part["answer"], "Antal svar (n)", "Andel som instämmer (95 % KI)",
                                                          f"Medelvärde (1–{page.question.scale.k})"])
             continue
         cells = {}
@@ -227,31 +228,44 @@ def group_table(page: QuestionPage) -> pd.DataFrame:
             cells[r.answer] = (f"{r.percent:.0f} % ({int(r.count)})" if r.answer_type == "substantive"
                                else f"{int(r.count)}")
         cells["Antal svar (n)"] = f"{int(s['n'])}"
-        cells["Andel positiva (95 % KI)"] = (f"{_pct(s['positive'])} ({s['positive_ci_low']:.0f}–"
+        cells["Andel som instämmer (95 % KI)"] = (f"{_pct(s['positive'])} ({s['positive_ci_low']:.0f}–"
                                               f"{s['positive_ci_high']:.0f})" if s["n"] else "")
-        cells[f"Medelvärde (1–{page.question.scale.k})"] = "" if pd.isna(s["mean"]) else f"{s['mean']:.2f}".replace(".", ",")
+        cells[f"Medelvärde (1–{page.question.scale.k})"] = fmt.number(s["mean"], 2, missing="")
         columns[label] = pd.Series(cells)
     table = pd.DataFrame(columns)
     table.index.name = "Svar"
     return table
 
 
+def _clear_gaps(page: QuestionPage) -> dict[str, bool]:
+    """Question id → the role gap is a "tydlig skillnad" (Holm-adjusted, as in the root causes)."""
+    from .summary import memo_friction
+
+    fr = memo_friction(page.survey, page.municipality, page.threshold)
+    return dict(zip(fr["question"], fr["gap_notable"].astype(bool)))
+
+
 def gap_table(page: QuestionPage) -> pd.DataFrame:
-    """The ranked role gaps of the municipality as a Swedish display table ("skav")."""
+    """The ranked role gaps of the municipality as a Swedish display table ("skav").
+
+    Plain column names; the tests behind "Tydlig skillnad" (Mann–Whitney, Holm) are explained in
+    the report's appendix "Så har vi räknat", and their numbers are in the CSV tables.
+    """
+    clear = _clear_gaps(page)
     rows = []
     for r in page.gaps.itertuples(index=False):
         q = page.survey.instrument[r.question]
         shown = not r.suppressed
         rows.append({
-            "Rang": "" if pd.isna(r.rank) else int(r.rank),
+            "Plats": "" if pd.isna(r.rank) else int(r.rank),
             "Fråga": f"{q.number}. {q.short}",
-            "Positiva, förtroendevalda": _pct(r.positive_fv) if shown else r.note,
-            "Positiva, tjänstepersoner": _pct(r.positive_tp) if shown else "",
-            "Skillnad (procentenheter)": f"{r.gap:+.0f} ({r.gap_ci_low:+.0f} till {r.gap_ci_high:+.0f})" if shown else "",
-            "Rangbiserial korrelation": f"{r.rank_biserial:+.2f}".replace(".", ",") if shown else "",
-            "p (Mann–Whitney)": (f"{r.p_value:.3f}".replace(".", ",") if shown else ""),
+            "Instämmer, förtroendevalda": fmt.percent(r.positive_fv) if shown else r.note,
+            "Instämmer, tjänstepersoner": fmt.percent(r.positive_tp) if shown else "",
+            "Skillnad i procentenheter (95 % KI)": (f"{fmt.points(r.gap)} ({fmt.interval(r.gap_ci_low, r.gap_ci_high, signed=True)})"
+                                                    if shown else ""),
+            "Tydlig skillnad": "ja" if shown and clear.get(r.question) else "",
         })
-    return pd.DataFrame(rows).set_index("Rang")
+    return pd.DataFrame(rows).set_index("Plats")
 
 
 def benchmark_table(page: QuestionPage) -> pd.DataFrame:
@@ -264,11 +278,11 @@ def benchmark_table(page: QuestionPage) -> pd.DataFrame:
             "Roll": plots.GROUP_LABELS.get(r.role, r.role),
             "Grupp": names.get(r.group, r.group) + ("" if r.group == "kommun" else
                                                   f" ({r.municipalities} {'kommun' if r.municipalities == 1 else 'kommuner'})"),
-            "n": published_count(r.n, bool(r.suppressed), page.threshold),
-            "Andel positiva (95 % KI)": (f"{_pct(r.positive)} ({r.positive_ci_low:.0f}–{r.positive_ci_high:.0f})"
+            "Antal svar": published_count(r.n, bool(r.suppressed), page.threshold),
+            "Andel som instämmer (95 % KI)": (f"{_pct(r.positive)} ({r.positive_ci_low:.0f}–{r.positive_ci_high:.0f})"
                                          if shown and r.n else r.note),
-            "Andel negativa": _pct(r.negative) if shown else "",
-            "Medelvärde": f"{r.mean:.2f}".replace(".", ",") if shown and r.n else "",
+            "Andel som inte instämmer": _pct(r.negative) if shown else "",
+            "Medelvärde": fmt.number(r.mean, 2) if shown and r.n else "",
         })
     return pd.DataFrame(rows).set_index(["Roll", "Grupp"])
 
@@ -303,11 +317,15 @@ def show_groups(page: QuestionPage, *, output_dir: str | Path | None = None):
     return ax
 
 
-def gap_sentence(gaps: pd.DataFrame, question: Question) -> str:
+def gap_sentence(gaps: pd.DataFrame, question: Question, *, clear: bool | None = None) -> str:
     """One Swedish sentence on the question's role gap and its rank among the questions.
 
-    ``gaps`` is the ranked role gap of the municipality (:func:`kommunanalys.questions.rank_gaps`).
+    ``gaps`` is the ranked role gap of the municipality (:func:`kommunanalys.questions.rank_gaps`);
+    ``clear`` its "tydlig skillnad" verdict, which adds how sure the gap is in words
+    (:func:`kommunanalys.summary.gap_words`).
     """
+    from .summary import gap_words
+
     row = gaps[gaps["question"] == question.id]
     if row.empty:
         return f"Fråga {question.number}: ingen skillnad att visa."
@@ -315,10 +333,12 @@ def gap_sentence(gaps: pd.DataFrame, question: Question) -> str:
     if row["suppressed"] or pd.isna(row["gap"]):
         return f"Fråga {question.number}: visas inte ({row['note'] or 'för få svar'})."
     ranked = int(gaps["rank"].notna().sum())
-    return (f"Fråga {question.number}: {row['gap']:+.0f} procentenheter (95 % KI {row['gap_ci_low']:+.0f} till "
-            f"{row['gap_ci_high']:+.0f}); positiva förtroendevalda {row['positive_fv']:.0f} %, "
-            f"tjänstepersoner {row['positive_tp']:.0f} %; plats {int(row['rank'])} av {ranked} "
-            f"frågor efter skillnadens storlek.")
+    words = "" if clear is None else (
+        f" – {gap_words(row['gap'], row['gap_ci_low'], row['gap_ci_high'], clear=clear)}")
+    return (f"Fråga {question.number}: {fmt.percent(row['positive_fv'])} av de förtroendevalda och "
+            f"{fmt.percent(row['positive_tp'])} av tjänstepersonerna instämmer, en skillnad på "
+            f"{fmt.points(row['gap'])} procentenheter (95 % KI {fmt.interval(row['gap_ci_low'], row['gap_ci_high'], signed=True)})"
+            f"{words}. Plats {int(row['rank'])} av {ranked} frågor efter skillnadens storlek.")
 
 
 def show_gap(page: QuestionPage, *, output_dir: str | Path | None = None, overview: bool = True):
@@ -328,7 +348,7 @@ def show_gap(page: QuestionPage, *, output_dir: str | Path | None = None, overvi
     questions once) the question's gap and rank are one sentence and one table row, no chart.
     The CSV of the gaps over all questions is written either way. Returns the Axes, or None.
     """
-    show_markdown(gap_sentence(page.gaps, page.question))
+    show_markdown(gap_sentence(page.gaps, page.question, clear=_clear_gaps(page).get(page.question.id)))
     ax = None
     table = gap_table(page)
     if overview:
@@ -392,11 +412,17 @@ def show_comments(page: QuestionPage, *, output_dir: str | Path | None = None,
         "Roll": [plots.GROUP_LABELS[g] for g in table["group"]],
         "Antal kommentarer": [r.note if r.suppressed else int(r.comments) for r in table.itertuples()],
     }).set_index("Roll")
-    show_markdown("### Kommentarer")
-    show(shown)
+    commented = bool(page.survey.instrument.comment_questions(page.question.id))
+    counted = table.loc[~table["suppressed"].astype(bool), "comments"]
+    if not commented:
+        show_markdown("Enkäten har ingen kommentarsfråga till den här frågan.")
+    elif len(counted) == len(table) and counted.sum() == 0:
+        show_markdown("Ingen har kommenterat frågan.")
+    else:
+        show(shown)
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if n.endswith("_kommentarer_antal")])
-    if page.survey.instrument.comment_questions(page.question.id):
+    if commented and not shown.empty:
         show_quotes_for_question(page.survey, page.municipality, page.question.id, threshold=page.threshold,
                                  review=review, output_dir=output_dir)
     return shown

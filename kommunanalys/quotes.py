@@ -41,7 +41,8 @@ from .errors import InputError
 from .screening import screen_frame
 from .themes import Theme, code_themes, load_themes
 
-__all__ = ["select_quotes", "attributable_roles", "mostly_masked", "MAX_MASKED_SHARE"]
+__all__ = ["select_quotes", "attributable_roles", "mostly_masked", "near_duplicate", "MAX_MASKED_SHARE",
+           "NEAR_DUPLICATE"]
 
 #: A comment with more than this share of its words masked (``[namn]``, ``[telefon]``, ...) is
 #: never quoted: what remains says little except that it is about someone.
@@ -75,6 +76,28 @@ def _stem(word: str) -> str:
 def _tokens(text: str) -> list[str]:
     text = _PLACEHOLDER_RE.sub(" ", text.lower())
     return [_stem(w) for w in _TOKEN_RE.findall(text) if len(w) > 1 and w not in _STOPWORDS]
+
+
+#: Two quotes this similar (or one's words nearly all inside the other's) say the same thing.
+NEAR_DUPLICATE = 0.8
+
+
+def near_duplicate(a: str, b: str, *, limit: float = NEAR_DUPLICATE) -> bool:
+    """True when two quotes say nearly the same: the same text with a sentence added, small edits.
+
+    Deterministic: the larger of difflib's ratio on the normalised texts (lower case, words only)
+    and the share of the shorter quote's stemmed words that are in the longer one.
+    """
+    from difflib import SequenceMatcher
+
+    wa, wb = _TOKEN_RE.findall(a.lower()), _TOKEN_RE.findall(b.lower())
+    if not wa or not wb:
+        return a.strip() == b.strip()
+    ratio = SequenceMatcher(None, " ".join(wa), " ".join(wb), autojunk=False).ratio()
+    ta, tb = set(_tokens(a)), set(_tokens(b))
+    small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    contained = len(small & large) / len(small) if small else 0.0
+    return max(ratio, contained) >= limit
 
 
 def _tfidf(texts: Sequence[str]) -> np.ndarray:

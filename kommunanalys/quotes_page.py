@@ -48,7 +48,7 @@ from .anonymity import (
 )
 from .errors import InputError
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
-from .quotes import select_quotes
+from .quotes import near_duplicate, select_quotes
 from .review import apply_review, comment_keys, load_review
 from .screening import screen_frame
 from .survey import ROLES, Survey
@@ -67,6 +67,7 @@ __all__ = [
     "quotes_for_question",
     "show_quotes_for_question",
     "interactive_view",
+    "IN_REPORT_NOTE",
 ]
 
 #: How a quote names its writer's role (the seed: "(förtroendevald)").
@@ -314,9 +315,18 @@ def _select(data: pd.DataFrame, *, n: int, order: list[str], codebook: list[Them
         chosen["comment_key"] = chosen["comment_id"].map(extra["comment_key"])
         chosen["review"] = chosen["comment_id"].map(extra["review"])
         used: set[str] = set()
+        texts: list[str] = []  # kept so far for this question: no near-duplicate joins them
         for _, group in sorted(chosen.groupby("theme", sort=False),
                                key=lambda item: _theme_rank(item[0], about, len(item[1]), codebook)):
-            keep = group[~group["comment_key"].isin(used)].head(n)
+            rows = []
+            for i, row in group[~group["comment_key"].isin(used)].iterrows():
+                if len(rows) == n:
+                    break
+                if any(near_duplicate(str(row["text"]), t) for t in texts):
+                    continue
+                rows.append(i)
+                texts.append(str(row["text"]))
+            keep = group.loc[rows]
             used.update(keep["comment_key"])
             picked.append(keep.assign(rank=range(1, len(keep) + 1)))
     if not picked:
@@ -477,8 +487,25 @@ def _intro(page: QuotesPage) -> str:
     return "\n\n".join(lines)
 
 
-def show_quotes(page: QuotesPage, output_dir: str | Path | None = None) -> str:
-    """Display the quotes ("Citat ur enkäten") and write the quote table; return the Markdown."""
+#: In a report each quote is shown once, under the question it comments on (the question page);
+#: the quotes page and the root-cause page say so instead of repeating it.
+IN_REPORT_NOTE = ("Citaten står en gång i rapporten: under frågan de kommenterar. Här syns vilka teman "
+                  "kommentarerna tar upp.")
+
+
+def show_quotes(page: QuotesPage, output_dir: str | Path | None = None, *, in_report: bool = False) -> str:
+    """Display the quotes ("Citat ur enkäten") and write the quote table; return the Markdown.
+
+    ``in_report=True`` (a municipality report, where the question pages show each quote once):
+    the heading and a pointer to the question pages instead of the quotes.
+    """
+    if in_report:
+        title = f"## Kommentarerna i {page.municipality_name}"
+        if page.theme:
+            title += f": {_md(page.theme)}"
+        text = show_markdown("\n\n".join([title, IN_REPORT_NOTE]))
+        write_tables(page.tables(), output_dir, [f"citat_{page.municipality}"])
+        return text
     title = f"## Citat ur enkäten – {page.municipality_name}"
     if page.theme:
         title += f": {_md(page.theme)}"

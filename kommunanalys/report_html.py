@@ -25,7 +25,7 @@ from typing import Any, Mapping, Sequence
 import nbformat
 
 __all__ = ["write_report", "render_report", "render_index", "REMOVED_TAGS", "STATUS_LABELS",
-           "CONTENT_SECURITY_POLICY"]
+           "CONTENT_SECURITY_POLICY", "report_words"]
 
 #: Cells with one of these tags are not shown in a report.
 REMOVED_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters", "papermill-error-cell-tag"})
@@ -58,6 +58,10 @@ img { max-width: 100%; height: auto; }
 .anchor-link { display: none; }
 .cell { margin: .6rem 0; } .output_stderr { display: none; }
 td.ok { color: #1e6b35; } td.failed, td.error { color: var(--warn); font-weight: 600; } td.missing { color: var(--muted); }
+.lead { font-size: 1.05rem; color: var(--ink); border-left: 4px solid var(--accent); padding: .1rem .9rem; margin: .8rem 0 1.2rem; }
+.summary { background: #f1f5f8; padding: .4rem 1.2rem 1rem; border-radius: 4px; }
+.summary ul { padding-left: 1.2rem; } .summary li { margin: .35rem 0; }
+.method p { margin: .6rem 0; } tbody th { font-weight: normal; }
 footer { margin-top: 3rem; border-top: 1px solid var(--line); padding-top: .6rem; font-size: .85rem; color: var(--muted); }
 """
 
@@ -125,9 +129,55 @@ def _failure_note(part: Mapping[str, Any]) -> str:
     )
 
 
+def _markdown(text: str) -> str:
+    """Markdown of the report's own texts (lead-ins, summary, method) as HTML; any HTML in them is escaped."""
+    import mistune
+
+    return mistune.create_markdown(escape=True)(text)
+
+
+def _summary_block(summary, texts, threshold: int) -> str:
+    """The "Sammanfattning" section: the intro and one bullet per statement of the summary."""
+    intro = texts.intro(threshold=threshold, municipality=summary.municipality_name) if texts is not None else ""
+    title = texts.summary_title if texts is not None else "Sammanfattning"
+    def item(sentence: str) -> str:  # "Starkast i X: …" with its label in bold
+        label, colon, rest = sentence.partition(": ")
+        text = f"**{label}:** {rest}" if colon and len(label) < 60 else sentence
+        return f"<li>{_markdown(text)}</li>"
+
+    items = "".join(item(s) for s in summary.sentences)
+    return (f"<section id=\"summary\" class=\"summary\">\n<h2>{html.escape(title)}</h2>\n"
+            f"{_markdown(intro) if intro else ''}<ul>{items}</ul>\n</section>")
+
+
+def _method_block(texts, threshold: int) -> str:
+    """The appendix "Så har vi räknat": every method term of the report explained plainly."""
+    body = "".join(_markdown(p) for p in texts.method_paragraphs(threshold=threshold))
+    return (f"<section id=\"method\" class=\"method\">\n<h2>{html.escape(texts.method_title)}</h2>\n"
+            f"{body}\n</section>")
+
+
+def report_words(*, data: str | None, municipality: str, threshold: int, texts: str | None = None,
+                 instrument: str | None = None, export_municipality: str | None = None) -> dict:
+    """What :func:`render_report` needs besides the notebooks: the summary and the report texts.
+
+    The batch's hook (:func:`kommunanalys.batch._assemble`): the survey at ``data`` is read once
+    per process (:func:`kommunanalys.notebook.survey_for`), the texts from ``texts`` (default
+    ``data/report_texts.yaml``); ``instrument`` and ``export_municipality`` as for the notebooks.
+    """
+    from .notebook import survey_for
+    from .report_texts import load_report_texts
+    from .summary import summarize
+
+    survey = survey_for(data, instrument=instrument, municipality=export_municipality)
+    return {"summary": summarize(survey, municipality, threshold=threshold), "texts": load_report_texts(texts),
+            "threshold": threshold}
+
+
 def render_report(*, parts: Sequence[Mapping[str, Any]], root: Path, sections: Sequence[Mapping[str, str]],
                   municipality: str, code: str, title: str, synthetic: bool,
-                  respondents: Sequence[Mapping[str, Any]] = ()) -> str:
+                  respondents: Sequence[Mapping[str, Any]] = (), summary=None, texts=None,
+                  threshold: int | None = None) -> str:
     """The HTML of one municipality's report.
 
     Parameters
@@ -143,6 +193,11 @@ def render_report(*, parts: Sequence[Mapping[str, Any]], root: Path, sections: S
     respondents
         The municipality's row of :func:`kommunanalys.respondents.respondent_counts`, as records
         (only ``label`` and ``shown`` are used: suppressed numbers are not in it).
+    summary, texts, threshold
+        :func:`kommunanalys.summary.summarize` of the municipality (shown first, as
+        "Sammanfattning"), :class:`kommunanalys.report_texts.ReportTexts` (a lead-in under each
+        section's heading, the appendix "Så har vi räknat" at the end) and the anonymity threshold
+        they mention; see :func:`report_words`.
     """
     exporter = _exporter()
     by_section: dict[str, list[Mapping[str, Any]]] = {}
@@ -154,6 +209,10 @@ def render_report(*, parts: Sequence[Mapping[str, Any]], root: Path, sections: S
     for section in shown_sections:
         sid = section["id"]
         chunks = [f"<section id=\"{html.escape(sid)}\">\n<h2>{html.escape(section['title'])}</h2>"]
+        if texts is not None:
+            lead = texts.lead_in(sid, threshold=threshold or 0, municipality=municipality)
+            if lead:
+                chunks.append("<div class=\"lead\">" + "".join(_markdown(p) for p in lead) + "</div>")
         for part in by_section[sid]:
             if part["status"] == "failed":
                 chunks.append(_failure_note(part))
@@ -179,11 +238,19 @@ def render_report(*, parts: Sequence[Mapping[str, Any]], root: Path, sections: S
     failed = [p for p in parts if p["status"] == "failed"]
     failed_note = ("<p class=\"error\">Delar av rapporten saknas eftersom en analys avbröts; se respektive avsnitt.</p>"
                    if failed else "")
-    toc = "".join(f"<li><a href=\"#{html.escape(s['id'])}\">{html.escape(s['title'])}</a></li>" for s in shown_sections)
+    toc_entries = [(s["id"], s["title"]) for s in shown_sections]
+    first = last = ""
+    if summary is not None:
+        first = _summary_block(summary, texts, threshold or 0)
+        toc_entries.insert(0, ("summary", texts.summary_title if texts is not None else "Sammanfattning"))
+    if texts is not None and texts.method:
+        last = _method_block(texts, threshold or 0)
+        toc_entries.append(("method", texts.method_title))
+    toc = "".join(f"<li><a href=\"#{html.escape(i)}\">{html.escape(t)}</a></li>" for i, t in toc_entries)
     body = (
         f"<header>\n<h1>{html.escape(municipality)}</h1>\n<p>{html.escape(title)} – resultat av enkäten</p>\n"
-        f"{intro}\n</header>\n{note}{failed_note}\n<nav><h2>Innehåll</h2><ol>{toc}</ol></nav>\n<main>\n"
-        + "\n".join(blocks)
+        f"{intro}\n</header>\n{note}{failed_note}\n{first}\n<nav><h2>Innehåll</h2><ol>{toc}</ol></nav>\n<main>\n"
+        + "\n".join(blocks) + last
         + "\n</main>\n<footer>Skapad med kommunanalys. Underlaget till varje diagram och tabell finns som CSV i "
           "mappen <a href=\"tables/\">tables/</a>; de körda notebookarna i <a href=\"notebooks/\">notebooks/</a>."
           "</footer>"

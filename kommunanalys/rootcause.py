@@ -371,7 +371,14 @@ def _lower_first(text: str) -> str:
 
 
 def _rho(x: float) -> str:
-    return f"{x:.2f}".replace(".", ",").replace("-", "−")
+    from .formatting import number
+
+    return number(x, 2)
+
+
+def _about(question) -> str:
+    """A question named in running text: "fråga 12 (uppföljning och analys av kvalitet)"."""
+    return f"fråga {question.number} ({_lower_first(question.short)})"
 
 
 def _partner(assoc: pd.DataFrame, question: str, group: str | None) -> pd.Series | None:
@@ -453,6 +460,7 @@ def hypotheses(
 
     t = resolve_threshold(threshold, survey)
     inst = survey.instrument
+    name = survey.municipality_name(survey.resolve_municipality(municipality))
     local = survey.subset(municipalities=municipality)
     found = findings(survey, municipality, threshold=t) if findings_table is None else findings_table
     found = found[found["notable"]]
@@ -470,22 +478,23 @@ def hypotheses(
                     f"av tjänstepersonerna instämmer (skillnad {_pct(rec.estimate)} procentenheter, 95 % KI "
                     f"{_pct(rec.ci_low)} till {_pct(rec.ci_high)})."]
         partner = _partner(assoc_local, q.id, None)
-        text = (f"Förtroendevalda och tjänstepersoner ser olika på {_lower_first(q.short)}; "
+        text = (f"Förtroendevalda och tjänstepersoner i {name} svarar olika på {_about(q)}: "
                 f"{higher} är mer positiva.")
         if partner is not None:
             other = inst[partner["question_b"] if partner["question_a"] == q.id else partner["question_a"]]
-            text += f" Skillnaden kan hänga ihop med {_lower_first(other.short)}."
+            text += f" Skillnaden kan hänga ihop med synen på {_about(other)}."
             evidence.append(f"Bland {_WHOM.get(partner['group'], partner['group'])} följs svaren på fråga {q.number} "
-                            f"och fråga {other.number} åt (Spearman ρ = {_rho(partner['rho'])}, n = {int(partner['n'])}).")
+                            f"och fråga {other.number} åt (rangkorrelation {_rho(partner['rho'])} på en skala från "
+                            f"−1 till 1, n = {int(partner['n'])}).")
         out.append(Hypothesis(text=text, evidence=evidence, questions=[q.id],
                               interview_with=["förtroendevalda", "tjänstepersoner"],
                               interview_questions=questions_for(q.id), kind="role_gap"))
 
     for rec in found[found["kind"] == "benchmark"].itertuples():
         q = inst[rec.question]
-        word = "svagare" if rec.estimate < 0 else "starkare"
+        word = "Färre" if rec.estimate < 0 else "Fler"
         out.append(Hypothesis(
-            text=f"{q.short} upplevs {word} i kommunen än i övriga kommuner i enkäten.",
+            text=f"{word} i {name} än i övriga kommuner i enkäten instämmer i {_about(q)}.",
             evidence=[f"Fråga {q.number}: {_pct(rec.value_a)} % instämmer i kommunen mot {_pct(rec.value_b)} % "
                       f"i övriga kommuner (skillnad {_pct(rec.estimate)} procentenheter, 95 % KI "
                       f"{_pct(rec.ci_low)} till {_pct(rec.ci_high)})."],
@@ -493,7 +502,7 @@ def hypotheses(
             interview_questions=questions_for(q.id), kind="benchmark"))
 
     subgroup = found[found["kind"] == "subgroup"]
-    scope = "i kommunen"
+    scope = f"i {name}"
     if subgroup.empty:
         whole = survey.memo(("subgroup_contrasts", t), lambda: subgroup_contrasts(survey, threshold=t))
         subgroup = whole[whole["notable"]].assign(
@@ -504,44 +513,51 @@ def hypotheses(
     for rec in subgroup.itertuples():
         q = inst[rec.question]
         word = "lägre" if rec.estimate < 0 else "högre"
-        text = f"{q.short} är {word} bland chefer i central förvaltning än bland övriga tjänstepersoner ({scope})"
+        text = f"Chefer i central förvaltning {scope} instämmer i {word} grad än övriga tjänstepersoner i {_about(q)}"
         evidence = [f"Fråga {q.number} {scope}: {_pct(rec.value_a)} % av cheferna i central förvaltning och "
                     f"{_pct(rec.value_b)} % av övriga tjänstepersoner instämmer (skillnad {_pct(rec.estimate)} "
                     f"procentenheter, 95 % KI {_pct(rec.ci_low)} till {_pct(rec.ci_high)})."]
         partner = _partner(assoc_all, q.id, "tjänsteperson")
+        text += "."
+        if scope == "i hela enkäten":
+            text += (f" Svaren från {name} räcker inte för att pröva det här: fråga cheferna i {name} om "
+                     f"bilden stämmer hos er.")
         if partner is not None:
             other = inst[partner["question_b"] if partner["question_a"] == q.id else partner["question_a"]]
-            text += f" och följer {_lower_first(other.short)}"
+            text += f" Bland tjänstepersoner följs svaren åt med {_about(other)}."
             evidence.append(f"Bland tjänstepersoner i hela enkäten följs fråga {q.number} och fråga {other.number} åt "
-                            f"(Spearman ρ = {_rho(partner['rho'])}).")
-        out.append(Hypothesis(text=text + ".", evidence=evidence, questions=[q.id],
+                            f"(rangkorrelation {_rho(partner['rho'])} på en skala från −1 till 1).")
+        out.append(Hypothesis(text=text, evidence=evidence, questions=[q.id],
                               interview_with=["chefer i central förvaltning", "övriga tjänstepersoner"],
                               interview_questions=questions_for(q.id), kind="subgroup"))
 
     culture = found[found["kind"] == "culture"].sort_values("estimate", key=lambda s: -s.abs()).head(2)
     target = inst.culture_question
     if not culture.empty and target is not None:
-        names = [_lower_first(inst[q].short) for q in culture["question"]]
+        names = [_about(inst[q]) for q in culture["question"]]
         label = culture_label(inst)
         out.append(Hypothesis(
-            text=f"De som {label} skiljer sig mest från övriga i synen på "
-                 + " och ".join(names) + ".",
+            text=f"De i {name} som {label} skiljer sig mest från övriga i svaren på " + " och ".join(names) + ".",
             evidence=[f"Fråga {inst[r.question].number}: {_pct(r.value_a)} % instämmer bland dem som {label} "
                       f"(fråga {target.number}) mot {_pct(r.value_b)} % bland dem som inte gör det (skillnad "
                       f"{_pct(r.estimate)} procentenheter, 95 % KI {_pct(r.ci_low)} till {_pct(r.ci_high)})."
                       for r in culture.itertuples()],
             questions=[target.id, *culture["question"]], interview_with=["förtroendevalda", "tjänstepersoner"],
             interview_questions=questions_for(target.id), kind="culture"))
+    # what holds in this municipality first; a survey-wide finding (the same in every report) last
+    out.sort(key=lambda h: h.kind == "subgroup" and scope != f"i {name}")
     return out[:max_items]
 
 
 def next_steps_markdown(items: list[Hypothesis], *, municipality_name: str, synthetic: bool = False,
-                        instrument=None) -> str:
+                        instrument=None, context: Sequence[str] = ()) -> str:
     """The hypotheses and an interview guide as an editable Markdown document (Swedish).
 
     Without hypotheses the guide takes the first interview question of each topic: of the
     ``instrument``'s Likert questions when one is given (:func:`interview_questions`), else of
     the package's guide; an instrument without any gets a one-line note instead.
+    ``context``: paragraphs on where it chafes in the municipality (e.g. the summary's role gaps,
+    :mod:`kommunanalys.summary`), shown before the hypotheses.
     """
     lines = [f"# Hur går vi vidare med resultatet? – {municipality_name}", ""]
     if synthetic:
@@ -550,8 +566,12 @@ def next_steps_markdown(items: list[Hypothesis], *, municipality_name: str, synt
         "> Spring inte på ny lösning innan ni förstår orsakssambanden. Hypoteserna nedan bygger på "
         "samband i en enkät, inte på orsaker: pröva dem i djupare analys, intervjuer och dialog. "
         "Redigera fritt.", "",
-        "## Hypoteser", "",
     ]
+    if context:
+        lines += [f"## Var det skaver i {municipality_name}", ""]
+        for paragraph in context:
+            lines += [paragraph, ""]
+    lines += ["## Hypoteser", ""]
     if not items:
         lines += ["Enkäten visar inga tydliga skillnader eller samband att bygga hypoteser på. "
                   "Använd intervjuerna för att fånga det enkäten inte mäter.", ""]

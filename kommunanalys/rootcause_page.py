@@ -17,6 +17,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
+from . import formatting as fmt
 from . import rootcause as rc
 from .anonymity import resolve_threshold
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
@@ -77,7 +78,9 @@ def build_rootcause(survey: Survey, municipality: str, *, threshold: int | None 
     if subgroups.empty:
         subgroups = survey.memo(("subgroup_contrasts", t), lambda: rc.subgroup_contrasts(survey, threshold=t))
         scope = "hela enkäten"
-    friction = rc.friction(survey, municipality, threshold=t)
+    from .summary import memo_friction  # shared with the summary and the question pages
+
+    friction = memo_friction(survey, municipality, t)
     found = rc.findings(survey, municipality, threshold=t, friction_table=friction)
     return RootCausePage(
         survey=survey, municipality=municipality, municipality_name=survey.municipality_name(municipality),
@@ -156,16 +159,16 @@ def association_heatmap(data: pd.DataFrame, *, instrument=None, group: str | Non
 # Display
 # ---------------------------------------------------------------------------------------------
 def _pp(value: float) -> str:
-    return "–" if pd.isna(value) else f"{value:+.0f}".replace("-", "−")
+    return fmt.points(value)
 
 
 def _comparison_table(table: pd.DataFrame, instrument, label_a: str, label_b: str) -> pd.DataFrame:
     """A two-sided comparison (:func:`rc.subgroup_contrasts`, :func:`rc.separation`) for display."""
     return pd.DataFrame({
         "Fråga": [instrument[q].short for q in table["question"]],
-        label_a: table["positive_a"].mul(100).round(0).to_numpy(),
-        label_b: table["positive_b"].mul(100).round(0).to_numpy(),
-        "Skillnad (p.e.)": [_pp(v * 100) for v in table["difference"]],
+        label_a: [fmt.percent(v * 100) for v in table["positive_a"]],
+        label_b: [fmt.percent(v * 100) for v in table["positive_b"]],
+        "Skillnad (procentenheter)": [_pp(v * 100) for v in table["difference"]],
         "Tydlig skillnad": ["ja" if n else "" for n in table["notable"]],
     }).set_index("Fråga")
 
@@ -181,8 +184,8 @@ def show_where(page: RootCausePage, *, output_dir: str | Path | None = None) -> 
     show_figure()
     table = pd.DataFrame({
         "Fråga": [inst[q].short for q in page.friction["question"]],
-        "Förtroendevalda − tjänstepersoner (p.e.)": [_pp(v) for v in page.friction["gap"]],
-        "Kommunen − övriga kommuner (p.e.)": [_pp(v) for v in page.friction["distance"]],
+        "Förtroendevalda − tjänstepersoner (procentenheter)": [_pp(v) for v in page.friction["gap"]],
+        "Kommunen − övriga kommuner (procentenheter)": [_pp(v) for v in page.friction["distance"]],
         "Tydlig skillnad": ["ja" if n else "" for n in page.friction["notable"]],
     }).set_index("Fråga")
     show(table)
@@ -196,7 +199,7 @@ def show_where(page: RootCausePage, *, output_dir: str | Path | None = None) -> 
     elif page.subgroups.empty:
         show_markdown(f"Färre än {page.threshold} svar i någon av grupperna: ingen jämförelse visas.")
     else:
-        show(_comparison_table(page.subgroups, inst, "Chefer (% instämmer)", "Övriga (% instämmer)"))
+        show(_comparison_table(page.subgroups, inst, "Chefer, instämmer", "Övriga, instämmer"))
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if "_skav_" in n or "_undergrupper_" in n or "_fynd_" in n])
     return ax
@@ -231,12 +234,15 @@ def show_associations(page: RootCausePage, *, output_dir: str | Path | None = No
 
 
 def show_quotes_found(page: RootCausePage, *, output_dir: str | Path | None = None,
-                      review: pd.DataFrame | str | Path | None = None, n: int = 3) -> str:
+                      review: pd.DataFrame | str | Path | None = None, n: int = 3,
+                      in_report: bool = False) -> str:
     """What the comments say about it: themes and screened quotes for the questions found.
 
     For every question with a notable finding (then, if none, the three largest) that has a
     comment question: its theme counts by role and a few screened, representative quotes, with
-    the same anonymity rules as the quotes notebook (:mod:`kommunanalys.quotes_page`).
+    the same anonymity rules as the quotes notebook (:mod:`kommunanalys.quotes_page`). With
+    ``in_report=True`` the quotes are left to the question pages (each quote once per report) and
+    only the themes are shown.
     """
     from .quotes_page import build_quotes, show_quotes_for_question, theme_chart
 
@@ -246,8 +252,11 @@ def show_quotes_found(page: RootCausePage, *, output_dir: str | Path | None = No
     if not found:
         found = page.friction["question"].head(3).tolist()
     chosen = [q for q in found if q in commented]
-    parts = [show_markdown("## Vad säger kommentarerna?\n\nTeman och citat för de frågor där det skaver mest. "
-                           "Citaten är granskade: namn, personnummer, e-post, telefonnummer och adresser är borttagna.")]
+    intro = ("Teman i kommentarerna till de frågor där det skaver mest. Citaten står under respektive fråga "
+             "tidigare i rapporten." if in_report else
+             "Teman och citat för de frågor där det skaver mest. Citaten är granskade: namn, personnummer, "
+             "e-post, telefonnummer och adresser är borttagna.")
+    parts = [show_markdown(f"## Vad säger kommentarerna?\n\n{intro}")]
     if not chosen:
         parts.append(show_markdown("Inga kommentarsfrågor hör till de frågor där det skaver mest."))
     for qid in chosen:
@@ -259,15 +268,20 @@ def show_quotes_found(page: RootCausePage, *, output_dir: str | Path | None = No
             theme_chart(counts, title=f"Kommentarer per tema och roll – fråga {inst[qid].number}")
             show_figure()
             write_tables({f"orsaker_teman_{qid}_{page.municipality}": counts}, output_dir)
-        parts.append(show_quotes_for_question(page.survey, page.municipality, qid, threshold=page.threshold,
-                                              output_dir=output_dir, level=4, intro=False, page=quotes))
+        if not in_report:
+            parts.append(show_quotes_for_question(page.survey, page.municipality, qid, threshold=page.threshold,
+                                                  output_dir=output_dir, level=4, intro=False, page=quotes))
     return "\n\n".join(parts)
 
 
 def show_next_steps(page: RootCausePage, *, output_dir: str | Path | None = None) -> str:
     """The generated hypotheses and interview guide; written as ``nasta_steg.md`` to edit."""
+    from .summary import summarize
+
+    parts = summarize(page.survey, page.municipality, threshold=page.threshold).parts
     text = rc.next_steps_markdown(page.hypotheses, municipality_name=page.municipality_name,
-                                  synthetic=page.survey.synthetic, instrument=page.survey.instrument)
+                                  synthetic=page.survey.synthetic, instrument=page.survey.instrument,
+                                  context=[parts[k] for k in ("role_gap", "look_into") if k in parts])
     show_markdown(text.replace("# Hur går vi vidare", "## Hur går vi vidare", 1))
     if output_dir:
         folder = Path(output_dir)

@@ -72,3 +72,37 @@ def test_every_report_is_complete_and_marked_synthetic(reports):
         assert "<img" in html and "data:image/png;base64" in html
         assert "In [" not in html and "def " not in html  # no code in the report
         assert (folder / "tables").is_dir() and any((folder / "tables").glob("*.csv"))
+
+
+def _visible_text(page: str) -> str:
+    """The text a reader sees: no style sheet, no embedded images, no tags."""
+    import html as _html
+
+    page = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
+    page = re.sub(r"<img[^>]*>", " ", page)
+    page = re.sub(r"<(p|div|li|tr|h[1-6]|br|table)\b[^>]*>", "\n", page)
+    return _html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_reports_read_as_a_council_report(reports):
+    """Summary first, method appendix last; no notebook-only text, no 'nan', no decimal points,
+    no comment table of zeros, and each quote once per report."""
+    pages = sorted(reports.rglob("report.html"))
+    assert len(pages) == len(PLANTED)
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        text = _visible_text(page)
+        assert page.index('id="summary"') < page.index("<main>") < page.index('id="method"'), path
+        assert "Sammanfattning" in text and "Så har vi räknat" in text
+        assert "Utforska (interaktivt)" not in text and "interactive = True" not in text, path
+        assert not re.search(r"\bnan\b", text, flags=re.I), path
+        assert not re.search(r"\d\.\d", text), (path, re.findall(r".{30}\d\.\d.{10}", text)[:3])
+        for table in re.findall(r"<table.*?</table>", page, flags=re.S):
+            if "Antal kommentarer" in table:
+                cells = re.findall(r"<td>(.*?)</td>", table)
+                assert cells and any(c.strip() != "0" for c in cells), path
+        for jargon in ("Rangbiserial", "p (Mann–Whitney)", "0,000"):
+            assert jargon not in text, (path, jargon)
+        quotes = [" ".join(line.split()) for line in text.splitlines() if line.strip().startswith("– ")]
+        assert quotes, path  # the check below is not vacuous
+        assert len(quotes) == len(set(quotes)), (path, [q for q in quotes if quotes.count(q) > 1][:3])

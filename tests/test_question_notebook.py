@@ -182,10 +182,15 @@ def test_show_gap_overview_or_one_question(fixture_survey, monkeypatch, overview
     gaps = role_gap(fixture_survey, municipalities="1761").set_index("question")
     row = gaps.loc["Q7"]
     rank = 1 + int((gaps["gap"].abs().dropna() > abs(row["gap"])).sum())
-    assert texts == [f"Fråga 7: {row['gap']:+.0f} procentenheter (95 % KI {row['gap_ci_low']:+.0f} till "
-                     f"{row['gap_ci_high']:+.0f}); positiva förtroendevalda {row['positive_fv']:.0f} %, "
-                     f"tjänstepersoner {row['positive_tp']:.0f} %; plats {rank} av {gaps['gap'].notna().sum()} "
-                     "frågor efter skillnadens storlek."]
+    def sv(x, sign=""):  # Swedish: true minus sign
+        return f"{x:{sign}.0f}".replace("-", "−")
+
+    # under the 15-point floor a gap is never "tydlig": said as small or uncertain
+    assert abs(row["gap"]) < 15
+    assert texts == [f"Fråga 7: {sv(row['positive_fv'])} % av de förtroendevalda och {sv(row['positive_tp'])} % av "
+                     f"tjänstepersonerna instämmer, en skillnad på {sv(row['gap'], '+')} procentenheter (95 % KI "
+                     f"{sv(row['gap_ci_low'], '+')} till {sv(row['gap_ci_high'], '+')}) – liten eller osäker: kan bero "
+                     f"på slumpen. Plats {rank} av {gaps['gap'].notna().sum()} frågor efter skillnadens storlek."]
     if not overview:
         assert table.index.tolist() == [rank] and table["Fråga"].iloc[0].startswith("7. ")
 

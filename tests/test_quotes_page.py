@@ -286,3 +286,39 @@ def test_interactive_view_only_in_a_kernel(survey):
 
     assert interactive_view(survey, municipality="1761") is None
     assert interactive_view(survey, municipality="1761", enabled=False) is None
+
+
+def test_near_duplicates():
+    from kommunanalys.quotes import near_duplicate
+
+    base = "Som ny ledamot är det svårt att förstå hur målen ska omsättas i verksamheten."
+    assert near_duplicate(base, base + " Tyvärr.")
+    assert near_duplicate("Vi pratar om ”tillit” men det är kontroll som gäller.",
+                          "Vi pratar om tillit, men det är kontroll som gäller!")
+    assert not near_duplicate(base, "Den ekonomiska uppföljningen är en styrka i vår kommun.")
+
+
+def test_no_near_duplicate_quotes_under_a_question(survey):
+    """The demo's comments hold near-duplicates (a sentence added); no question's quotes do."""
+    from kommunanalys.quotes import near_duplicate
+
+    pairs = 0
+    for code in survey.municipality_codes:
+        comments = survey.comments[survey.comments["municipality_code"] == code]
+        for _, part in comments.groupby("about"):
+            texts = list(part["text"])
+            pairs += sum(near_duplicate(a, b) for i, a in enumerate(texts) for b in texts[i + 1:])
+        quotes = build_quotes(survey, code).quotes
+        for _, part in quotes.groupby("about"):
+            texts = list(part["text"])
+            assert not any(near_duplicate(a, b) for i, a in enumerate(texts) for b in texts[i + 1:]), code
+    assert pairs > 0  # not vacuous
+
+
+def test_in_a_report_the_quotes_page_points_to_the_questions(survey):
+    from kommunanalys.quotes_page import IN_REPORT_NOTE
+
+    page = build_quotes(survey, "1780")
+    text = show_quotes(page, in_report=True)
+    assert IN_REPORT_NOTE in text
+    assert not any(q in text for q in page.quotes["text"])

@@ -218,6 +218,29 @@ def _fit_title(slide) -> None:
             r.font.size = Pt(size)
 
 
+def _summary_slide(deck: _Deck, content: MunicipalityContent) -> None:
+    """"Sammanfattning": the same summary as report.html (:func:`kommunanalys.summary.summarize`)."""
+    from ..summary import summarize
+
+    summary = summarize(content.survey, content.code, threshold=content.threshold)
+    frame = summary.frame
+    lines = []
+    for kind, head in (("strongest", "Starkast"), ("weakest", "Svagast")):
+        part = frame[frame["kind"] == kind]
+        if len(part):
+            lines.append(f"{head}: " + "; ".join(f"{r.short.lower()} ({_pct(r.value)} %)" for r in part.itertuples()))
+    gaps = frame[frame["kind"] == "role_gap"]
+    if len(gaps):
+        lines.append("Störst skillnad mellan rollerna: " + "; ".join(
+            f"{r.short.lower()} ({_pct(abs(r.value))} procentenheter, "
+            f"{'tydlig' if r.clear else 'osäker'})" for r in gaps.itertuples()))
+    look = frame[frame["kind"] == "look_into"]
+    lines.append("Att titta närmare på: " + "; ".join(r.short.lower() for r in look.itertuples()) if len(look)
+                 else "Inga tydliga skillnader: pröva i intervjuer och dialog vad enkäten inte mäter.")
+    slide = deck.slide("Sammanfattning", notes="\n\n".join(summary.sentences))
+    deck.text(slide, lines, size=BODY_PT)
+
+
 def _respondents_slide(deck: _Deck, content: MunicipalityContent) -> None:
     lines = [f"{r.label}: {r.shown}" for r in content.respondents.itertuples()]
     deck.slide(content.survey.instrument.role_question.text, notes=(
@@ -377,6 +400,7 @@ def build_deck(content: MunicipalityContent, *, path: str | Path, template: str 
         sub += " – syntetiska demodata, inga verkliga svar"
     if subtitle:
         subtitle[0].text = sub
+    _summary_slide(deck, content)
     _respondents_slide(deck, content)
     if content.changes is not None:
         _change_slide(deck, content)

@@ -1,0 +1,220 @@
+"""The summary a council reads first ("Sammanfattning"): strongest and weakest areas, the largest
+role gaps and what to look into — one tidy frame and its plain Swedish text.
+
+Everything comes from already-suppressed frames: :func:`kommunanalys.rootcause.friction` (the
+role gap of :func:`kommunanalys.questions.role_gap` and the municipality against the others of
+:func:`kommunanalys.questions.benchmark`, both NaN for a hidden group) and its Holm-adjusted
+"tydlig skillnad". A hidden group is never a row of the summary, nor part of a number in it.
+The report (``report.html``), the deck and the workbook show the same summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .anonymity import resolve_threshold
+from .formatting import interval, percent, points
+from .survey import Survey
+
+__all__ = ["Summary", "summarize", "summary_markdown", "gap_words", "memo_friction", "UNCERTAIN_WIDTH",
+           "LARGE_GAP"]
+
+#: A gap of at least this many percentage points is "large"; a 95 % interval at least this wide is
+#: "uncertain" (the two together are described as "stor men osäker").
+LARGE_GAP = 15.0
+UNCERTAIN_WIDTH = 40.0
+_COLUMNS = ["kind", "rank", "question", "number", "short", "value", "ci_low", "ci_high", "other", "clear", "text"]
+_KIND_TITLES = {
+    "strongest": "Starkast",
+    "weakest": "Svagast",
+    "role_gap": "Störst skillnad mellan rollerna",
+    "look_into": "Att titta närmare på",
+}
+
+
+@dataclass
+class Summary:
+    """The summary of one municipality.
+
+    Attributes
+    ----------
+    frame
+        Tidy, one row per statement: ``kind`` (``strongest``, ``weakest``, ``role_gap``,
+        ``look_into``), ``rank``, ``question``, ``number``, ``short``, ``value`` (share positive
+        in percent, or the gap in percentage points), ``ci_low``, ``ci_high`` (its 95 % interval),
+        ``other`` (the other municipalities' share, for strongest/weakest), ``clear`` (a "tydlig
+        skillnad": Holm-adjusted p < 0.05 and at least 15 percentage points) and ``text`` (the
+        statement in Swedish).
+    sentences
+        The summary as short Swedish paragraphs, in reading order.
+    parts
+        The same paragraphs by topic: ``strongest``, ``weakest``, ``role_gap``, ``look_into``.
+    """
+
+    municipality: str
+    municipality_name: str
+    threshold: int
+    frame: pd.DataFrame
+    parts: dict[str, str]
+
+    @property
+    def sentences(self) -> list[str]:
+        return list(self.parts.values())
+
+    @property
+    def markdown(self) -> str:
+        """The summary as Markdown (a paragraph per sentence)."""
+        return summary_markdown(self)
+
+
+def gap_words(gap: float, low: float, high: float, *, clear: bool) -> str:
+    """How a role gap is said in words: clear, large but uncertain, or small / uncertain.
+
+    ``gap``, ``low`` and ``high`` in percentage points; ``clear`` is the Holm-adjusted verdict
+    ("tydlig skillnad"). An interval clear of zero is not enough to be called clear: the verdict
+    weighs every question of the municipality together (see the report's "Så har vi räknat").
+    """
+    if clear:
+        return "en tydlig skillnad"
+    if abs(gap) >= LARGE_GAP and (high - low) >= UNCERTAIN_WIDTH:
+        return "stor men osäker: få svar ger ett brett intervall"
+    if abs(gap) >= LARGE_GAP:
+        return "stor, men inte tydlig när alla frågor prövas tillsammans"
+    return "liten eller osäker: kan bero på slumpen"
+
+
+def memo_friction(survey: Survey, code: str, threshold: int) -> pd.DataFrame:
+    """:func:`kommunanalys.rootcause.friction` of the municipality, computed once per survey object
+    (the summary and every question page read its "tydlig skillnad")."""
+    from .rootcause import friction
+
+    return survey.memo(("summary_friction", code, threshold), lambda: friction(survey, code, threshold=threshold))
+
+
+def summarize(survey: Survey, municipality: str, *, threshold: int | None = None, n_areas: int = 2,
+              n_gaps: int = 2) -> Summary:
+    """The "Sammanfattning" of one municipality.
+
+    Parameters
+    ----------
+    survey
+        The whole survey (the comparison needs the other municipalities).
+    municipality
+        Code or name.
+    threshold
+        Anonymity threshold; default the instrument's.
+    n_areas
+        How many strongest and weakest questions.
+    n_gaps
+        How many role gaps.
+
+    Returns
+    -------
+    Summary
+        The tidy frame and the Swedish text.
+    """
+    t = resolve_threshold(threshold, survey)
+    code = survey.resolve_municipality(municipality)
+    name = survey.municipality_name(code)
+    inst = survey.instrument
+    fr = memo_friction(survey, code, t)
+    rows: list[dict] = []
+
+    def base(q: str) -> dict:
+        question = inst[q]
+        return {"question": q, "number": question.number, "short": question.short}
+
+    # strongest and weakest: everyone in the municipality (NaN where the municipality is hidden)
+    order = {q.id: i for i, q in enumerate(inst.likert_questions)}  # ties: instrument order
+    fr = fr.assign(order=fr["question"].map(order))
+    shown = fr[fr["positive_municipality"].notna()].sort_values(
+        ["positive_municipality", "order"], ascending=[False, True], kind="stable")
+    top = shown.head(n_areas)
+    bottom = shown[~shown["question"].isin(top["question"])].tail(n_areas).iloc[::-1]
+    for kind, part in (("strongest", top), ("weakest", bottom)):
+        for rank, r in enumerate(part.itertuples(), start=1):
+            rows.append({"kind": kind, "rank": rank, **base(r.question), "value": r.positive_municipality,
+                         "ci_low": np.nan, "ci_high": np.nan, "other": r.positive_others,
+                         "clear": bool(r.benchmark_notable), "text": ""})
+
+    # the largest role gaps (hidden comparisons have no gap)
+    gaps = fr[fr["gap"].notna()].assign(size=lambda d: d["gap"].abs()).sort_values(
+        ["size", "order"], ascending=[False, True], kind="stable").head(n_gaps)
+    for rank, r in enumerate(gaps.itertuples(), start=1):
+        rows.append({"kind": "role_gap", "rank": rank, **base(r.question), "value": r.gap, "ci_low": r.gap_ci_low,
+                     "ci_high": r.gap_ci_high, "other": np.nan, "clear": bool(r.gap_notable), "text": ""})
+
+    # what to look into: the clear findings, else the largest gap
+    look = fr[fr["notable"]]
+    for rank, r in enumerate(look.head(3).itertuples(), start=1):
+        is_gap = bool(r.gap_notable)
+        rows.append({"kind": "look_into", "rank": rank, **base(r.question),
+                     "value": r.gap if is_gap else r.distance,
+                     "ci_low": r.gap_ci_low if is_gap else r.distance_ci_low,
+                     "ci_high": r.gap_ci_high if is_gap else r.distance_ci_high,
+                     "other": np.nan if is_gap else r.positive_others, "clear": True,
+                     "text": "role_gap" if is_gap else "benchmark"})
+
+    frame = pd.DataFrame(rows, columns=_COLUMNS)
+    frame["text"] = [_statement(r, name) for r in frame.itertuples()]
+    return Summary(municipality=code, municipality_name=name, threshold=t, frame=frame,
+                   parts=_sentences(frame, name, t))
+
+
+def _statement(r, name: str) -> str:
+    label = f"{r.short.lower()} (fråga {r.number})"
+    if r.kind in ("strongest", "weakest"):
+        other = f", övriga kommuner {percent(r.other)}" if pd.notna(r.other) else ""
+        return f"{label}: {percent(r.value)} instämmer{other}"
+    if r.kind == "role_gap":
+        higher = "förtroendevalda" if r.value > 0 else "tjänstepersonerna"
+        words = gap_words(r.value, r.ci_low, r.ci_high, clear=bool(r.clear))
+        # said as "x more positive": the interval in the same direction as the gap
+        low, high = (r.ci_low, r.ci_high) if r.value > 0 else (-r.ci_high, -r.ci_low)
+        return (f"{label}: {higher} är mer positiva, {points(abs(r.value), signed=False)} procentenheter "
+                f"(95 % konfidensintervall {interval(low, high)}) – {words}")
+    if r.text == "role_gap":
+        return (f"{label}: förtroendevalda och tjänstepersoner ser tydligt olika på frågan "
+                f"({points(r.value)} procentenheter)")
+    direction = "fler" if r.value > 0 else "färre"
+    return (f"{label}: tydligt {direction} instämmer i {name} än i övriga kommuner "
+            f"({points(r.value)} procentenheter)")
+
+
+def _sentences(frame: pd.DataFrame, name: str, threshold: int) -> dict[str, str]:
+    out = {}
+    strong, weak = frame[frame["kind"] == "strongest"], frame[frame["kind"] == "weakest"]
+    if len(strong):
+        out["strongest"] = f"Starkast i {name}: " + "; ".join(strong["text"]) + "."
+    if len(weak):
+        out["weakest"] = "Svagast: " + "; ".join(weak["text"]) + "."
+    if strong.empty and weak.empty:
+        out["strongest"] = f"Färre än {threshold} svar per fråga i {name}: inga andelar visas."
+    gaps = frame[frame["kind"] == "role_gap"]
+    if len(gaps):
+        out["role_gap"] = "Störst skillnad mellan rollerna: " + "; ".join(gaps["text"]) + "."
+    else:
+        out["role_gap"] = f"Rollerna kan inte jämföras: en av dem har färre än {threshold} svar."
+    look = frame[frame["kind"] == "look_into"]
+    said = set(gaps.loc[gaps["clear"].astype(bool), "question"])  # clear role gaps said just above
+    new = look[~(look["question"].isin(said) & look["text"].str.contains("ser tydligt olika"))]
+    then = " Pröva i intervjuer och dialog vad som ligger bakom innan ni väljer lösning."
+    if len(new):
+        out["look_into"] = "Att titta närmare på: " + "; ".join(new["text"]) + "." + then
+    elif len(look):
+        numbers = " och ".join(str(n) for n in look["number"])
+        out["look_into"] = (f"Att titta närmare på: de tydliga skillnaderna mellan rollerna ovan "
+                            f"(fråga {numbers})." + then)
+    else:
+        out["look_into"] = ("Enkäten visar inga tydliga skillnader, varken mellan rollerna eller mot övriga "
+                            "kommuner. Intervjuer och dialog kan fånga det enkäten inte mäter; börja gärna med den "
+                            "största skillnaden mellan rollerna.")
+    return {k: v[:1].upper() + v[1:] for k, v in out.items()}
+
+
+def summary_markdown(summary: Summary) -> str:
+    """The summary as Markdown paragraphs."""
+    return "\n\n".join(summary.sentences)
