@@ -150,9 +150,10 @@ def _summary_block(summary, texts, threshold: int) -> str:
             f"{_markdown(intro) if intro else ''}<ul>{items}</ul>\n</section>")
 
 
-def _method_block(texts, threshold: int) -> str:
+def _method_block(texts, threshold: int, non_substantive: Sequence[str] = ("Vet ej",)) -> str:
     """The appendix "Så har vi räknat": every method term of the report explained plainly."""
-    body = "".join(_markdown(p) for p in texts.method_paragraphs(threshold=threshold))
+    body = "".join(_markdown(p) for p in texts.method_paragraphs(threshold=threshold,
+                                                                  non_substantive=non_substantive))
     return (f"<section id=\"method\" class=\"method\">\n<h2>{html.escape(texts.method_title)}</h2>\n"
             f"{body}\n</section>")
 
@@ -170,14 +171,16 @@ def report_words(*, data: str | None, municipality: str, threshold: int, texts: 
     from .summary import summarize
 
     survey = survey_for(data, instrument=instrument, municipality=export_municipality)
+    labels = dict.fromkeys(label for q in survey.instrument.likert_questions
+                           for label in q.scale.non_substantive_labels)
     return {"summary": summarize(survey, municipality, threshold=threshold), "texts": load_report_texts(texts),
-            "threshold": threshold}
+            "threshold": threshold, "non_substantive": list(labels)}
 
 
 def render_report(*, parts: Sequence[Mapping[str, Any]], root: Path, sections: Sequence[Mapping[str, str]],
                   municipality: str, code: str, title: str, synthetic: bool,
                   respondents: Sequence[Mapping[str, Any]] = (), summary=None, texts=None,
-                  threshold: int | None = None) -> str:
+                  threshold: int | None = None, non_substantive: Sequence[str] = ("Vet ej",)) -> str:
     """The HTML of one municipality's report.
 
     Parameters
@@ -197,7 +200,8 @@ def render_report(*, parts: Sequence[Mapping[str, Any]], root: Path, sections: S
         :func:`kommunanalys.summary.summarize` of the municipality (shown first, as
         "Sammanfattning"), :class:`kommunanalys.report_texts.ReportTexts` (a lead-in under each
         section's heading, the appendix "Så har vi räknat" at the end) and the anonymity threshold
-        they mention; see :func:`report_words`.
+        they mention; ``non_substantive``: the scale's own "Vet ej" labels, named in the appendix; see
+        :func:`report_words`.
     """
     exporter = _exporter()
     by_section: dict[str, list[Mapping[str, Any]]] = {}
@@ -244,7 +248,7 @@ def render_report(*, parts: Sequence[Mapping[str, Any]], root: Path, sections: S
         first = _summary_block(summary, texts, threshold or 0)
         toc_entries.insert(0, ("summary", texts.summary_title if texts is not None else "Sammanfattning"))
     if texts is not None and texts.method:
-        last = _method_block(texts, threshold or 0)
+        last = _method_block(texts, threshold or 0, non_substantive)
         toc_entries.append(("method", texts.method_title))
     toc = "".join(f"<li><a href=\"#{html.escape(i)}\">{html.escape(t)}</a></li>" for i, t in toc_entries)
     body = (

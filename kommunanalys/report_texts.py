@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 
@@ -63,9 +64,15 @@ class ReportTexts:
     def intro(self, *, threshold: int, municipality: str = "") -> str:
         return _fill(self.summary_intro, k=threshold, kommun=municipality)
 
-    def method_paragraphs(self, *, threshold: int) -> list[str]:
-        """The method appendix "Så har vi räknat", paragraph by paragraph (Markdown)."""
-        return [_fill(p, k=threshold) for p in self.method]
+    def method_paragraphs(self, *, threshold: int, non_substantive: Sequence[str] = ("Vet ej",)) -> list[str]:
+        """The method appendix "Så har vi räknat", paragraph by paragraph (Markdown).
+
+        ``{vet_ej}`` is filled with the scale's own non-substantive answers ('svaret "Vet ej" och ',
+        'svaren "Vet ej" och "Ingen uppfattning" och ', or nothing for a scale without any).
+        """
+        labels = [f'"{label}"' for label in non_substantive]
+        vet_ej = (f"{'svaret' if len(labels) == 1 else 'svaren'} {' och '.join(labels)} och " if labels else "")
+        return [_fill(p, k=threshold, vet_ej=vet_ej) for p in self.method]
 
 
 def load_report_texts(path: str | Path | None = None) -> ReportTexts:
