@@ -21,7 +21,7 @@ from .anonymity import TOTAL_GROUP, published_count, resolve_threshold, suppress
 from .errors import InputError
 from .instrument import Question
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
-from .survey import ROLES, Survey
+from .survey import NOT_IN_EXPORT, ROLES, Survey
 
 __all__ = [
     "GROUPING_LABELS",
@@ -76,6 +76,12 @@ class QuestionPage:
     benchmark_distribution: pd.DataFrame
     comments: pd.DataFrame
     municipality_name: str = field(default="")
+
+    @property
+    def in_export(self) -> bool:
+        """Whether the export has a column for the question (else the page says so and shows
+        no chart, no table and no count: the question is not in the export, not unanswered)."""
+        return self.survey.in_export(self.question.id)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The data behind every chart and table, long form, keyed by CSV name."""
@@ -279,6 +285,11 @@ def benchmark_table(page: QuestionPage) -> pd.DataFrame:
 def show_heading(page: QuestionPage) -> str:
     """The question as a Markdown heading, with the municipality and who answered."""
     q = page.question
+    if not page.in_export:
+        return show_markdown(f"## {q.label}\n\n**{page.municipality_name} ({page.municipality})** · tema: {q.theme}"
+                             f"\n\n**Frågan {NOT_IN_EXPORT}**: enkätexporten har ingen kolumn för fråga {q.number}, "
+                             "så den kan inte redovisas (det betyder inte att ingen svarade). Kontrollera "
+                             "exporten, eller ange kolumnens rubrik under `columns:` i instrumentet.")
     plan = suppression_plan(page.survey.subset(municipalities=page.municipality), questions=[q.id],
                             threshold=page.threshold).set_index("group")
     parts = []
@@ -294,7 +305,11 @@ def show_heading(page: QuestionPage) -> str:
 
 
 def show_groups(page: QuestionPage, *, output_dir: str | Path | None = None):
-    """The role chart (or the chosen grouping) and its table; writes their data as CSV."""
+    """The role chart (or the chosen grouping) and its table; writes their data as CSV.
+
+    Nothing (None) for a question that is not in the export: the heading says so."""
+    if not page.in_export:
+        return None
     ax = plots.role_chart(page.distribution, question=page.question, threshold=page.threshold)
     show_figure()
     show(group_table(page))
@@ -309,6 +324,8 @@ def gap_sentence(gaps: pd.DataFrame, question: Question) -> str:
     ``gaps`` is the ranked role gap of the municipality (:func:`kommunanalys.questions.rank_gaps`).
     """
     row = gaps[gaps["question"] == question.id]
+    if not row.empty and row["note"].iloc[0] == NOT_IN_EXPORT:
+        return f"Fråga {question.number}: {NOT_IN_EXPORT}."
     if row.empty:
         return f"Fråga {question.number}: ingen skillnad att visa."
     row = row.iloc[0]
@@ -347,6 +364,8 @@ def show_gap(page: QuestionPage, *, output_dir: str | Path | None = None, overvi
 
 def show_benchmark(page: QuestionPage, *, output_dir: str | Path | None = None):
     """The municipality against the other municipalities (and the comparison group), per role."""
+    if not page.in_export:
+        return None
     ax = plots.benchmark_chart(page.benchmark_distribution, municipality_name=page.municipality_name,
                                question=page.question, threshold=page.threshold)
     show_figure()
@@ -387,6 +406,8 @@ def show_comments(page: QuestionPage, *, output_dir: str | Path | None = None,
     """
     from .quotes_page import show_quotes_for_question
 
+    if not page.in_export:
+        return None
     table = page.comments
     shown = pd.DataFrame({
         "Roll": [plots.GROUP_LABELS[g] for g in table["group"]],

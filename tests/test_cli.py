@@ -55,7 +55,7 @@ def test_errors_are_messages_not_tracebacks(tmp_path, content):
 
 def test_missing_file_is_a_message(tmp_path):
     result = run_cli("validate", str(tmp_path / "nope.csv"))
-    assert result.returncode == 2 and "not found" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "finns inte" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_scrub_masks_and_reports(tmp_path):
