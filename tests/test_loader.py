@@ -8,20 +8,12 @@ import pytest
 
 from kommunanalys import DataFormatError, InputError, load_survey
 from kommunanalys.loader import REJECTION_REASONS, match_columns
-from tests.conftest import make_export
+from tests.conftest import assert_accounting, make_export
 
 
 def write_csv(frame: pd.DataFrame, path, *, sep=";", encoding="cp1252"):
     frame.to_csv(path, sep=sep, index=False, encoding=encoding, lineterminator="\r\n")
     return path
-
-
-def assert_accounting(survey, n_rows):
-    report = survey.report
-    assert report.rows_in_file == n_rows
-    assert report.loaded + report.n_rejected == n_rows
-    assert len(survey.respondents) == report.loaded
-    assert set(report.rejected["reason"]) <= set(REJECTION_REASONS)
 
 
 @pytest.fixture(autouse=True)
@@ -175,6 +167,7 @@ def test_spss_sav_with_value_labels(tmp_path, instrument):
     assert_accounting(survey, len(frame))
     assert survey.report.n_rejected == 0
     reference = load_survey(write_csv(make_export(instrument), tmp_path / "labels.csv"))
+    assert_accounting(reference, len(frame))
     pd.testing.assert_frame_equal(survey.responses, reference.responses)
     assert len(survey.comments) == len(reference.comments)
 

@@ -7,22 +7,13 @@ import pandas as pd
 import pytest
 
 from kommunanalys import DataFormatError, load_survey
-from kommunanalys.loader import REJECTION_REASONS
 from kommunanalys.municipalities import municipalities
-from tests.conftest import make_export
+from tests.conftest import assert_accounting, make_export
 
 
 def write_csv(frame: pd.DataFrame, path, *, encoding="utf-8"):
     frame.to_csv(path, sep=";", index=False, encoding=encoding, lineterminator="\r\n")
     return path
-
-
-def assert_accounting(survey, n_rows):
-    report = survey.report
-    assert report.rows_in_file == n_rows
-    assert report.loaded + report.n_rejected == n_rows
-    assert len(survey.respondents) == report.loaded
-    assert set(report.rejected["reason"]) <= set(REJECTION_REASONS)
 
 
 @pytest.fixture
