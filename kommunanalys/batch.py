@@ -572,10 +572,15 @@ def _assemble(task: _AssembleTask) -> tuple[str, str | None]:
         tables.mkdir(exist_ok=True)  # no parents: a removed staging folder (interrupted batch) stays removed
         work = staging / ".work"
         produced: dict[str, list[str]] = {}
+        writer: dict[str, str] = {}  # table -> the notebook (plan key) that wrote it
         for part in task.parts:
             source = work / part["key"] / "tables"
             names = sorted(p.name for p in source.glob("*.csv")) if source.is_dir() else []
             for table in names:
+                if table in writer:  # never let one notebook's table overwrite another's
+                    raise ReportError(f"tabellen tables/{table} skrivs av både {writer[table]} och {part['key']}; "
+                                      "tabellnamn måste vara unika inom en rapport (ge tabellen ett eget namn)")
+                writer[table] = part["key"]
                 os.replace(source / table, tables / table)
             if part["status"] != "reused":
                 produced[part["key"]] = names
