@@ -36,7 +36,7 @@ REJECTION_REASONS = {
     "unknown_role": "rollsvaret motsvarar ingen roll i instrumentet",
     "unknown_answer": "ett svar motsvarar varken en etikett eller en kod på frågans skala",
     "no_answers": "den svarande besvarade inga frågor utöver bakgrundsfrågorna",
-    "short_row": "raden har färre fält än rubrikraden (avbruten, t.ex. en avbruten export)",
+    "short_row": "raden har färre fält än rubrikraden (t.ex. en avbruten export)",
     "too_many_fields": "raden har fler fält än rubrikraden (en avgränsare i text utan citattecken)",
 }
 
@@ -167,7 +167,8 @@ def _parse_csv(path: Path, text: str, sep: str) -> tuple[pd.DataFrame, dict[int,
     except csv.Error as exc:
         row = len(records) + 1
         raise DataFormatError(
-            f"CSV-filen är felaktig: ett citattecken (\") öppnas men stängs inte som det ska ({exc}); "
+            f"CSV-filen är felaktig: ett citattecken (\") öppnas men stängs inte som det ska "
+            f"({'filen tar slut inom citattecknen' if 'end of data' in str(exc) else 'tecken efter det avslutande citattecknet'}); "
             f"fältet börjar på rad {row} (textrad {start_line} i filen)",
             file=path, row=row,
             hint="rätta citattecknen på raden: text som innehåller citattecken, radbrytningar eller "

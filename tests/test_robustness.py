@@ -75,6 +75,7 @@ def test_unbalanced_quote_is_an_error_with_its_row(tmp_path, frame):
     with pytest.raises(DataFormatError, match="citattecken") as info:
         load_survey(path)
     assert info.value.row == 4 and "quote.csv" in str(info.value)
+    assert "filen tar slut inom citattecknen" in str(info.value) and "end of data" not in str(info.value)
 
 
 def test_exponent_is_not_an_answer_code(tmp_path, instrument):
