@@ -75,7 +75,8 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     """Decode a CSV export: UTF-16 (with BOM), UTF-8 (with or without BOM) or Windows-1252.
 
     A file that is UTF-8 except for some rows (an export edited in an old Excel) is an error
-    naming the first row that does not decode, never silently decoded as cp1252 throughout.
+    naming the first row that does not decode, never silently decoded as cp1252 throughout; a
+    Windows-1252 file with some UTF-8 rows (pasted in) names the first UTF-8 row.
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "utf-16"
@@ -84,7 +85,7 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    utf8_lines = 0
+    utf8_lines = other_lines = 0
     for line in body.split(b"\n"):
         if max(line, default=0) < 0x80:
             continue  # plain ASCII decodes alike in both
@@ -92,9 +93,11 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
             line.decode("utf-8")
             utf8_lines += 1
         except UnicodeDecodeError:
-            pass
+            other_lines += 1
     if utf8_lines or raw.startswith(b"\xef\xbb\xbf"):
-        _raise_mixed_encoding(path, body, utf8_lines)
+        # the minority is the odd one out; a BOM says the file is meant to be UTF-8
+        _raise_mixed_encoding(path, body, utf8_lines, other_lines,
+                              odd_is_utf8=utf8_lines < other_lines and not raw.startswith(b"\xef\xbb\xbf"))
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
@@ -106,28 +109,41 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
         ) from None
 
 
-def _raise_mixed_encoding(path: Path, body: bytes, utf8_lines: int) -> None:
-    """Name the first row (and cell) of a UTF-8 file that does not decode as UTF-8."""
-    text = body.decode("utf-8", errors="surrogateescape")
+def _raise_mixed_encoding(path: Path, body: bytes, utf8_lines: int, other_lines: int = 0, *,
+                          odd_is_utf8: bool = False) -> None:
+    """Name the first row (and cell) in the odd encoding: not UTF-8 in a UTF-8 file, or UTF-8
+    in a Windows-1252 file (``odd_is_utf8``). Rows are CSV records (header = row 1)."""
+    text = body.decode("latin-1")  # byte for byte: separators, quotes and line ends are ASCII in both
     sep = _detect_separator(text)
-    bad = re.compile("[\udc80-\udcff]")
+    main = "cp1252" if odd_is_utf8 else "utf-8"
     header: list[str] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
         for number, record in enumerate(reader, start=1):
+            cells = [cell.encode("latin-1") for cell in record]
             if number == 1:
-                header = record
-            for j, cell in enumerate(record):
-                if bad.search(cell):
-                    shown = cell.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace")
-                    column = header[j] if number > 1 and j < len(header) else None
-                    raise DataFormatError(
-                        f"filen är UTF-8 ({utf8_lines} rader med å, ä, ö i UTF-8) men raden är inte UTF-8 "
-                        "(den ser ut att vara Windows-1252/cp1252): filen blandar teckenkodningar",
-                        file=path, row=number, column=column, value=shown,
-                        hint="rätta raden i en editor som visar teckenkodningen, eller spara hela exporten "
-                             "på nytt som CSV UTF-8 från enkätverktyget",
-                    )
+                header = [cell.decode(main, errors="replace") for cell in cells]
+            for j, cell in enumerate(cells):
+                if max(cell, default=0) < 0x80:
+                    continue
+                try:
+                    shown, is_utf8 = cell.decode("utf-8"), True
+                except UnicodeDecodeError:
+                    shown, is_utf8 = cell.decode("cp1252", errors="replace"), False
+                if is_utf8 != odd_is_utf8:
+                    continue
+                column = header[j] if number > 1 and j < len(header) else None
+                if odd_is_utf8:
+                    message = (f"filen är Windows-1252/cp1252 ({other_lines} rader med å, ä, ö i cp1252) men "
+                               "raden är UTF-8: filen blandar teckenkodningar")
+                else:
+                    message = (f"filen är UTF-8 ({utf8_lines} rader med å, ä, ö i UTF-8) men raden är inte UTF-8 "
+                               "(den ser ut att vara Windows-1252/cp1252): filen blandar teckenkodningar")
+                raise DataFormatError(
+                    message, file=path, row=number, column=column, value=shown,
+                    hint="rätta raden i en editor som visar teckenkodningen, eller spara hela exporten "
+                         "på nytt som CSV UTF-8 från enkätverktyget",
+                )
     except csv.Error:
         pass
     raise DataFormatError(  # pragma: no cover - a surrogate is always inside some record
