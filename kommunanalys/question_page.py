@@ -137,16 +137,16 @@ def build_page(survey: Survey, municipality: str, question: str, *, grouping: st
     threshold = resolve_threshold(threshold, survey)
     municipality = str(municipality)
     if municipality not in survey.municipality_codes:
-        raise InputError(f"no respondents from municipality {municipality!r}", value=municipality,
-                         hint="choose one of: " + ", ".join(
+        raise InputError(f"inga svarande från kommun {municipality!r}", value=municipality,
+                         hint="välj en av: " + ", ".join(
                              f"{c} {survey.municipality_name(c)}" for c in survey.municipality_codes))
     if grouping not in GROUPING_LABELS:
-        raise InputError(f"unknown grouping {grouping!r}", value=grouping,
-                         hint=f"use one of {', '.join(GROUPING_LABELS)}")
+        raise InputError(f"okänd gruppering {grouping!r}", value=grouping,
+                         hint=f"använd en av {', '.join(GROUPING_LABELS)}")
     likert_ids = [q.id for q in survey.instrument.likert_questions]
     if question not in likert_ids:
-        raise InputError(f"{question!r} is not a Likert question", value=question,
-                         hint=f"use one of {', '.join(likert_ids)}")
+        raise InputError(f"{question!r} är ingen Likertfråga", value=question,
+                         hint=f"använd en av {', '.join(likert_ids)}")
     comp = None if comparison is None else ([comparison] if isinstance(comparison, str) else [str(c) for c in comparison])
     distribution, summary = municipality_statistics(survey, municipality, grouping, threshold)
     benchmark, benchmark_distribution = municipality_benchmark(survey, municipality, comp, threshold)

@@ -171,8 +171,8 @@ class Survey:
         if found is None or found[0] not in self.municipality_codes:
             present = ", ".join(f"{c} {self.municipality_name(c)}" for c in self.municipality_codes[:20])
             raise InputError(
-                "no respondents from this municipality in the survey", column="municipality", value=value,
-                hint=f"use the four-digit code (as a string, e.g. '1761') or the name of one of: {present}",
+                "inga svarande från den här kommunen i enkäten", column="municipality", value=value,
+                hint=f"ange den fyrsiffriga koden (som text, t.ex. '1761') eller namnet på en av: {present}",
             )
         return found[0]
 
@@ -180,7 +180,7 @@ class Survey:
         """The name of the municipality with this code."""
         names = self.respondents.loc[self.respondents["municipality_code"] == code, "municipality_name"]
         if names.empty:
-            raise KeyError(f"no respondents from municipality {code!r}; present: {', '.join(self.municipality_codes)}")
+            raise KeyError(f"inga svarande från kommun {code!r}; finns: {', '.join(self.municipality_codes)}")
         return str(names.iloc[0])
 
     def subset(self, *, municipalities: str | Iterable[str] | None = None,

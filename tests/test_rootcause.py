@@ -179,5 +179,5 @@ def test_page_writes_tables_and_next_steps(survey, tmp_path, code):
 
 
 def test_unknown_municipality_is_a_clear_error(survey):
-    with pytest.raises(ka.InputError, match="no respondents from this municipality"):
+    with pytest.raises(ka.InputError, match="inga svarande från den här kommunen"):
         rp.build_rootcause(survey, "0114")
