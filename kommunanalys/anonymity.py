@@ -389,7 +389,7 @@ def _suppression_plan(survey: "Survey", ids: list[str], threshold: int) -> pd.Da
     n_groups = len(groups)
     n = sizes.ravel()
     notes = [suppression_note(int(v), threshold) if h else "" for v, h in zip(n, hidden.ravel())]
-    absent = [survey.in_export(q) is False for q in index.get_level_values("question")]
+    absent = [not survey.in_export(q) for q in index.get_level_values("question")]
     if any(absent):  # a question without a column in the export: hidden, and said so (not "inga svar")
         from .survey import NOT_IN_EXPORT
 

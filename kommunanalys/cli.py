@@ -117,7 +117,7 @@ _ARGPARSE_SWEDISH = [
 #: Placeholders in the help (``--data FIL``), by argument name.
 _METAVARS = {"path": "FIL", "data": "FIL", "out": "MAPP", "municipality": "KOMMUN", "jobs": "N", "show": "N",
              "instrument": "FIL", "rejected_out": "FIL", "input": "FIL", "output": "FIL", "findings": "FIL",
-             "column": "KOLUMN"}
+             "column": "KOLUMN", "review": "FIL", "key_figures": "FIL", "population": "FIL"}
 
 
 class _Formatter(argparse.HelpFormatter):

@@ -238,7 +238,7 @@ def _mark_not_in_export(frame: pd.DataFrame, survey: Survey) -> pd.DataFrame:
     out = frame.copy()
     rows = out["question"].isin(missing).to_numpy()
     for col in [*_values(out), *_NOT_IN_EXPORT_BLANK]:
-        if col in out.columns and col not in ("question",):
+        if col in out.columns:
             if out[col].dtype.kind in "iub":
                 out[col] = out[col].astype(float)
             out.loc[rows, col] = np.nan
