@@ -307,15 +307,20 @@ def show_heading(page: QuestionPage) -> str:
 def show_groups(page: QuestionPage, *, output_dir: str | Path | None = None):
     """The role chart (or the chosen grouping) and its table; writes their data as CSV.
 
-    Nothing (None) for a question that is not in the export: the heading says so."""
+    Only a line (and None) for a question that is not in the export."""
     if not page.in_export:
-        return None
+        return _not_in_export_line()
     ax = plots.role_chart(page.distribution, question=page.question, threshold=page.threshold)
     show_figure()
     show(group_table(page))
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if "_fordelning_" in n or "_sammanfattning_" in n])
     return ax
+
+
+def _not_in_export_line() -> None:
+    """Under a heading of the page, for a question the export has no column for."""
+    show_markdown(f"*Visas inte: frågan {NOT_IN_EXPORT}.*")
 
 
 def gap_sentence(gaps: pd.DataFrame, question: Question) -> str:
@@ -365,7 +370,7 @@ def show_gap(page: QuestionPage, *, output_dir: str | Path | None = None, overvi
 def show_benchmark(page: QuestionPage, *, output_dir: str | Path | None = None):
     """The municipality against the other municipalities (and the comparison group), per role."""
     if not page.in_export:
-        return None
+        return _not_in_export_line()
     ax = plots.benchmark_chart(page.benchmark_distribution, municipality_name=page.municipality_name,
                                question=page.question, threshold=page.threshold)
     show_figure()
@@ -407,7 +412,7 @@ def show_comments(page: QuestionPage, *, output_dir: str | Path | None = None,
     from .quotes_page import show_quotes_for_question
 
     if not page.in_export:
-        return None
+        return _not_in_export_line()
     table = page.comments
     shown = pd.DataFrame({
         "Roll": [plots.GROUP_LABELS[g] for g in table["group"]],
