@@ -389,6 +389,13 @@ def _suppression_plan(survey: "Survey", ids: list[str], threshold: int) -> pd.Da
     n_groups = len(groups)
     n = sizes.ravel()
     notes = [suppression_note(int(v), threshold) if h else "" for v, h in zip(n, hidden.ravel())]
+    absent = [not survey.in_export(q) for q in index.get_level_values("question")]
+    if any(absent):  # a question without a column in the export: hidden, and said so (not "inga svar")
+        from .survey import NOT_IN_EXPORT
+
+        gone = np.repeat(absent, n_groups)
+        hidden.ravel()[gone] = True
+        notes = [NOT_IN_EXPORT if g else note for g, note in zip(gone, notes)]
     return pd.DataFrame({
         "question": np.repeat(index.get_level_values("question").to_numpy(dtype=object), n_groups).tolist(),
         "municipality_code": np.repeat(index.get_level_values("municipality_code").to_numpy(dtype=object),

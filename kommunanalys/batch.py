@@ -271,7 +271,8 @@ def _check_plan(plan: Sequence[PlanEntry]) -> None:
     keys = [e.key for e in plan]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
     if dupes:
-        raise ReportError(f"the notebook plan has duplicate keys {dupes}; give each entry its own `key`")
+        raise ReportError(f"notebookplanen har samma nyckel flera gånger: {', '.join(dupes)}; "
+                          "ge varje PlanEntry en egen `key`")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -617,10 +618,15 @@ def _assemble(task: _AssembleTask) -> tuple[str, str | None]:
         work = staging / ".work"
         produced: dict[str, list[str]] = {}
         published: dict[str, list[str]] = {}
+        writer: dict[str, str] = {}  # table -> the notebook (plan key) that wrote it
         for part in task.parts:
             source = work / part["key"] / "tables"
             names = sorted(p.name for p in source.glob("*.csv")) if source.is_dir() else []
             for table in names:
+                if table in writer:  # never let one notebook's table overwrite another's
+                    raise ReportError(f"tabellen tables/{table} skrivs av både {writer[table]} och {part['key']}; "
+                                      "tabellnamn måste vara unika inom en rapport (ge tabellen ett eget namn)")
+                writer[table] = part["key"]
                 os.replace(source / table, tables / table)
             if part["status"] != "reused":
                 produced[part["key"]] = names
@@ -992,7 +998,7 @@ def run_reports(
         raise ReportError(f"enkätexporten {data_path} finns inte{hint}; kontrollera sökvägen till --data")
     data_path = data_path.resolve()
     if template is not None and not Path(template).is_file():
-        raise ReportError(f"the deck template {template} does not exist; pass the path of a .pptx file")
+        raise ReportError(f"presentationsmallen {template} finns inte; ange sökvägen till en .pptx-fil med --template")
     instrument_path = _existing(instrument, "--instrument", "instrumentfilen")
     review_path = _existing(review, "--review", "granskningsfilen")
     key_figures_path = _existing(key_figures, "--key-figures", "nyckeltalsfilen")
@@ -1289,7 +1295,7 @@ def _run_locked(ctx: dict) -> BatchResult:
                         res.report = final / "report.html"
                         res.status = "failed" if res.failures else "ok"
                     except OSError as exc:
-                        error = f"could not publish {final}: {exc}"
+                        error = f"kunde inte publicera {final}: {exc}"
                 if error is not None:
                     res.status = "error"
                     res.error = error
@@ -1320,7 +1326,8 @@ def _run_locked(ctx: dict) -> BatchResult:
         missing = _missing_contract_parameters(nb_dir / entry.notebook if not Path(entry.notebook).is_absolute()
                                                else Path(entry.notebook), entry)
         if missing:
-            warnings_.append(f"{entry.notebook} has no parameter(s) {', '.join(missing)} in its `parameters` cell")
+            warnings_.append(f"{entry.notebook} saknar parametern/parametrarna {', '.join(missing)} i sin "
+                             "`parameters`-cell")
     warnings_ = sorted(set(warnings_))
 
     ordered = [results[c] for c in codes]
@@ -1409,7 +1416,7 @@ def _declared_parameters(path: str, mtime: float) -> frozenset[str]:
 def _missing_contract_parameters(path: Path, entry: PlanEntry) -> list[str]:
     declared = _declared_parameters(str(path), path.stat().st_mtime)
     if not declared:
-        return ["(no cell tagged `parameters`)"]
+        return ["(ingen cell taggad `parameters`)"]
     wanted = ["municipality", "data", "output_dir", "anonymity_threshold", "interactive", *entry.parameters]
     return [p for p in wanted if p not in declared]
 

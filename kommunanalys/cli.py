@@ -36,7 +36,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print(f"    varav chef i central förvaltning: {int(subgroups.get('chef i central förvaltning', 0))}")
     print()
     print("Svarande per kommun, roll och undergrupp:")
-    table = survey.municipalities()
+    table = survey.municipalities().rename(columns=_VALIDATE_COLUMNS)
     print(terminal_safe(table.to_string(index=False)))
     if args.rejected_out and report.n_rejected:
         write_csv(report.rejected, args.rejected_out, index=False, encoding="utf-8")  # no formula cells
@@ -48,6 +48,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         if report.n_rejected > args.show:
             print(f"  ... och {report.n_rejected - args.show} till (skriv alla med --rejected-out FIL.csv)")
     return 0
+
+
+#: The columns of ``Survey.municipalities()`` as ``validate`` prints them.
+_VALIDATE_COLUMNS = {"code": "kod", "name": "kommun", "n": "svarande", "förtroendevald_n": "förtroendevalda",
+                     "tjänsteperson_n": "tjänstepersoner"}
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -116,12 +121,60 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+#: argparse's own messages, in Swedish (the pattern of each, and its translation).
+_ARGPARSE_SWEDISH = [
+    (r"argument command: invalid choice: (.*) \(choose from (.*)\)", r"okänt kommando: \1 (välj bland \2)"),
+    (r"the following arguments are required: (.*)", r"dessa argument saknas: \1"),
+    (r"unrecognized arguments: (.*)", r"okända argument: \1"),
+    (r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)", r"argument \1: ogiltigt val: \2 (välj bland \3)"),
+    (r"argument (\S+): expected one argument", r"argument \1: ett värde behövs"),
+    (r"argument (\S+): ignored explicit argument (.*)", r"argument \1: tar inget värde (fick \2)"),
+    (r"argument (\S+): not allowed with argument (.*)", r"argument \1: går inte ihop med \2"),
+    (r"ambiguous option: (\S+) could match (.*)", r"tvetydig flagga: \1 kan betyda \2"),
+]
+#: Placeholders in the help (``--data FIL``), by argument name.
+_METAVARS = {"path": "FIL", "data": "FIL", "out": "MAPP", "municipality": "KOMMUN", "jobs": "N", "show": "N",
+             "instrument": "FIL", "rejected_out": "FIL", "input": "FIL", "output": "FIL", "findings": "FIL",
+             "column": "KOLUMN", "review": "FIL", "key_figures": "FIL", "population": "FIL"}
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Help with a Swedish usage line."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[override]
+        super().add_usage(usage, actions, groups, "användning: " if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with its error line in Swedish ("kommunanalys report: fel: …")."""
+    """argparse in Swedish: usage, section titles, -h and the error line ("kommunanalys report: fel: …")."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argument"
+        self._optionals.title = "flaggor"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="visa denna hjälp och avsluta")
 
     def error(self, message: str):  # type: ignore[override]
+        import re
+
+        for pattern, swedish in _ARGPARSE_SWEDISH:
+            if re.fullmatch(pattern, message):
+                message = re.sub(pattern, swedish, message)
+                break
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: fel: {message}\n")
+
+
+def _swedish_metavars(parser: argparse.ArgumentParser) -> None:
+    """Swedish placeholders (``--out MAPP``) for every argument without its own, subcommands included."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _swedish_metavars(sub)
+        elif action.metavar is None and action.dest in _METAVARS and action.nargs != 0:
+            action.metavar = _METAVARS[action.dest]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -190,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="den granskade CSV-filen som skrivs")
     p.add_argument("--findings", help="CSV-fil med det som maskerades (standard: OUTPUT med .findings.csv)")
     p.set_defaults(func=_cmd_scrub)
+    _swedish_metavars(parser)
     return parser
 
 

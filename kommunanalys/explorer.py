@@ -41,7 +41,7 @@ from ._lru import LRU
 from .anonymity import published_count, resolve_threshold
 from .errors import InputError, KommunanalysError
 from .notebook import SYNTHETIC_NOTE, survey_for
-from .survey import Survey
+from .survey import NOT_IN_EXPORT, Survey
 
 __all__ = [
     "COMPARISONS",
@@ -410,7 +410,10 @@ def _title(state: ExplorerState, summary: pd.DataFrame) -> str:
     parts = [f"<h3>{_esc(survey.municipality_name(state.municipality))} ({_esc(state.municipality)}) · "
              f"{_esc(q.number)}. {_esc(q.short)}</h3>",
              f"<p>{_esc(q.text)}</p>",
-             f"<p>Svar exkl. Vet ej — {_esc(sizes)}. Grupper med färre än {state.threshold} svar visas inte.</p>"]
+             f"<p>Svar exkl. Vet ej — {_esc(sizes)}. Grupper med färre än {state.threshold} svar visas inte.</p>"
+             if survey.in_export(q.id) else
+             f"<p><strong>Frågan {NOT_IN_EXPORT}</strong>: exporten har ingen kolumn för fråga {_esc(q.number)}, "
+             "så den kan inte visas (det betyder inte att ingen svarade).</p>"]
     return "".join(parts)
 
 

@@ -231,8 +231,8 @@ class Instrument:
         if len(set(ids)) != len(ids):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             raise InstrumentError(
-                "question ids must be unique", file=self.source, value=dupes,
-                hint="give every question its own id (Q1, Q2, ...)",
+                "frågornas id måste vara unika", file=self.source, value=dupes,
+                hint="ge varje fråga ett eget id (Q1, Q2, ...)",
             )
 
     def __getitem__(self, question_id: str) -> Question:
@@ -259,8 +259,8 @@ class Instrument:
         found = self.of_kind("role")
         if len(found) != 1:
             raise InstrumentError(
-                f"the instrument needs exactly one question of kind 'role', found {len(found)}",
-                file=self.source, hint="mark the role question with `kind: role`",
+                f"instrumentet behöver exakt en fråga av typen 'role', hittade {len(found)}",
+                file=self.source, hint="markera rollfrågan med `kind: role`",
             )
         return found[0]
 
@@ -330,8 +330,8 @@ class Instrument:
 def _require(mapping: dict, key: str, *, where: str, source: str | None) -> Any:
     if key not in mapping or mapping[key] in (None, ""):
         raise InstrumentError(
-            f"{where} is missing the field {key!r}", file=source,
-            hint=f"add `{key}:` to {where} in the instrument YAML",
+            f"{where} saknar fältet {key!r}", file=source,
+            hint=f"lägg till `{key}:` i {where} i instrumentets YAML-fil",
         )
     return mapping[key]
 
@@ -342,26 +342,28 @@ def _parse_scale(name: str, spec: dict, source: str | None) -> Scale:
         for i, item in enumerate(items or [], start=1):
             if not isinstance(item, dict):
                 raise InstrumentError(
-                    f"scale {name!r}: {what} entry {i} must be a mapping with label and code",
-                    file=source, value=item, hint="write entries as {label: ..., code: ...}",
+                    f"skalan {name!r}: post {i} under {what} ska ha label och code",
+                    file=source, value=item, hint="skriv posterna som {label: ..., code: ...}",
                 )
-            label = _require(item, "label", where=f"scale {name!r} {what} entry {i}", source=source)
+            label = _require(item, "label", where=f"skalan {name!r}, post {i} under {what}", source=source)
             code = item.get("code", i)
             out.append(Level(label=str(label), code=int(code), value=item.get("value")))
         return tuple(out)
 
     lv = levels(spec.get("levels"), "levels")
     if not lv:
-        raise InstrumentError(f"scale {name!r} has no levels", file=source, hint="list its answer options under `levels:`")
+        raise InstrumentError(f"skalan {name!r} har inga nivåer", file=source, hint="lista svarsalternativen under `levels:`")
     ns = levels(spec.get("non_substantive"), "non_substantive")
     codes = [x.code for x in (*lv, *ns)]
     if len(set(codes)) != len(codes):
-        raise InstrumentError(f"scale {name!r} uses a code twice", file=source, value=codes, hint="give each option its own code")
+        raise InstrumentError(f"skalan {name!r} använder samma kod två gånger", file=source, value=codes,
+                              hint="ge varje svarsalternativ en egen kod")
     scale = Scale(name=name, levels=lv, non_substantive=ns, centre=spec.get("centre"), assumed=bool(spec.get("assumed", False)))
     if scale.centre is not None and scale.neutral_labels() != [scale.centre]:
         raise InstrumentError(
-            f"scale {name!r}: centre {scale.centre!r} is not the middle level of an odd scale",
-            file=source, value=scale.centre, hint=f"the middle level is {scale.neutral_labels() or 'none (even scale)'}",
+            f"skalan {name!r}: mitten (centre) {scale.centre!r} är inte mittnivån på en udda skala",
+            file=source, value=scale.centre,
+            hint=f"mittnivån är {scale.neutral_labels() or 'ingen (jämn skala): ta bort centre'}",
         )
     return scale
 
@@ -413,37 +415,38 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InstrumentError("instrument file not found", file=source, hint="pass the path of an instrument YAML file") from None
+        raise InstrumentError("instrumentfilen finns inte", file=source,
+                              hint="ange sökvägen till en YAML-fil med instrumentet (--instrument)") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or exc.__class__.__name__
-        raise InstrumentError(f"not a readable YAML file: {problem}", file=source,
+        raise InstrumentError(f"ingen läsbar YAML-fil (YAML-fel: {problem})", file=source,
                               row=mark.line + 1 if mark is not None else None,
-                              hint="check the YAML syntax there (indentation, colons, quote text with '?' or ':') "
-                                   "and save the file as UTF-8") from None
+                              hint="kontrollera YAML-syntaxen där (indrag, kolon, text med '?' eller ':' inom "
+                                   "citattecken) och spara filen som UTF-8") from None
     if not isinstance(spec, dict) or "questions" not in spec:
-        raise InstrumentError("the instrument must be a mapping with a `questions:` list", file=source,
-                              hint="see data/instrument.yaml for the layout")
+        raise InstrumentError("instrumentet ska vara en mappning med en lista `questions:`", file=source,
+                              hint="se data/instrument.yaml för upplägget")
     scales = {name: _parse_scale(name, s or {}, source) for name, s in (spec.get("scales") or {}).items()}
     questions = []
     for i, q in enumerate(spec["questions"], start=1):
-        where = f"question entry {i}"
+        where = f"frågepost {i}"
         qid = str(_require(q, "id", where=where, source=source))
-        kind = _require(q, "kind", where=f"question {qid}", source=source)
+        kind = _require(q, "kind", where=f"fråga {qid}", source=source)
         if kind not in QUESTION_KINDS:
-            raise InstrumentError(f"question {qid}: unknown kind", file=source, value=kind,
-                                  hint=f"use one of {', '.join(QUESTION_KINDS)}")
+            raise InstrumentError(f"fråga {qid}: okänd typ (kind)", file=source, value=kind,
+                                  hint=f"använd en av {', '.join(QUESTION_KINDS)}")
         scale = None
         if kind != "free_text":
-            scale_name = _require(q, "scale", where=f"question {qid}", source=source)
+            scale_name = _require(q, "scale", where=f"fråga {qid}", source=source)
             if scale_name not in scales:
-                raise InstrumentError(f"question {qid}: unknown scale", file=source, value=scale_name,
-                                      hint=f"define it under `scales:` or use one of {', '.join(scales)}")
+                raise InstrumentError(f"fråga {qid}: okänd skala", file=source, value=scale_name,
+                                      hint=f"definiera den under `scales:` eller använd en av {', '.join(scales)}")
             scale = scales[scale_name]
-        text = " ".join(str(_require(q, "text", where=f"question {qid}", source=source)).split())
+        text = " ".join(str(_require(q, "text", where=f"fråga {qid}", source=source)).split())
         questions.append(
             Question(
-                id=qid, number=int(_require(q, "number", where=f"question {qid}", source=source)),
+                id=qid, number=int(_require(q, "number", where=f"fråga {qid}", source=source)),
                 kind=kind, text=text, short=str(q.get("short") or text), theme=q.get("theme"),
                 scale=scale, comments=q.get("comments"), assumed=bool(q.get("assumed", False)),
                 aliases=tuple(str(a) for a in (q.get("columns") or [])),
@@ -462,7 +465,7 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
     ids = {q.id for q in instrument.likert_questions}
     for q in instrument.of_kind("free_text"):
         if q.comments is not None and q.comments not in ids:
-            raise InstrumentError(f"question {q.id} comments on {q.comments!r}, which is not a Likert question",
-                                  file=source, value=q.comments, hint=f"use one of {', '.join(sorted(ids))}")
+            raise InstrumentError(f"fråga {q.id} kommenterar {q.comments!r}, som inte är en Likertfråga",
+                                  file=source, value=q.comments, hint=f"använd en av {', '.join(sorted(ids))}")
     instrument.role_question  # noqa: B018 - validates that there is exactly one
     return instrument

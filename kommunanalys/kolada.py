@@ -109,7 +109,7 @@ def _empty() -> pd.DataFrame:
 
 def _code(value: Any, *, file: Any, row: int | None) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        raise DataFormatError("municipality id is missing", file=file, row=row,
+        raise DataFormatError("kommun-id saknas", file=file, row=row,
                               column="municipality")
     text = str(value).strip()
     if text.endswith(".0") and text[:-2].isdigit():
@@ -117,10 +117,10 @@ def _code(value: Any, *, file: Any, row: int | None) -> str:
     if text.isdigit():
         if len(text) > 4:
             raise DataFormatError(
-                "municipality code has more than four digits",
+                "kommunkoden har fler än fyra siffror",
                 file=file, row=row, column="municipality", value=value,
-                hint="this looks like an organisational-unit (OU) id; only municipality data "
-                "is supported",
+                hint="det ser ut som ett id för en organisatorisk enhet (OU); bara data per kommun "
+                "stöds",
             )
         return text.zfill(4)
     return text
@@ -132,8 +132,8 @@ def _period(value: Any, *, file: Any, row: int | None) -> int:
     except (TypeError, ValueError):
         number = float("nan")
     if np.isnan(number) or number != int(number):
-        raise DataFormatError("period is not a year", file=file, row=row, column="period",
-                              value=value)
+        raise DataFormatError("perioden är inget årtal", file=file, row=row, column="period",
+                              value=value, hint="ange året med fyra siffror, t.ex. 2023")
     return int(number)
 
 
@@ -148,8 +148,8 @@ def _value(value: Any, *, file: Any, row: int | None) -> float:
     try:
         return float(text.replace(",", "."))
     except ValueError as exc:
-        raise DataFormatError("value is not a number", file=file, row=row, column="value",
-                              value=value) from exc
+        raise DataFormatError("värdet är inget tal", file=file, row=row, column="value",
+                              value=value, hint="skriv värdet som ett tal (t.ex. 12,5) eller lämna det tomt") from exc
 
 
 def _gender(value: Any, *, file: Any, row: int | None) -> str:
@@ -157,8 +157,8 @@ def _gender(value: Any, *, file: Any, row: int | None) -> str:
     mapped = _GENDER_WORDS.get(text.lower())
     if mapped is None:
         raise DataFormatError(
-            "unknown gender", file=file, row=row, column="gender", value=value,
-            hint="Kolada uses T (totalt), K (kvinnor) and M (män)",
+            "okänt kön", file=file, row=row, column="gender", value=value,
+            hint="Kolada använder T (totalt), K (kvinnor) och M (män)",
         )
     return mapped
 
@@ -167,27 +167,28 @@ def _rows_from_page(page: Any, *, file: Any) -> tuple[list[dict], str | None, in
     """Tidy rows of one JSON page, its next-page link, and how many deleted values were dropped."""
     if not isinstance(page, dict) or "values" not in page:
         raise DataFormatError(
-            "not a Kolada data response: expected a JSON object with a 'values' list",
+            "inget datasvar från Kolada: väntade ett JSON-objekt med en lista 'values'",
             file=file,
-            hint="save the whole response of /v2/data/... or /v3/data (not a metadata call)",
+            hint="spara hela svaret från /v2/data/... eller /v3/data (inte ett metadataanrop)",
         )
     values = page["values"]
     if not isinstance(values, list):
-        raise DataFormatError("'values' is not a list", file=file)
+        raise DataFormatError("'values' är ingen lista", file=file,
+                              hint="spara hela svaret från Koladas API som det kom")
     rows: list[dict] = []
     dropped = 0
     for number, item in enumerate(values, start=1):
         if not isinstance(item, dict):
-            raise DataFormatError(f"entry {number} of 'values' is not an object", file=file,
-                                  value=item)
+            raise DataFormatError(f"post {number} i 'values' är inget objekt", file=file,
+                                  value=item, hint="spara hela svaret från Koladas API som det kom")
         if item.get("isdeleted") is True:
             dropped += 1
             continue
         if "ou" in item and "municipality" not in item and "municipality_id" not in item:
             raise DataFormatError(
-                f"entry {number} holds organisational-unit (OU) data",
+                f"post {number} innehåller data för en organisatorisk enhet (OU)",
                 file=file,
-                hint="only municipality data is supported: query /data/kpi/<id>/municipality/...",
+                hint="bara data per kommun stöds: hämta /data/kpi/<id>/municipality/...",
             )
         kpi = item.get("kpi", item.get("kpi_id"))
         municipality = item.get("municipality", item.get("municipality_id"))
@@ -195,20 +196,22 @@ def _rows_from_page(page: Any, *, file: Any) -> tuple[list[dict], str | None, in
         missing = [name for name, v in (("kpi", kpi), ("municipality", municipality),
                                         ("period", period)) if v is None]
         if missing:
-            raise DataFormatError(f"entry {number} of 'values' lacks {', '.join(missing)}",
-                                  file=file, value=item)
+            raise DataFormatError(f"post {number} i 'values' saknar {', '.join(missing)}",
+                                  file=file, value=item,
+                                  hint="spara ett datasvar (/data/kpi/...), inte ett metadatasvar")
         code = _code(municipality, file=file, row=number)
         year = _period(period, file=file, row=number)
         inner = item.get("values")
         if not isinstance(inner, list):
             raise DataFormatError(
-                f"entry {number} has no inner 'values' list (gender, value)",
-                file=file, value=kpi,
+                f"post {number} har ingen inre lista 'values' (kön, värde)",
+                file=file, value=kpi, hint="spara hela svaret från Koladas API som det kom",
             )
         for value in inner:
             if not isinstance(value, dict) or "gender" not in value:
                 raise DataFormatError(
-                    f"entry {number} has an inner value without 'gender'", file=file, value=value,
+                    f"post {number} har ett inre värde utan 'gender' (kön)", file=file, value=value,
+                    hint="spara hela svaret från Koladas API som det kom",
                 )
             if value.get("isdeleted") is True:
                 dropped += 1
@@ -229,7 +232,7 @@ def _rows_from_page(page: Any, *, file: Any) -> tuple[list[dict], str | None, in
 def _read_csv(file: Path) -> pd.DataFrame:
     raw = file.read_bytes()
     if not raw.strip():
-        raise DataFormatError("the file is empty", file=file)
+        raise DataFormatError("filen är tom", file=file, hint="ladda ner nyckeltalen från Kolada igen")
     text = None
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -251,10 +254,10 @@ def _read_csv(file: Path) -> pd.DataFrame:
     missing = needed - set(frame.columns)
     if missing:
         raise DataFormatError(
-            f"not a Kolada CSV export: no column for {sorted(missing)}",
+            f"ingen CSV-export från Kolada: kolumn saknas för {sorted(missing)}",
             file=file,
             value=list(map(str, frame.columns))[:10],
-            hint="expected columns like kpi/Nyckeltal-id, municipality_code/Kommun-id, "
+            hint="väntade kolumner som kpi/Nyckeltal-id, municipality_code/Kommun-id, "
             "period/År, gender/Kön, value/Värde",
         )
     rows = []
@@ -274,12 +277,12 @@ def _read_csv(file: Path) -> pd.DataFrame:
 def _load_json(file: Path) -> Any:
     raw = file.read_bytes()
     if not raw.strip():
-        raise DataFormatError("the file is empty", file=file)
+        raise DataFormatError("filen är tom", file=file, hint="ladda ner nyckeltalen från Kolada igen")
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataFormatError(f"not valid JSON ({exc})", file=file,
-                              hint="save the API response as it came, e.g. with curl -o") from exc
+        raise DataFormatError(f"ingen giltig JSON ({exc})", file=file,
+                              hint="spara API-svaret som det kom, t.ex. med curl -o") from exc
 
 
 def _expand(source: Any) -> list[tuple[Any, Any]]:
@@ -292,10 +295,11 @@ def _expand(source: Any) -> list[tuple[Any, Any]]:
             files = sorted(p for p in path.iterdir()
                            if p.is_file() and p.suffix.lower() in (".json", ".csv"))
             if not files:
-                raise InputError("folder holds no .json or .csv files", file=path)
+                raise InputError("mappen har inga .json- eller .csv-filer", file=path,
+                                 hint="lägg Koladas nedladdade filer i mappen, eller ange en fil")
             return [(p, p) for p in files]
         if not path.exists():
-            raise InputError("file not found", file=path, hint="check the path")
+            raise InputError("filen finns inte", file=path, hint="kontrollera sökvägen")
         return [(path, path)]
     if isinstance(source, (list, tuple)):
         items: list[tuple[Any, Any]] = []
@@ -303,9 +307,9 @@ def _expand(source: Any) -> list[tuple[Any, Any]]:
             items.extend(_expand(element))
         return items
     raise InputError(
-        "cannot read this as Kolada data",
+        "kan inte läsas som data från Kolada",
         value=type(source).__name__,
-        hint="pass a file or folder path, a parsed JSON response (dict), or a list of them",
+        hint="ange en fil eller mapp, ett tolkat JSON-svar (dict) eller en lista av dem",
     )
 
 
@@ -359,20 +363,20 @@ def read_kolada(source: Any) -> pd.DataFrame:
         pages = _load_json(item) if isinstance(item, Path) else item
         page_list = pages if isinstance(pages, list) else [pages]
         for number, page in enumerate(page_list, start=1):
-            where = origin if len(page_list) == 1 else f"{origin} (page {number})"
+            where = origin if len(page_list) == 1 else f"{origin} (sida {number})"
             rows, last_next, dropped = _rows_from_page(page, file=where)
             last_origin = where
             dropped_total += dropped
             frames.append(pd.DataFrame(rows, columns=KOLADA_COLUMNS) if rows else _empty())
     if last_next:
         warnings.warn(
-            f"{last_origin} points to a next page ({last_next}) that was not given: the "
-            "response is incomplete",
+            f"{last_origin} pekar på en nästa sida ({last_next}) som inte lästes in: svaret är "
+            "ofullständigt (next page saknas)",
             KoladaWarning,
             stacklevel=2,
         )
     if dropped_total:
-        warnings.warn(f"{dropped_total} values marked isdeleted were dropped", KoladaWarning,
+        warnings.warn(f"{dropped_total} värden markerade isdeleted (borttagna i Kolada) hoppades över", KoladaWarning,
                       stacklevel=2)
     frames = [f for f in frames if len(f)]
     if not frames:
@@ -386,10 +390,10 @@ def read_kolada(source: Any) -> pd.DataFrame:
     if len(clash):
         first = clash.iloc[0]
         raise DataFormatError(
-            "the same key figure appears twice with different values",
+            "samma nyckeltal finns två gånger med olika värden",
             value=f"{first['kpi']} {first['municipality_code']} {first['period']} "
             f"{first['gender']}",
-            hint="pages from different downloads are mixed; read one download at a time",
+            hint="sidor från olika nedladdningar är blandade; läs en nedladdning i taget",
         )
     return data.sort_values(key).reset_index(drop=True)
 

@@ -26,18 +26,19 @@ from .survey import RESPONDENT_COLUMNS, LoadReport, Survey
 __all__ = ["load_survey", "load_demo", "read_table", "match_columns", "has_municipality_column",
            "REJECTION_REASONS"]
 
-#: Why a row can be rejected (the ``reason`` column of ``LoadReport.rejected``).
+#: Why a row can be rejected (the ``reason`` column of ``LoadReport.rejected``), described in
+#: Swedish as ``kommunanalys validate`` shows it.
 REJECTION_REASONS = {
-    "empty_row": "the row has no values at all",
-    "duplicate_respondent_id": "the respondent id was already used by an earlier row",
-    "missing_municipality": "no municipality given",
-    "unknown_municipality": "the municipality is not one of Sweden's 290 (code or name)",
-    "missing_role": "the role question is not answered",
-    "unknown_role": "the role answer matches no role of the instrument",
-    "unknown_answer": "an answer matches neither a label nor a code of the question's scale",
-    "no_answers": "the respondent answered no question besides the background",
-    "short_row": "the row has fewer fields than the header (cut off, e.g. an interrupted export)",
-    "too_many_fields": "the row has more fields than the header (a separator inside unquoted text)",
+    "empty_row": "raden är helt tom",
+    "duplicate_respondent_id": "svarande-id:t användes redan på en tidigare rad",
+    "missing_municipality": "ingen kommun angiven",
+    "unknown_municipality": "kommunen är inte en av Sveriges 290 (kod eller namn)",
+    "missing_role": "rollfrågan är inte besvarad",
+    "unknown_role": "rollsvaret motsvarar ingen roll i instrumentet",
+    "unknown_answer": "ett svar motsvarar varken en etikett eller en kod på frågans skala",
+    "no_answers": "den svarande besvarade inga frågor utöver bakgrundsfrågorna",
+    "short_row": "raden har färre fält än rubrikraden (t.ex. en avbruten export)",
+    "too_many_fields": "raden har fler fält än rubrikraden (en avgränsare i text utan citattecken)",
 }
 
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -60,14 +61,14 @@ def _sniff_kind(path: Path, head: bytes) -> str:
     if suffix in _SAV_SUFFIXES:
         return "sav"
     if suffix == ".xls":
-        raise DataFormatError("old Excel .xls files are not supported", file=path,
-                              hint="save the file as .xlsx or as CSV from Excel")
+        raise DataFormatError("gamla Excel-filer (.xls) stöds inte", file=path,
+                              hint="spara filen som .xlsx eller som CSV från Excel")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise DataFormatError("this is an old binary Office file (.xls), not a CSV", file=path,
-                              hint="save it as .xlsx or as CSV from Excel")
+        raise DataFormatError("detta är en gammal binär Office-fil (.xls), inte en CSV-fil", file=path,
+                              hint="spara den som .xlsx eller som CSV från Excel")
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DataFormatError("the file is binary, not a CSV, XLSX or SPSS .sav export", file=path,
-                              hint="export the survey as CSV, XLSX or SPSS .sav")
+        raise DataFormatError("filen är binär, inte en CSV-, XLSX- eller SPSS .sav-export", file=path,
+                              hint="exportera enkäten som CSV, XLSX eller SPSS .sav")
     return "csv"
 
 
@@ -75,7 +76,8 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     """Decode a CSV export: UTF-16 (with BOM), UTF-8 (with or without BOM) or Windows-1252.
 
     A file that is UTF-8 except for some rows (an export edited in an old Excel) is an error
-    naming the first row that does not decode, never silently decoded as cp1252 throughout.
+    naming the first row that does not decode, never silently decoded as cp1252 throughout; a
+    Windows-1252 file with some UTF-8 rows (pasted in) names the first UTF-8 row.
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "utf-16"
@@ -84,7 +86,7 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    utf8_lines = 0
+    utf8_lines = other_lines = 0
     for line in body.split(b"\n"):
         if max(line, default=0) < 0x80:
             continue  # plain ASCII decodes alike in both
@@ -92,9 +94,11 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
             line.decode("utf-8")
             utf8_lines += 1
         except UnicodeDecodeError:
-            pass
+            other_lines += 1
     if utf8_lines or raw.startswith(b"\xef\xbb\xbf"):
-        _raise_mixed_encoding(path, body, utf8_lines)
+        # the minority is the odd one out; a BOM says the file is meant to be UTF-8
+        _raise_mixed_encoding(path, body, utf8_lines, other_lines,
+                              odd_is_utf8=utf8_lines < other_lines and not raw.startswith(b"\xef\xbb\xbf"))
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
@@ -106,28 +110,41 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
         ) from None
 
 
-def _raise_mixed_encoding(path: Path, body: bytes, utf8_lines: int) -> None:
-    """Name the first row (and cell) of a UTF-8 file that does not decode as UTF-8."""
-    text = body.decode("utf-8", errors="surrogateescape")
+def _raise_mixed_encoding(path: Path, body: bytes, utf8_lines: int, other_lines: int = 0, *,
+                          odd_is_utf8: bool = False) -> None:
+    """Name the first row (and cell) in the odd encoding: not UTF-8 in a UTF-8 file, or UTF-8
+    in a Windows-1252 file (``odd_is_utf8``). Rows are CSV records (header = row 1)."""
+    text = body.decode("latin-1")  # byte for byte: separators, quotes and line ends are ASCII in both
     sep = _detect_separator(text)
-    bad = re.compile("[\udc80-\udcff]")
+    main = "cp1252" if odd_is_utf8 else "utf-8"
     header: list[str] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
         for number, record in enumerate(reader, start=1):
+            cells = [cell.encode("latin-1") for cell in record]
             if number == 1:
-                header = record
-            for j, cell in enumerate(record):
-                if bad.search(cell):
-                    shown = cell.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace")
-                    column = header[j] if number > 1 and j < len(header) else None
-                    raise DataFormatError(
-                        f"filen är UTF-8 ({utf8_lines} rader med å, ä, ö i UTF-8) men raden är inte UTF-8 "
-                        "(den ser ut att vara Windows-1252/cp1252): filen blandar teckenkodningar",
-                        file=path, row=number, column=column, value=shown,
-                        hint="rätta raden i en editor som visar teckenkodningen, eller spara hela exporten "
-                             "på nytt som CSV UTF-8 från enkätverktyget",
-                    )
+                header = [cell.decode(main, errors="replace") for cell in cells]
+            for j, cell in enumerate(cells):
+                if max(cell, default=0) < 0x80:
+                    continue
+                try:
+                    shown, is_utf8 = cell.decode("utf-8"), True
+                except UnicodeDecodeError:
+                    shown, is_utf8 = cell.decode("cp1252", errors="replace"), False
+                if is_utf8 != odd_is_utf8:
+                    continue
+                column = header[j] if number > 1 and j < len(header) else None
+                if odd_is_utf8:
+                    message = (f"filen är Windows-1252/cp1252 ({other_lines} rader med å, ä, ö i cp1252) men "
+                               "raden är UTF-8: filen blandar teckenkodningar")
+                else:
+                    message = (f"filen är UTF-8 ({utf8_lines} rader med å, ä, ö i UTF-8) men raden är inte UTF-8 "
+                               "(den ser ut att vara Windows-1252/cp1252): filen blandar teckenkodningar")
+                raise DataFormatError(
+                    message, file=path, row=number, column=column, value=shown,
+                    hint="rätta raden i en editor som visar teckenkodningen, eller spara hela exporten "
+                         "på nytt som CSV UTF-8 från enkätverktyget",
+                )
     except csv.Error:
         pass
     raise DataFormatError(  # pragma: no cover - a surrogate is always inside some record
@@ -167,7 +184,8 @@ def _parse_csv(path: Path, text: str, sep: str) -> tuple[pd.DataFrame, dict[int,
     except csv.Error as exc:
         row = len(records) + 1
         raise DataFormatError(
-            f"CSV-filen är felaktig: ett citattecken (\") öppnas men stängs inte som det ska ({exc}); "
+            f"CSV-filen är felaktig: ett citattecken (\") öppnas men stängs inte som det ska "
+            f"({'filen tar slut inom citattecknen' if 'end of data' in str(exc) else 'tecken efter det avslutande citattecknet'}); "
             f"fältet börjar på rad {row} (textrad {start_line} i filen)",
             file=path, row=row,
             hint="rätta citattecknen på raden: text som innehåller citattecken, radbrytningar eller "
@@ -220,8 +238,8 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, dict]:
     try:
         frame = _with_header(pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl", header=None))
     except Exception as exc:  # openpyxl raises many kinds for broken zips
-        raise DataFormatError(f"the Excel file cannot be read ({exc.__class__.__name__}: {exc})", file=path,
-                              hint="open it in Excel and save it again as .xlsx, or export as CSV") from None
+        raise DataFormatError(f"Excel-filen går inte att läsa ({exc.__class__.__name__}: {exc})", file=path,
+                              hint="öppna den i Excel och spara den igen som .xlsx, eller exportera som CSV") from None
     _check_uncached_formulas(path)
     frame = frame.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else
                       (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)))
@@ -278,8 +296,8 @@ def _read_sav(path: Path) -> tuple[pd.DataFrame, dict]:
     try:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:
-        raise DataFormatError(f"the SPSS file cannot be read ({exc})", file=path,
-                              hint="export the survey from the survey tool again as SPSS .sav, or as CSV") from None
+        raise DataFormatError(f"SPSS-filen går inte att läsa ({exc})", file=path,
+                              hint="exportera enkäten från enkätverktyget igen som SPSS .sav, eller som CSV") from None
     out = pd.DataFrame(index=frame.index)
     headers = []
     for name in frame.columns:
@@ -315,12 +333,12 @@ def read_table(path: str | Path, *, min_columns: int = 2) -> tuple[pd.DataFrame,
     """
     path = Path(path)
     if not path.exists():
-        raise DataFormatError("file not found", file=path, hint="check the path (and the current folder)")
+        raise DataFormatError("filen finns inte", file=path, hint="kontrollera sökvägen (och vilken mapp du står i)")
     if path.is_dir():
-        raise DataFormatError("this is a folder, not a file", file=path, hint="give the path of the export file")
+        raise DataFormatError("detta är en mapp, inte en fil", file=path, hint="ange sökvägen till exportfilen")
     raw = path.read_bytes()
     if not raw:
-        raise DataFormatError("the file is empty (0 bytes)", file=path, hint="export the survey again")
+        raise DataFormatError("filen är tom (0 byte)", file=path, hint="exportera enkäten igen")
     kind = _sniff_kind(path, raw[:4096])
     if kind == "xlsx":
         frame, info = _read_xlsx(path)
@@ -333,13 +351,13 @@ def read_table(path: str | Path, *, min_columns: int = 2) -> tuple[pd.DataFrame,
         frame = frame.iloc[:-1]
     if frame.shape[1] < min_columns:
         raise DataFormatError(
-            f"found only {frame.shape[1]} column ({', '.join(map(str, frame.columns)) or 'none'})", file=path,
-            hint="the export must have one column per question; check the separator (';' or ',') and the format",
+            f"hittade bara {frame.shape[1]} kolumn ({', '.join(map(str, frame.columns)) or 'ingen'})", file=path,
+            hint="exporten ska ha en kolumn per fråga; kontrollera avgränsaren (';' eller ',') och formatet",
         )
     dupes = frame.columns[frame.columns.duplicated()].tolist()
     if dupes:
-        raise DataFormatError("the header names a column twice", file=path, column=str(dupes[0]),
-                              hint="give every column its own header")
+        raise DataFormatError("rubrikraden har samma kolumnnamn två gånger", file=path, column=str(dupes[0]),
+                              hint="ge varje kolumn en egen rubrik")
     return frame, info
 
 
@@ -479,32 +497,33 @@ def load_survey(
     for target, cols in by_target.items():
         if len(cols) > 1:
             raise DataFormatError(
-                f"several columns match {target}: {', '.join(repr(c) for c in cols)}", file=path, column=cols[1],
-                hint="remove the duplicate column or name the right one under `columns:` in the instrument",
+                f"flera kolumner motsvarar {target}: {', '.join(repr(c) for c in cols)}", file=path, column=cols[1],
+                hint="ta bort den dubbla kolumnen eller ange rätt rubrik under `columns:` i instrumentet",
             )
     col_of = {target: cols[0] for target, cols in by_target.items()}
     role_q = instrument.role_question
     if role_q.id not in col_of:
         raise DataFormatError(
-            f"no column for the role question ({role_q.label!r})", file=path,
-            hint=f"name the column {role_q.label!r} (or add its header under `columns:` "
-                 f"for {role_q.id} in the instrument). Columns found: " + "; ".join(headers[:20]),
+            f"ingen kolumn för rollfrågan ({role_q.label!r})", file=path,
+            hint=f"döp kolumnen till {role_q.label!r} (eller lägg dess rubrik under `columns:` "
+                 f"för {role_q.id} i instrumentet). Kolumner i filen: " + "; ".join(headers[:20]),
         )
     fixed_municipality = None
     if "municipality" not in col_of:
         if municipality is None:
             raise DataFormatError(
-                "no municipality column", file=path,
-                hint="add a column 'Kommun' with the municipality's name or code, or pass "
-                     "municipality='1761' (command line: --municipality 1761) for an export of one municipality",
+                "ingen kommunkolumn", file=path,
+                hint="lägg till kolumnen 'Kommun' med kommunens namn eller kod, eller ange "
+                     "municipality='1761' (kommandoraden: --municipality 1761) för en export från en kommun",
             )
         fixed_municipality = lookup_municipality(municipality)
         if fixed_municipality is None:
-            raise InputError("unknown municipality", value=municipality,
-                             hint="give one of Sweden's 290 four-digit municipality codes or its name")
+            raise InputError("okänd kommun", value=municipality,
+                             hint="ange en av Sveriges 290 fyrsiffriga kommunkoder eller kommunens namn")
     elif municipality is not None:
-        raise InputError("the file has a municipality column; do not also pass municipality=", file=path,
-                         column=col_of["municipality"], hint="drop the municipality argument")
+        raise InputError("filen har en kommunkolumn; ange inte också kommun (municipality=, --municipality)",
+                         file=path, column=col_of["municipality"],
+                         hint="ta bort --municipality (municipality=) så läses kommunen från kolumnen")
 
     cells = frame.astype(str)
     problems: list[_Problem] = []
@@ -527,7 +546,7 @@ def load_survey(
     # empty rows
     empty = cells.apply(lambda c: c.str.strip().eq("")).all(axis=1)
     for i in np.flatnonzero(empty.to_numpy()):
-        problems.append(_Problem(i, "empty_row", None, None, "the row is empty; delete it or fill it in"))
+        problems.append(_Problem(i, "empty_row", None, None, "raden är tom; ta bort den eller fyll i den"))
 
     # respondent ids
     if "respondent_id" in col_of:
@@ -541,8 +560,8 @@ def load_survey(
             continue
         if value in seen:
             problems.append(_Problem(i, "duplicate_respondent_id", col_of.get("respondent_id"), value,
-                                     f"respondent id {value!r} was already used at row {row_no(seen[value])}; "
-                                     "remove the duplicate row or give it its own id"))
+                                     f"svarande-id {value!r} användes redan på rad {row_no(seen[value])}; "
+                                     "ta bort den dubbla raden eller ge den ett eget id"))
         else:
             seen[value] = i
 
@@ -561,11 +580,11 @@ def load_survey(
             value = raw.iat[i]
             if value == "":
                 problems.append(_Problem(i, "missing_municipality", col, None,
-                                         "the municipality is empty; fill in its name or four-digit code"))
+                                         "kommunen är tom; fyll i kommunens namn eller fyrsiffriga kod"))
             else:
                 problems.append(_Problem(i, "unknown_municipality", col, value,
-                                         f"{value!r} is not a Swedish municipality; use its four-digit code "
-                                         "(e.g. 1761) or its name as SCB writes it (e.g. Hammarö)"))
+                                         f"{value!r} är ingen svensk kommun; ange den fyrsiffriga koden "
+                                         "(t.ex. 1761) eller namnet som SCB skriver det (t.ex. Hammarö)"))
 
     # decoded answers per question column
     decoded: dict[str, pd.Series] = {}
@@ -579,12 +598,12 @@ def load_survey(
             value = cells[col].iat[i]
             reason = "unknown_role" if q.kind == "role" else "unknown_answer"
             problems.append(_Problem(i, reason, col, value,
-                                     f"{value!r} is not an answer to question {q.number}; allowed: {_allowed(q)}. "
-                                     "Check spelling, extra spaces, or whether the export mixes codes from another scale"))
+                                     f"{value!r} är inget svar på fråga {q.number}; tillåtna: {_allowed(q)}. "
+                                     "Kontrollera stavning, extra mellanslag och om exporten blandar in koder från en annan skala"))
     roles_raw = decoded[role_q.id]
     for i in np.flatnonzero((roles_raw.isna() & ~empty & cells[col_of[role_q.id]].str.strip().eq("")).to_numpy()):
         problems.append(_Problem(i, "missing_role", col_of[role_q.id], None,
-                                 "the role is not answered; fill in Förtroendevald or Tjänsteperson, or remove the row"))
+                                 "rollen är inte besvarad; fyll i Förtroendevald eller Tjänsteperson, eller ta bort raden"))
 
     # nothing answered besides background
     answer_cols = [col_of[q.id] for q in (*instrument.likert_questions, *instrument.of_kind("free_text")) if q.id in col_of]
@@ -592,7 +611,7 @@ def load_survey(
         nothing = cells[answer_cols].apply(lambda c: c.str.strip().eq("")).all(axis=1) & ~empty
         for i in np.flatnonzero(nothing.to_numpy()):
             problems.append(_Problem(i, "no_answers", None, None,
-                                     "the respondent answered none of the survey's questions; the row cannot be analysed"))
+                                     "den svarande besvarade ingen av enkätens frågor; raden går inte att analysera"))
 
     # collect problems per row (first problem names the reason)
     per_row: dict[int, list[_Problem]] = {}
@@ -603,7 +622,7 @@ def load_survey(
         first, rest = per_row[i][0], per_row[i][1:]
         message = first.message
         if rest:
-            message += "; also: " + "; ".join(
+            message += "; dessutom: " + "; ".join(
                 f"{p.column!r}: {p.message}" if p.column else p.message for p in rest)
         rejected_rows.append({
             "row": row_no(i), "respondent_id": rid.iat[i] if not empty.iat[i] else None,
@@ -611,7 +630,7 @@ def load_survey(
         })
         if strict:
             raise InputError(message, file=path, row=row_no(i), column=first.column, value=first.value,
-                             hint="fix the row in the export, or load without strict=True to see all rejected rows")
+                             hint="rätta raden i exporten, eller läs in utan strict=True för att se alla avvisade rader")
     rejected = pd.DataFrame(rejected_rows, columns=["row", "respondent_id", "reason", "column", "value", "message"])
     keep = np.ones(n_rows, dtype=bool)
     keep[list(per_row)] = False
@@ -629,8 +648,8 @@ def load_survey(
         subgroup = subgroup.where(~(is_civil & answered.notna()), answered)
         odd = int((role.eq("förtroendevald") & decoded[sub_q.id].notna() & pd.Series(keep, index=cells.index)).sum())
         if odd:
-            warnings.append(f"{odd} förtroendevalda answered the question for tjänstepersoner ({sub_q.id}); "
-                            "their answer was ignored (they count as förtroendevalda)")
+            warnings.append(f"{odd} förtroendevalda besvarade frågan till tjänstepersoner ({sub_q.id}); "
+                            "deras svar användes inte (de räknas som förtroendevalda)")
     respondents = pd.DataFrame({
         "respondent_id": rid, "municipality_code": muni_code, "municipality_name": muni_name,
         "role": role, "subgroup": subgroup,
@@ -682,11 +701,11 @@ def load_survey(
     if not len(respondents):
         reasons = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
         raise InputError(
-            f"no row could be loaded ({n_rows} rows, rejected: {reasons or 'none'})", file=path,
+            f"ingen rad kunde läsas in ({n_rows} rader, avvisade: {reasons or 'inga'})", file=path,
             row=int(rejected["row"].iat[0]) if len(rejected) else None,
             column=rejected["column"].iat[0] if len(rejected) else None,
             value=rejected["value"].iat[0] if len(rejected) else None,
-            hint=(rejected["message"].iat[0] if len(rejected) else "the file has a header but no data rows"),
+            hint=(rejected["message"].iat[0] if len(rejected) else "filen har en rubrikrad men inga datarader"),
         )
     report = LoadReport(
         source=str(path), rows_in_file=n_rows, loaded=len(respondents), rejected=rejected,
@@ -702,6 +721,6 @@ def load_survey(
 def load_demo() -> Survey:
     """The bundled synthetic demo survey (16 municipalities of Värmland, 656 respondents)."""
     if not paths.DEMO_EXPORT.exists():
-        raise DataFormatError("the demo export is missing", file=paths.DEMO_EXPORT,
-                              hint="rebuild it with `python -m kommunanalys.demo`")
+        raise DataFormatError("demoexporten saknas", file=paths.DEMO_EXPORT,
+                              hint="bygg den igen med `python -m kommunanalys.demo`")
     return load_survey(paths.DEMO_EXPORT, synthetic=True)

@@ -22,7 +22,7 @@ from .anonymity import TOTAL_GROUP, published_count, resolve_threshold, suppress
 from .errors import InputError
 from .instrument import Question
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
-from .survey import ROLES, Survey
+from .survey import NOT_IN_EXPORT, ROLES, Survey
 
 __all__ = [
     "GROUPING_LABELS",
@@ -78,6 +78,12 @@ class QuestionPage:
     comments: pd.DataFrame
     municipality_name: str = field(default="")
 
+    @property
+    def in_export(self) -> bool:
+        """Whether the export has a column for the question (else the page says so and shows
+        no chart, no table and no count: the question is not in the export, not unanswered)."""
+        return self.survey.in_export(self.question.id)
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The data behind every chart and table, long form, keyed by CSV name."""
         stem = f"fraga_{self.question.id}_{self.municipality}"
@@ -132,16 +138,16 @@ def build_page(survey: Survey, municipality: str, question: str, *, grouping: st
     threshold = resolve_threshold(threshold, survey)
     municipality = str(municipality)
     if municipality not in survey.municipality_codes:
-        raise InputError(f"no respondents from municipality {municipality!r}", value=municipality,
-                         hint="choose one of: " + ", ".join(
+        raise InputError(f"inga svarande från kommun {municipality!r}", value=municipality,
+                         hint="välj en av: " + ", ".join(
                              f"{c} {survey.municipality_name(c)}" for c in survey.municipality_codes))
     if grouping not in GROUPING_LABELS:
-        raise InputError(f"unknown grouping {grouping!r}", value=grouping,
-                         hint=f"use one of {', '.join(GROUPING_LABELS)}")
+        raise InputError(f"okänd gruppering {grouping!r}", value=grouping,
+                         hint=f"använd en av {', '.join(GROUPING_LABELS)}")
     likert_ids = [q.id for q in survey.instrument.likert_questions]
     if question not in likert_ids:
-        raise InputError(f"{question!r} is not a Likert question", value=question,
-                         hint=f"use one of {', '.join(likert_ids)}")
+        raise InputError(f"{question!r} är ingen Likertfråga", value=question,
+                         hint=f"använd en av {', '.join(likert_ids)}")
     comp = None if comparison is None else ([comparison] if isinstance(comparison, str) else [str(c) for c in comparison])
     distribution, summary = municipality_statistics(survey, municipality, grouping, threshold)
     benchmark, benchmark_distribution = municipality_benchmark(survey, municipality, comp, threshold)
@@ -293,6 +299,11 @@ def benchmark_table(page: QuestionPage) -> pd.DataFrame:
 def show_heading(page: QuestionPage) -> str:
     """The question as a Markdown heading, with the municipality and who answered."""
     q = page.question
+    if not page.in_export:
+        return show_markdown(f"## {q.label}\n\n**{page.municipality_name} ({page.municipality})** · tema: {q.theme}"
+                             f"\n\n**Frågan {NOT_IN_EXPORT}**: enkätexporten har ingen kolumn för fråga {q.number}, "
+                             "så den kan inte redovisas (det betyder inte att ingen svarade). Kontrollera "
+                             "exporten, eller ange kolumnens rubrik under `columns:` i instrumentet.")
     plan = suppression_plan(page.survey.subset(municipalities=page.municipality), questions=[q.id],
                             threshold=page.threshold).set_index("group")
     parts = []
@@ -308,13 +319,22 @@ def show_heading(page: QuestionPage) -> str:
 
 
 def show_groups(page: QuestionPage, *, output_dir: str | Path | None = None):
-    """The role chart (or the chosen grouping) and its table; writes their data as CSV."""
+    """The role chart (or the chosen grouping) and its table; writes their data as CSV.
+
+    Only a line (and None) for a question that is not in the export."""
+    if not page.in_export:
+        return _not_in_export_line()
     ax = plots.role_chart(page.distribution, question=page.question, threshold=page.threshold)
     show_figure()
     show(group_table(page))
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if "_fordelning_" in n or "_sammanfattning_" in n])
     return ax
+
+
+def _not_in_export_line() -> None:
+    """Under a heading of the page, for a question the export has no column for."""
+    show_markdown(f"*Visas inte: frågan {NOT_IN_EXPORT}.*")
 
 
 def gap_sentence(gaps: pd.DataFrame, question: Question, *, clear: bool | None = None) -> str:
@@ -327,6 +347,8 @@ def gap_sentence(gaps: pd.DataFrame, question: Question, *, clear: bool | None =
     from .summary import gap_words
 
     row = gaps[gaps["question"] == question.id]
+    if not row.empty and row["note"].iloc[0] == NOT_IN_EXPORT:
+        return f"Fråga {question.number}: {NOT_IN_EXPORT}."
     if row.empty:
         return f"Fråga {question.number}: ingen skillnad att visa."
     row = row.iloc[0]
@@ -367,6 +389,8 @@ def show_gap(page: QuestionPage, *, output_dir: str | Path | None = None, overvi
 
 def show_benchmark(page: QuestionPage, *, output_dir: str | Path | None = None):
     """The municipality against the other municipalities (and the comparison group), per role."""
+    if not page.in_export:
+        return _not_in_export_line()
     ax = plots.benchmark_chart(page.benchmark_distribution, municipality_name=page.municipality_name,
                                question=page.question, threshold=page.threshold)
     show_figure()
@@ -407,6 +431,8 @@ def show_comments(page: QuestionPage, *, output_dir: str | Path | None = None,
     """
     from .quotes_page import show_quotes_for_question
 
+    if not page.in_export:
+        return _not_in_export_line()
     table = page.comments
     shown = pd.DataFrame({
         "Roll": [plots.GROUP_LABELS[g] for g in table["group"]],

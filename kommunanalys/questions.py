@@ -28,7 +28,7 @@ from .anonymity import (
 )
 from .errors import InputError
 from .stats import mann_whitney, newcombe_interval, wilson_interval
-from .survey import ROLES, SUBGROUPS, Survey
+from .survey import NOT_IN_EXPORT, ROLES, SUBGROUPS, Survey
 
 __all__ = [
     "GROUPINGS",
@@ -150,7 +150,8 @@ def _tabulate(counts: pd.DataFrame, survey: Survey, ids: list[str], keys: list[s
     found = counts[counts["question"].isin(ids)]
     lookup = pd.MultiIndex.from_frame(found[on].astype(object))
     pos = lookup.get_indexer(pd.MultiIndex.from_frame(out[on].astype(object)))
-    count = np.where(pos >= 0, found["count"].to_numpy()[pos], 0).astype("int64")
+    values = found["count"].to_numpy()  # empty for a question that is not in the export
+    count = (np.where(pos >= 0, values[pos], 0) if len(values) else np.zeros(len(pos))).astype("int64")
     out.insert(len(on), "count", count)
     block = out.groupby(["question", *keys], sort=False).ngroup().to_numpy()
     substantive = (out["answer_type"] == "substantive").to_numpy()
@@ -221,6 +222,31 @@ def _group_table(survey: Survey, ids: list[str], by: str) -> tuple[pd.DataFrame,
     return table.copy(), list(order)
 
 
+#: Columns blanked for a question that is not in the export (beside the value columns): it has
+#: no group sizes at all, and "0" would read as "nobody answered".
+_NOT_IN_EXPORT_BLANK = ("count", "percent", "n", "n_respondents", "n_non_substantive", "n_skipped", "n_fv", "n_tp",
+                        "positive_fv", "positive_tp", "gap", "gap_ci_low", "gap_ci_high", "mean_fv", "mean_tp",
+                        "u", "p_value", "rank_biserial", "municipalities")
+
+
+def _mark_not_in_export(frame: pd.DataFrame, survey: Survey) -> pd.DataFrame:
+    """Rows of questions the export has no column for: hidden, values and sizes blank, and the
+    note "finns inte i exporten" (never zero answers); every report shows the note."""
+    missing = [q for q in pd.unique(frame["question"]) if not survey.in_export(q)] if len(frame) else []
+    if not missing:
+        return frame
+    out = frame.copy()
+    rows = out["question"].isin(missing).to_numpy()
+    for col in [*_values(out), *_NOT_IN_EXPORT_BLANK]:
+        if col in out.columns:
+            if out[col].dtype.kind in "iub":
+                out[col] = out[col].astype(float)
+            out.loc[rows, col] = np.nan
+    out.loc[rows, "suppressed"] = True
+    out.loc[rows, "note"] = NOT_IN_EXPORT
+    return out
+
+
 def _values(frame: pd.DataFrame) -> list[str]:
     return [c for c in _VALUE_COLUMNS if c in frame.columns]
 
@@ -277,7 +303,7 @@ def distribution(survey: Survey, questions: str | Iterable[str] | None = None, *
     counts, order = _group_table(survey, ids, by)
     counts.insert(1, "grouping", by)
     out = _suppress_groups(counts, survey, ids, by, order, threshold)
-    return out[_DIST_COLUMNS]
+    return _mark_not_in_export(out[_DIST_COLUMNS], survey)
 
 
 def summary(survey: Survey, questions: str | Iterable[str] | None = None, *, by: str = "role",
@@ -299,7 +325,7 @@ def summary(survey: Survey, questions: str | Iterable[str] | None = None, *, by:
     table = _summarise_counts(counts, survey, ["group"], confidence)
     table.insert(1, "grouping", by)
     out = _suppress_groups(table, survey, ids, by, order, threshold)
-    return out[_SUMMARY_COLUMNS]
+    return _mark_not_in_export(out[_SUMMARY_COLUMNS], survey)
 
 
 def role_gap(survey: Survey, questions: str | Iterable[str] | None = None, *,
@@ -328,7 +354,7 @@ def role_gap(survey: Survey, questions: str | Iterable[str] | None = None, *,
                                                         else municipalities)])
     # once per survey object: every question page of a municipality ranks the same gaps
     return survey.memo(("role_gap", tuple(ids), tuple(codes), threshold, confidence),
-                       lambda: _role_gap(survey, ids, codes, threshold, confidence))
+                       lambda: _mark_not_in_export(_role_gap(survey, ids, codes, threshold, confidence), survey))
 
 
 def _role_gap(survey: Survey, ids: list[str], codes: list[str], threshold: int, confidence: float) -> pd.DataFrame:
@@ -497,7 +523,7 @@ def benchmark(survey: Survey, municipality: str, questions: str | Iterable[str] 
     table.insert(3, "municipalities", [int(pooled.get(k, 0)) for k in
                                        zip(table["question"], table["role"], table["group"])])
     out = _benchmark_suppress(table, survey, municipality, ids, threshold)
-    return out[["question", "role", "group", "municipalities", *_SUMMARY_COLUMNS[3:]]]
+    return _mark_not_in_export(out[["question", "role", "group", "municipalities", *_SUMMARY_COLUMNS[3:]]], survey)
 
 
 def benchmark_distribution(survey: Survey, municipality: str, questions: str | Iterable[str] | None = None, *,
@@ -507,4 +533,4 @@ def benchmark_distribution(survey: Survey, municipality: str, questions: str | I
     ids, threshold, municipality, counts, _ = _benchmark_counts(survey, municipality, questions,
                                                                 comparison, threshold)
     out = _benchmark_suppress(counts, survey, municipality, ids, threshold)
-    return out[["question", "role", "group", *_DIST_COLUMNS[3:]]]
+    return _mark_not_in_export(out[["question", "role", "group", *_DIST_COLUMNS[3:]]], survey)

@@ -235,16 +235,26 @@ class QuotesPage:
         abouts = [q.comments for q in _comment_questions(self.survey) if q.comments]
         return [q for q in abouts if self.question is None or q == self.question]
 
+    @property
+    def table_names(self) -> tuple[str, str]:
+        """The CSV names of the quotes and of the theme counts: ``citat_<kod>`` and
+        ``citat_teman_<kod>``, with the theme's id before the code when the page shows one theme
+        (from the codebook, e.g. ``citat_ekonomi_uppfoljning_1761``): a report runs the
+        quotes notebook once per theme, and each run writes its own tables."""
+        ids = {t.name: t.id for t in self.themes}
+        scope = f"{ids.get(self.theme, self.theme)}_" if self.theme else ""
+        return f"citat_{scope}{self.municipality}", f"citat_teman_{scope}{self.municipality}"
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The data behind the page, keyed by CSV name: screened quotes and theme counts only.
+        """The data behind the page, keyed by CSV name (:attr:`table_names`): screened quotes
+        and theme counts only.
 
         No raw text, respondent id, comment key or screening finding is ever part of a table.
         """
-        code = self.municipality
         quotes = self.quotes.drop(columns=["comment_key", "role_shown"], errors="ignore")
         quotes = quotes.assign(text=quotes["text"].map(display_text, na_action="ignore"))  # as shown
-        return {f"citat_{code}": quotes.reset_index(drop=True),
-                f"citat_teman_{code}": self.counts.reset_index(drop=True)}
+        names = self.table_names
+        return {names[0]: quotes.reset_index(drop=True), names[1]: self.counts.reset_index(drop=True)}
 
 
 def _resolve_theme(theme: str | None, codebook: list[Theme]) -> str | None:
@@ -513,20 +523,23 @@ def show_quotes(page: QuotesPage, output_dir: str | Path | None = None, *, in_re
                            questions=page.questions)
     text = show_markdown("\n\n".join([title, _intro(page), body]))
     frames = page.tables()
-    write_tables(frames, output_dir, [f"citat_{page.municipality}"])
+    write_tables(frames, output_dir, [page.table_names[0]])
     return text
 
 
 def show_quotes_for_question(survey: Survey, municipality: str, question: str, *,
                              threshold: int | None = None, review: pd.DataFrame | str | Path | None = None,
                              n: int = 5, output_dir: str | Path | None = None, level: int = 3,
-                             intro: bool = True, page: "QuotesPage | None" = None) -> str:
+                             intro: bool = True, page: "QuotesPage | None" = None,
+                             table_prefix: str = "citat") -> str:
     """Display the screened quotes on one Likert question (for the question and root-cause pages).
 
     A heading "Citat ur enkäten" at ``level``, themes one level below, each quote as ``– text
     (roll)``; ``intro=False`` leaves out the paragraph on screening (when several questions are
-    shown in a row). Writes ``citat_<question>_<kod>.csv`` when given an ``output_dir``; returns
-    the Markdown. A caller that already built the question's :class:`QuotesPage` passes it as
+    shown in a row). Writes ``<table_prefix>_<question>_<kod>.csv`` (``citat_Q6_1761.csv``) when
+    given an ``output_dir``; a page that shows the same question's quotes as the question page
+    passes its own ``table_prefix``, so table names stay unique across a report. Returns the
+    Markdown. A caller that already built the question's :class:`QuotesPage` passes it as
     ``page`` (the other arguments are then not used to build it again).
     """
     if page is None:
@@ -544,8 +557,8 @@ def show_quotes_for_question(survey: Survey, municipality: str, question: str, *
                                questions=[about], level=level)
         body = body.split("\n\n", 1)[1] if "\n\n" in body else ""  # the question heading is the page's
     text = show_markdown("\n\n".join(p for p in [heading, _intro(page) if intro else "", body] if p))
-    quotes = page.tables()[f"citat_{page.municipality}"]
-    write_tables({f"citat_{about}_{page.municipality}": quotes}, output_dir)
+    quotes = page.tables()[page.table_names[0]]
+    write_tables({f"{table_prefix}_{about}_{page.municipality}": quotes}, output_dir)
     return text
 
 
@@ -603,7 +616,7 @@ def show_theme_counts(page: QuotesPage, output_dir: str | Path | None = None) ->
                       + ".*")
     ax = theme_chart(page.counts, title=title)
     show_figure()
-    write_tables(page.tables(), output_dir, [f"citat_teman_{page.municipality}"])
+    write_tables(page.tables(), output_dir, [page.table_names[1]])
     return ax
 
 

@@ -270,7 +270,8 @@ def show_quotes_found(page: RootCausePage, *, output_dir: str | Path | None = No
             write_tables({f"orsaker_teman_{qid}_{page.municipality}": counts}, output_dir)
         if not in_report:
             parts.append(show_quotes_for_question(page.survey, page.municipality, qid, threshold=page.threshold,
-                                                  output_dir=output_dir, level=4, intro=False, page=quotes))
+                                                  output_dir=output_dir, level=4, intro=False, page=quotes,
+                                                  table_prefix="orsaker_citat"))
     return "\n\n".join(parts)
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "SUBGROUPS",
     "RESPONDENT_COLUMNS",
     "ROLE_LABELS",
+    "NOT_IN_EXPORT",
 ]
 
 ROLES = ("förtroendevald", "tjänsteperson")
@@ -48,6 +49,8 @@ SUBGROUPS = (
 )
 #: How many subsets a survey keeps for reuse (:meth:`Survey.subset`).
 SUBSETS_KEPT = 4
+#: How every output shows a question the export has no column for (not "0 svar", not "inga svar").
+NOT_IN_EXPORT = "finns inte i exporten"
 RESPONDENT_COLUMNS = ["respondent_id", "municipality_code", "municipality_name", "role", "subgroup"]
 
 
@@ -58,6 +61,8 @@ class LoadReport:
     ``rejected`` has one row per rejected input row: ``row`` (as the user sees it in the file,
     header = row 1), ``respondent_id``, ``reason`` (a short code such as ``unknown_answer``),
     ``column``, ``value`` and ``message`` (all problems of that row, with how to fix them).
+    ``missing_questions`` are the instrument's Likert questions without a column in the export:
+    reports show them as "finns inte i exporten" (:meth:`in_export`).
     """
 
     source: str
@@ -74,6 +79,11 @@ class LoadReport:
     def n_rejected(self) -> int:
         return len(self.rejected)
 
+    def in_export(self, question: str) -> bool:
+        """Whether the export had a column for this question (``missing_questions`` lists those
+        it had not: such a question is "not in the export", never "nobody answered")."""
+        return question not in self.missing_questions
+
     def rejected_by_reason(self) -> pd.Series:
         """Number of rejected rows per reason."""
         return self.rejected["reason"].value_counts().sort_index()
@@ -86,12 +96,15 @@ class LoadReport:
             f"Inlästa svarande: {self.loaded}",
             f"Avvisade rader: {self.n_rejected}",
         ]
+        from .loader import REJECTION_REASONS
+
         for reason, n in self.rejected_by_reason().items():
-            lines.append(f"  {reason}: {n}")
+            lines.append(f"  {reason} ({REJECTION_REASONS.get(reason, reason)}): {n}")
         if self.ignored_columns:
             lines.append("Kolumner som inte lästes in: " + ", ".join(self.ignored_columns))
-        if self.missing_questions:
-            lines.append("Frågor som saknas i filen: " + ", ".join(self.missing_questions))
+        for qid in self.missing_questions:
+            lines.append(f"Varning: fråga {qid} finns inte i exporten (ingen kolumn för den); rapporterna "
+                         "visar den som \"finns inte i exporten\", inte som noll svar")
         lines.extend(f"Obs: {w}" for w in self.warnings)
         return "\n".join(lines)
 
@@ -115,6 +128,11 @@ class Survey:
             self._memo[key] = compute()
         value = self._memo[key]
         return value.copy() if hasattr(value, "copy") else value
+
+    def in_export(self, question: str) -> bool:
+        """Whether the export held a column for this question; a survey built without a load
+        report (in code) holds every question of its instrument."""
+        return self.report is None or self.report.in_export(question)
 
     # -- selections -------------------------------------------------------------------------
     @property
@@ -153,8 +171,8 @@ class Survey:
         if found is None or found[0] not in self.municipality_codes:
             present = ", ".join(f"{c} {self.municipality_name(c)}" for c in self.municipality_codes[:20])
             raise InputError(
-                "no respondents from this municipality in the survey", column="municipality", value=value,
-                hint=f"use the four-digit code (as a string, e.g. '1761') or the name of one of: {present}",
+                "inga svarande från den här kommunen i enkäten", column="municipality", value=value,
+                hint=f"ange den fyrsiffriga koden (som text, t.ex. '1761') eller namnet på en av: {present}",
             )
         return found[0]
 
@@ -162,7 +180,7 @@ class Survey:
         """The name of the municipality with this code."""
         names = self.respondents.loc[self.respondents["municipality_code"] == code, "municipality_name"]
         if names.empty:
-            raise KeyError(f"no respondents from municipality {code!r}; present: {', '.join(self.municipality_codes)}")
+            raise KeyError(f"inga svarande från kommun {code!r}; finns: {', '.join(self.municipality_codes)}")
         return str(names.iloc[0])
 
     def subset(self, *, municipalities: str | Iterable[str] | None = None,

@@ -16,6 +16,18 @@ def instrument():
     return load_instrument()
 
 
+def assert_accounting(survey, n_rows: int) -> None:
+    """Every row is accounted for: loaded + rejected = ``n_rows``, the rows in the file as the
+    test counts them itself (not as the loader says), and every reason is a known one."""
+    from kommunanalys.loader import REJECTION_REASONS
+
+    report = survey.report
+    assert report.rows_in_file == n_rows
+    assert report.loaded + report.n_rejected == n_rows
+    assert len(survey.respondents) == report.loaded
+    assert set(report.rejected["reason"]) <= set(REJECTION_REASONS)
+
+
 def make_export(instrument, n: int = 40, *, seed: int = 7, municipalities=("Hammarö", "Karlstad"),
                 codes: bool = False) -> pd.DataFrame:
     """A valid wide export: Respondent-ID, Kommun, then one column per question (label headers).

@@ -55,7 +55,7 @@ def test_errors_are_messages_not_tracebacks(tmp_path, content):
 
 def test_missing_file_is_a_message(tmp_path):
     result = run_cli("validate", str(tmp_path / "nope.csv"))
-    assert result.returncode == 2 and "not found" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "finns inte" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_scrub_masks_and_reports(tmp_path):
@@ -77,3 +77,40 @@ def test_scrub_missing_column_is_a_message(tmp_path):
     src.write_text("id;kommentar\n1;hej\n", encoding="utf-8")
     result = run_cli("scrub", str(src), "--column", "text", "-o", str(tmp_path / "o.csv"))
     assert result.returncode == 2 and "kommentar" in result.stderr and "Traceback" not in result.stderr
+
+
+#: argparse's English (its own gettext strings), which must not reach a consultant.
+ARGPARSE_ENGLISH = ["usage:", "options:", "positional arguments", "show this help message", "the following arguments",
+                    "unrecognized arguments", "invalid choice", "expected one argument", "choose from"]
+
+
+@pytest.mark.parametrize("argv", [[], ["validate"], ["report"], ["scrub"]])
+def test_help_is_swedish(capsys, argv):
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("användning: kommunanalys") and "visa denna hjälp och avsluta" in out
+    assert not [w for w in ARGPARSE_ENGLISH if w in out]
+    assert not {"DATA", "OUT", "MUNICIPALITY", "REJECTED_OUT", "SHOW", "PATH", "INPUT"} & set(out.split())
+
+
+@pytest.mark.parametrize("argv,swedish", [
+    (["validate"], "dessa argument saknas: FIL"), (["report", "--bogus"], "okända argument: --bogus"),
+    (["report", "--format"], "argument --format: ett värde behövs"), (["nope"], "okänt kommando: 'nope'"),
+])
+def test_argparse_errors_are_swedish(capsys, argv, swedish):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert swedish in err and err.startswith("användning:") and not [w for w in ARGPARSE_ENGLISH if w in err]
+
+
+def test_validate_prints_its_table_in_swedish(tmp_path, instrument, capsys):
+    path = tmp_path / "e.csv"
+    make_export(instrument, n=12).to_csv(path, sep=";", index=False, encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.split()[:2] == ["kod", "kommun"])
+    assert "förtroendevalda" in header and "_n" not in header and "code" not in header.split()

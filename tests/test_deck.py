@@ -156,7 +156,7 @@ def test_consultants_template_is_used(survey, tmp_path):
 
 
 def test_missing_template_is_a_clear_error(survey, tmp_path):
-    with pytest.raises(ka.errors.ReportError, match="does not exist"):
+    with pytest.raises(ka.errors.ReportError, match="finns inte"):
         build_deck(gather(survey, "1780", threshold=5), path=tmp_path / "d.pptx", template=tmp_path / "nej.pptx")
 
 

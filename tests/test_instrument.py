@@ -75,13 +75,13 @@ def test_normalize_text():
 @pytest.mark.parametrize(
     "edit,match",
     [
-        (lambda t: t.replace("kind: likert", "kind: rating", 1), "unknown kind"),
-        (lambda t: t.replace("scale: agreement", "scale: nope", 1), "unknown scale"),
-        (lambda t: t.replace("comments: Q10", "comments: Q99"), "not a Likert question"),
-        (lambda t: t.replace("  - id: Q3", "  - id: Q2", 1), "unique"),
-        (lambda t: t.replace("centre: Instämmer delvis", "centre: Instämmer helt"), "not the middle"),
+        (lambda t: t.replace("kind: likert", "kind: rating", 1), "okänd typ"),
+        (lambda t: t.replace("scale: agreement", "scale: nope", 1), "okänd skala"),
+        (lambda t: t.replace("comments: Q10", "comments: Q99"), "inte är en Likertfråga"),
+        (lambda t: t.replace("  - id: Q3", "  - id: Q2", 1), "unika"),
+        (lambda t: t.replace("centre: Instämmer delvis", "centre: Instämmer helt"), "inte mittnivån"),
         (lambda t: t.replace("questions:", "questions: [", 1), "YAML"),
-        (lambda t: re.sub(r"    text: Vilken roll har du i kommunen\?\n", "", t), "missing the field 'text'"),
+        (lambda t: re.sub(r"    text: Vilken roll har du i kommunen\?\n", "", t), "saknar fältet 'text'"),
     ],
 )
 def test_broken_instruments_get_clear_errors(tmp_path, instrument, edit, match):
@@ -94,5 +94,5 @@ def test_broken_instruments_get_clear_errors(tmp_path, instrument, edit, match):
 
 
 def test_missing_instrument_file(tmp_path):
-    with pytest.raises(InstrumentError, match="not found"):
+    with pytest.raises(InstrumentError, match="finns inte"):
         load_instrument(tmp_path / "none.yaml")

@@ -75,7 +75,7 @@ def test_parsed_dicts_are_accepted():
 
 
 def test_unfollowed_next_page_warns():
-    with pytest.warns(KoladaWarning, match="next page"):
+    with pytest.warns(KoladaWarning, match="nästa sida"):
         frame = read_kolada(DATA / "v2_incomplete.json")
     assert len(frame) == 7
 
@@ -89,7 +89,7 @@ def test_conflicting_duplicates_raise():
     page = json.loads((DATA / "v2_paged" / "page_2.json").read_text())
     other = json.loads(json.dumps(page))
     other["values"][0]["values"][0]["value"] = 1.0
-    with pytest.raises(DataFormatError, match="twice"):
+    with pytest.raises(DataFormatError, match="två gånger"):
         read_kolada([page, other])
 
 
@@ -142,12 +142,12 @@ def test_csv_export_with_swedish_headers_and_decimal_comma():
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("broken.json", "not valid JSON"),
-        ("metadata.json", "lacks kpi, municipality, period"),
-        ("bad_gender.json", "unknown gender"),
-        ("bad_value.json", "not a number"),
-        ("empty.csv", "empty"),
-        ("not_kolada.csv", "not a Kolada CSV export"),
+        ("broken.json", "ingen giltig JSON"),
+        ("metadata.json", "saknar kpi, municipality, period"),
+        ("bad_gender.json", "okänt kön"),
+        ("bad_value.json", "inget tal"),
+        ("empty.csv", "tom"),
+        ("not_kolada.csv", "ingen CSV-export från Kolada"),
     ],
 )
 def test_malformed_files_name_file_and_problem(name, message):
@@ -157,14 +157,14 @@ def test_malformed_files_name_file_and_problem(name, message):
 
 
 def test_missing_path_and_wrong_type():
-    with pytest.raises(InputError, match="not found"):
+    with pytest.raises(InputError, match="finns inte"):
         read_kolada(DATA / "nope.json")
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match="kan inte läsas"):
         read_kolada(42)
 
 
 def test_not_a_response_object():
-    with pytest.raises(DataFormatError, match="'values' list"):
+    with pytest.raises(DataFormatError, match="lista 'values'"):
         read_kolada({"count": 0})
 
 

@@ -8,20 +8,12 @@ import pytest
 
 from kommunanalys import DataFormatError, InputError, load_survey
 from kommunanalys.loader import REJECTION_REASONS, match_columns
-from tests.conftest import make_export
+from tests.conftest import assert_accounting, make_export
 
 
 def write_csv(frame: pd.DataFrame, path, *, sep=";", encoding="cp1252"):
     frame.to_csv(path, sep=sep, index=False, encoding=encoding, lineterminator="\r\n")
     return path
-
-
-def assert_accounting(survey, n_rows):
-    report = survey.report
-    assert report.rows_in_file == n_rows
-    assert report.loaded + report.n_rejected == n_rows
-    assert len(survey.respondents) == report.loaded
-    assert set(report.rejected["reason"]) <= set(REJECTION_REASONS)
 
 
 @pytest.fixture(autouse=True)
@@ -175,6 +167,7 @@ def test_spss_sav_with_value_labels(tmp_path, instrument):
     assert_accounting(survey, len(frame))
     assert survey.report.n_rejected == 0
     reference = load_survey(write_csv(make_export(instrument), tmp_path / "labels.csv"))
+    assert_accounting(reference, len(frame))
     pd.testing.assert_frame_equal(survey.responses, reference.responses)
     assert len(survey.comments) == len(reference.comments)
 
@@ -182,13 +175,13 @@ def test_spss_sav_with_value_labels(tmp_path, instrument):
 def test_one_municipality_export_without_municipality_column(tmp_path, export_frame):
     frame = export_frame.drop(columns=["Kommun"])
     path = write_csv(frame, tmp_path / "hammaro.csv")
-    with pytest.raises(DataFormatError, match="no municipality column") as info:
+    with pytest.raises(DataFormatError, match="ingen kommunkolumn") as info:
         load_survey(path)
     assert "hammaro.csv" in str(info.value) and "--municipality" in str(info.value)
     survey = load_survey(path, municipality="Hammarö")
     assert_accounting(survey, len(frame))
     assert set(survey.respondents["municipality_code"]) == {"1761"}
-    with pytest.raises(InputError, match="unknown municipality"):
+    with pytest.raises(InputError, match="okänd kommun"):
         load_survey(path, municipality="Atlantis")
 
 
@@ -228,7 +221,7 @@ def test_every_rejection_reason_is_reported(tmp_path, instrument, export_frame):
     assert rejected.loc[9, "column"] == q6 and rejected.loc[9, "value"] == "Jättebra"
     assert "Instämmer helt" in rejected.loc[9, "message"]  # says what is allowed
     assert rejected.loc[6, "value"] == "Gotham City"
-    assert rejected.loc[4, "value"] == frame.loc[0, "Respondent-ID"] and "row 2" in rejected.loc[4, "message"]
+    assert rejected.loc[4, "value"] == frame.loc[0, "Respondent-ID"] and "rad 2" in rejected.loc[4, "message"]
 
 
 def test_a_row_with_several_problems_lists_them_all(tmp_path, instrument, export_frame):
@@ -294,16 +287,16 @@ def test_comments_keep_their_question_and_target(tmp_path, instrument, export_fr
 @pytest.mark.parametrize(
     "name,content,match",
     [
-        ("empty.csv", b"", "empty"),
+        ("empty.csv", b"", "tom"),
         ("blank.csv", b"\r\n  \r\n", "ingen text"),
-        ("binary.csv", bytes(range(256)) * 4, "binary"),
+        ("binary.csv", bytes(range(256)) * 4, "binär"),
         ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "xls"),
-        ("broken.xlsx", b"PK\x03\x04 this is not really a zip", "Excel file cannot be read"),
-        ("broken.sav", b"$FL2 not really spss", "SPSS file cannot be read"),
-        ("one_column.csv", "Bara en kolumn\r\nx\r\n".encode("utf-8"), "only 1 column"),
+        ("broken.xlsx", b"PK\x03\x04 this is not really a zip", "Excel-filen går inte att läsa"),
+        ("broken.sav", b"$FL2 not really spss", "SPSS-filen går inte att läsa"),
+        ("one_column.csv", "Bara en kolumn\r\nx\r\n".encode("utf-8"), "bara 1 kolumn"),
         ("bad_bytes.csv", b"a;b\r\n\x81\x8d;x\r\n", "varken UTF-8"),
-        ("dupe_header.csv", "Kommun;Kommun;1. Vilken roll har du i kommunen?\r\n".encode("utf-8"), "twice"),
-        ("no_role.csv", "Respondent-ID;Kommun;Något annat\r\nR1;Kil;x\r\n".encode("utf-8"), "role question"),
+        ("dupe_header.csv", "Kommun;Kommun;1. Vilken roll har du i kommunen?\r\n".encode("utf-8"), "två gånger"),
+        ("no_role.csv", "Respondent-ID;Kommun;Något annat\r\nR1;Kil;x\r\n".encode("utf-8"), "rollfrågan"),
     ],
 )
 def test_unreadable_files_get_clear_errors(tmp_path, name, content, match):
@@ -330,27 +323,27 @@ def test_ragged_csv_row_is_rejected_with_its_row(tmp_path, export_frame):
 
 def test_header_only_file(tmp_path, export_frame):
     path = write_csv(export_frame.head(0), tmp_path / "header_only.csv")
-    with pytest.raises(InputError, match="no row could be loaded"):
+    with pytest.raises(InputError, match="ingen rad kunde läsas in"):
         load_survey(path)
 
 
 def test_all_rows_rejected_explains_the_first_problem(tmp_path, instrument, export_frame):
     frame = export_frame.copy()
     frame["Kommun"] = "Gotham"
-    with pytest.raises(InputError, match="no row could be loaded") as info:
+    with pytest.raises(InputError, match="ingen rad kunde läsas in") as info:
         load_survey(write_csv(frame, tmp_path / "gotham.csv"))
     assert info.value.row == 2 and info.value.value == "Gotham"
 
 
 def test_missing_file_and_folder(tmp_path):
-    with pytest.raises(DataFormatError, match="not found"):
+    with pytest.raises(DataFormatError, match="finns inte"):
         load_survey(tmp_path / "nope.csv")
-    with pytest.raises(DataFormatError, match="folder"):
+    with pytest.raises(DataFormatError, match="mapp"):
         load_survey(tmp_path)
 
 
 def test_two_columns_for_one_question(tmp_path, instrument, export_frame):
     frame = export_frame.copy()
     frame["Q6"] = frame[instrument["Q6"].label]
-    with pytest.raises(DataFormatError, match="several columns match Q6"):
+    with pytest.raises(DataFormatError, match="flera kolumner motsvarar Q6"):
         load_survey(write_csv(frame, tmp_path / "e.csv"))

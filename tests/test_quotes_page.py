@@ -322,3 +322,16 @@ def test_in_a_report_the_quotes_page_points_to_the_questions(survey):
     text = show_quotes(page, in_report=True)
     assert IN_REPORT_NOTE in text
     assert not any(q in text for q in page.quotes["text"])
+
+
+def test_pages_of_two_themes_write_different_tables(survey, tmp_path):
+    """A report runs the quotes notebook once per theme: each run's tables have their own names."""
+    written = {}
+    for theme in ("Ekonomi & uppföljning", "roller_tillit"):
+        out = tmp_path / theme.replace(" ", "_").replace("&", "och")
+        page = build_quotes(survey, "1761", theme=theme)
+        show_quotes(page, output_dir=out)
+        show_theme_counts(page, output_dir=out)
+        written[theme] = {p.stem for p in (out / "tables").iterdir()}
+    assert written["Ekonomi & uppföljning"] == {"citat_ekonomi_uppfoljning_1761", "citat_teman_ekonomi_uppfoljning_1761"}
+    assert written["roller_tillit"] == {"citat_roller_tillit_1761", "citat_teman_roller_tillit_1761"}

@@ -7,22 +7,13 @@ import pandas as pd
 import pytest
 
 from kommunanalys import DataFormatError, load_survey
-from kommunanalys.loader import REJECTION_REASONS
 from kommunanalys.municipalities import municipalities
-from tests.conftest import make_export
+from tests.conftest import assert_accounting, make_export
 
 
 def write_csv(frame: pd.DataFrame, path, *, encoding="utf-8"):
     frame.to_csv(path, sep=";", index=False, encoding=encoding, lineterminator="\r\n")
     return path
-
-
-def assert_accounting(survey, n_rows):
-    report = survey.report
-    assert report.rows_in_file == n_rows
-    assert report.loaded + report.n_rejected == n_rows
-    assert len(survey.respondents) == report.loaded
-    assert set(report.rejected["reason"]) <= set(REJECTION_REASONS)
 
 
 @pytest.fixture
@@ -68,6 +59,29 @@ def test_utf8_export_with_one_cp1252_row_names_that_row(tmp_path, frame):
     assert "mixed.csv" in str(err) and "Så rättar du" in str(err) and "UTF-8" in err.hint
 
 
+def test_cp1252_export_with_one_utf8_row_names_that_row_not_the_header(tmp_path, frame):
+    """The reverse variant: a Windows-1252 export with one row pasted in as UTF-8, after a comment
+    that spans two lines (so the row's number in the file is not its line number)."""
+    comment = next(c for c in frame.columns if c.startswith("9."))
+    frame = frame.copy()
+    frame.loc[1, comment] = "Första raden\nandra raden"       # row 3 takes two lines of text
+    path = write_csv(frame, tmp_path / "ansi.csv", encoding="cp1252")
+    raw = path.read_bytes()
+    records = raw.split(b"\r\n")                            # one per row: the comment's \n is inside
+    row = 8                                                    # file row 8 is text line 9
+    assert raw.split(b"\n")[row] == records[row - 1] + b"\r"
+    line = records[row - 1]
+    fields = line.decode("cp1252").split(";")
+    column = next(j for j, f in enumerate(fields) if any(ch in f for ch in "åäöÅÄÖ"))
+    records[row - 1] = line.decode("cp1252").encode("utf-8")
+    path.write_bytes(b"\r\n".join(records))
+    with pytest.raises(DataFormatError, match="blandar teckenkodningar") as info:
+        load_survey(path)
+    err = info.value
+    assert err.row == row and err.column == frame.columns[column] and err.value == fields[column]
+    assert "raden är UTF-8" in err.message and "Windows-1252" in err.message
+
+
 def test_a_whole_cp1252_export_still_loads(tmp_path, frame):
     survey = load_survey(write_csv(frame, tmp_path / "ansi.csv", encoding="cp1252"))
     assert_accounting(survey, len(frame))
@@ -84,6 +98,7 @@ def test_unbalanced_quote_is_an_error_with_its_row(tmp_path, frame):
     with pytest.raises(DataFormatError, match="citattecken") as info:
         load_survey(path)
     assert info.value.row == 4 and "quote.csv" in str(info.value)
+    assert "filen tar slut inom citattecknen" in str(info.value) and "end of data" not in str(info.value)
 
 
 def test_exponent_is_not_an_answer_code(tmp_path, instrument):

@@ -168,7 +168,7 @@ def test_page_writes_tables_and_next_steps(survey, tmp_path, code):
     written = " ".join(p.read_text(encoding="utf-8") for p in (tmp_path / "tables").iterdir())
     for item in demo.PLANTED_PERSONAL_DATA:
         assert item["value"].lower() not in (quotes + text + written).lower(), item
-    tables = sorted(p.name for p in (tmp_path / "tables").iterdir() if not p.name.startswith(("citat_", "orsaker_teman_")))
+    tables = sorted(p.name for p in (tmp_path / "tables").iterdir() if not p.name.startswith(("orsaker_citat_", "orsaker_teman_")))
     assert len(tables) == 5
     for name in tables:
         frame = pd.read_csv(tmp_path / "tables" / name)
@@ -179,5 +179,5 @@ def test_page_writes_tables_and_next_steps(survey, tmp_path, code):
 
 
 def test_unknown_municipality_is_a_clear_error(survey):
-    with pytest.raises(ka.InputError, match="no respondents from this municipality"):
+    with pytest.raises(ka.InputError, match="inga svarande från den här kommunen"):
         rp.build_rootcause(survey, "0114")

@@ -85,9 +85,9 @@ class _Deck:
         try:
             self.prs = Presentation(str(path)) if path.exists() else Presentation()
         except Exception as exc:
-            raise ReportError(f"could not open the deck template {path}: {exc}; pass a PowerPoint .pptx file") from exc
+            raise ReportError(f"kunde inte öppna presentationsmallen {path}: {exc}; ange en PowerPoint-fil (.pptx)") from exc
         if template is not None and not path.exists():
-            raise ReportError(f"the deck template {path} does not exist; pass the path of a .pptx file")
+            raise ReportError(f"presentationsmallen {path} finns inte; ange sökvägen till en .pptx-fil (--template)")
         if not path.exists():  # no template shipped: python-pptx's default, made 16:9
             self.prs.slide_width, self.prs.slide_height = Emu(12192000), Emu(6858000)
         # a consultant's template may hold example slides: keep only its masters and layouts
