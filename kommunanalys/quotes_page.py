@@ -240,9 +240,12 @@ class QuotesPage:
         """The CSV names of the quotes and of the theme counts: ``citat_<kod>`` and
         ``citat_teman_<kod>``, with the theme's id before the code when the page shows one theme
         (from the codebook, e.g. ``citat_ekonomi_uppfoljning_1761``): a report runs the
-        quotes notebook once per theme, and each run writes its own tables."""
+        quotes notebook once per theme, and each run writes its own tables. A page of one
+        question (a theme the codebook does not know) has ``urval_<question>`` there instead (the
+        question page's own table is ``citat_<question>_<kod>``)."""
         ids = {t.name: t.id for t in self.themes}
-        scope = f"{ids.get(self.theme, self.theme)}_" if self.theme else ""
+        scope = (f"{ids.get(self.theme, self.theme)}_" if self.theme
+                 else f"urval_{self.question}_" if self.question else "")
         return f"citat_{scope}{self.municipality}", f"citat_teman_{scope}{self.municipality}"
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -514,7 +517,7 @@ def show_quotes(page: QuotesPage, output_dir: str | Path | None = None, *, in_re
         if page.theme:
             title += f": {_md(page.theme)}"
         text = show_markdown("\n\n".join([title, IN_REPORT_NOTE]))
-        write_tables(page.tables(), output_dir, [f"citat_{page.municipality}"])
+        write_tables(page.tables(), output_dir, [page.table_names[0]])
         return text
     title = f"## Citat ur enkäten – {page.municipality_name}"
     if page.theme:
