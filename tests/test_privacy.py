@@ -235,6 +235,26 @@ def test_the_audit_notices_a_leaky_publication(audit):
                       "a wrong figure")
 
 
+def test_the_audited_tables_hold_every_count_of_the_workbook(batch):
+    """The audit reads tables/*.csv: every whole number a municipality's bilaga.xlsx shows (its
+    counts; shares are fractions) is among the numbers of that municipality's tables."""
+    looked = 0
+    for folder in sorted(p for p in batch.iterdir() if (p / "tables").is_dir()):
+        numbers = set()
+        for path in (folder / "tables").glob("*.csv"):
+            for value in pd.read_csv(path, dtype=str, keep_default_na=False).to_numpy().ravel():
+                try:
+                    numbers.add(round(float(value)))
+                except ValueError:
+                    continue
+        for cell in _xlsx_cells(folder / "bilaga.xlsx"):
+            value = cell.value
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+                assert round(value) in numbers, (folder.name, cell.coordinate, value)
+                looked += 1
+    assert looked > 20
+
+
 # ---------------------------------------------------------------------------------------------
 # Personal data, active content, formulas
 # ---------------------------------------------------------------------------------------------
