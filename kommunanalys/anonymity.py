@@ -1,9 +1,10 @@
-"""Anonymity: which groups may be shown, shared by every notebook and report.
+"""Anonymity: the one disclosure-control layer. What may be published is decided here, nowhere else.
 
 The rule
 --------
 1. **Primary suppression.** A group with fewer than ``threshold`` answers (default 5, the
-   instrument's ``anonymity_threshold``) shows no distribution, share, mean, interval or quote
+   instrument's ``anonymity_threshold``; at least :data:`MIN_THRESHOLD`, validated by
+   :func:`resolve_threshold`) shows no distribution, share, mean, interval, size or quote
    attribution: its cells read "färre än 5 svar" (with the actual threshold). ``n`` is the number
    of answers the statistic is computed from (for a question: its substantive answers).
    A group with no answers at all reads "inga svar".
@@ -14,15 +15,52 @@ The rule
    margin the suppressed groups must together hold 0 or at least ``threshold`` answers —
    otherwise their combined result could be derived by subtraction from the total. While a
    margin breaks this, its smallest still-shown group with answers is suppressed too (ties:
-   first in the margin's order). Margins are re-checked until none breaks the rule.
+   first in the margin's order); it reads "dold". Margins are re-checked until none breaks the rule.
 3. Within a municipality the published totals are the whole municipality, the two roles and the
    subgroups (:data:`HIERARCHY_MARGINS`), whichever view a notebook shows; the rule is applied
    to that hierarchy jointly (:func:`suppression_plan`), so a view by role and a view by subgroup
    can never be combined to reveal a small group.
-4. **Aggregates over municipalities** (benchmarks: "övriga kommuner", a comparison group) are
-   built only from municipality × role groups that are reportable in their own municipality,
-   so subtracting published figures across reports cannot reveal a suppressed group either
-   (see :func:`kommunanalys.questions.benchmark`).
+4. **Pooled figures** (benchmarks: "övriga kommuner", a comparison group; survey-wide root-cause
+   contrasts and correlations) are built only from municipality × group cells shown in their own
+   municipality (:meth:`DisclosurePlan.pool_scores`, :func:`kommunanalys.questions.benchmark`),
+   so subtracting published figures across the reports of a batch cannot reveal a hidden group.
+5. **Respondents and questions agree.** A group hidden on the respondents page
+   (:func:`respondent_plan`, rules 1–3 on respondent counts) is hidden on every question of its
+   municipality too (then rule 2 is applied again), so no table shows a group another page hides
+   to protect someone (e.g. the central managers hidden to protect one civil servant who left the
+   subgroup question blank).
+6. **Quotes** carry their writer's role only when the role group is shown on the question and at
+   least ``comment_threshold`` (default: the threshold) members of the role commented on it
+   (:meth:`DisclosurePlan.role_attributable`).
+7. **No size of a hidden group anywhere**: a count is printed through :func:`published_count`,
+   and every CSV goes through :func:`published_sizes`; statistics on parts of shown groups (a
+   correlation's pairs, a side of a comparison) are published only when
+   :meth:`DisclosurePlan.large_enough`, and their ``n`` is blank otherwise.
+
+:func:`disclosure_plan` computes all of it once per survey and threshold (:class:`DisclosurePlan`);
+every page, chart, table, CSV, notebook, the index, the explorer, the deck and the workbook take
+its decisions (directly, or through the already-suppressed frames of
+:mod:`kommunanalys.questions`). No other module compares a count with the threshold
+(``tests/test_disclosure_rule.py`` scans the source).
+
+Where the old copies of the rule went
+-------------------------------------
+- ``quotes.py`` compared role sizes with the threshold itself (``attributable_roles``): now
+  :func:`role_attributable`; the report pages hand it the plan's decisions, including the
+  comment threshold (``quotes_page.screened_comments``).
+- ``rootcause.py`` had its own default threshold (5) and called :func:`is_reportable` directly in
+  ``associations``, ``separation`` and ``subgroup_contrasts``: now they take the threshold of the
+  instrument, pool only shown cells (:meth:`DisclosurePlan.pool_scores` — a hidden role gets no
+  Spearman correlation, survey-wide contrasts hold no manager hidden in their municipality) and
+  ask :meth:`DisclosurePlan.large_enough`.
+- ``respondents.py`` applied :func:`suppressed_groups` itself: now :func:`respondent_plan`.
+- ``quotes_page._respondent_plan`` applied it again: now a view of :func:`respondent_plan`.
+- ``questions.py`` takes :func:`suppression_plan` (rules 1–5), and ``role_gap`` no longer prints
+  ``n_fv``/``n_tp`` of a hidden role.
+- ``instrument.py`` coerced the instrument's threshold with ``int()``: now :func:`resolve_threshold`;
+  ``explorer.py``'s own default 5 became the instrument's.
+- Headings, CSVs and tables that printed sizes around the rule: :func:`published_count` and
+  :func:`published_sizes` (``notebook.write_table``).
 """
 
 from __future__ import annotations
@@ -38,6 +76,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .survey import Survey
 
 __all__ = [
+    "DisclosurePlan",
+    "disclosure_plan",
+    "respondent_plan",
+    "role_attributable",
+    "published_sizes",
     "DEFAULT_THRESHOLD",
     "MIN_THRESHOLD",
     "parse_threshold",
@@ -368,6 +411,12 @@ def _suppression_plan(survey: "Survey", ids: list[str], threshold: int) -> pd.Da
     sizes[:, 0] = sizes[:, 1] + sizes[:, 2]
     reason = np.where(sizes < threshold, "primary", "").astype(object)  # is_reportable: n >= threshold
     hidden = reason != ""
+    # Rule 5: a group the respondents page hides is hidden on every question too (then margins).
+    forced = _respondent_hidden(survey, threshold, groups)
+    rows_muni = np.tile(np.arange(len(codes)), len(ids))
+    extra = forced[rows_muni] & ~hidden if len(codes) else np.zeros_like(hidden)
+    hidden |= extra
+    reason[extra] = "secondary"
     margins = [[groups.index(g) for g in margin] for margin in HIERARCHY_MARGINS]
     changed = np.ones(len(index), dtype=bool)
     while changed.any():  # as suppressed_groups: passes over the margins until nothing changes
@@ -407,3 +456,154 @@ def _suppression_plan(survey: "Survey", ids: list[str], threshold: int) -> pd.Da
         "reason": reason.ravel().tolist(),
         "note": notes,
     }, columns=["question", "municipality_code", "level", "group", "n", "suppressed", "reason", "note"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Respondent counts (rule 5) and the disclosure plan every output asks
+# ---------------------------------------------------------------------------------------------
+_HIERARCHY = [TOTAL_GROUP, _FV, _TP, *_TP_SUBGROUPS]
+
+
+def respondent_plan(survey: "Survey", *, threshold: int | None = None) -> pd.DataFrame:
+    """For every municipality and group of the hierarchy, counted in respondents: may it be shown?
+
+    Rules 1–3 of the module docstring on the respondent counts of each municipality (the
+    "Vem svarade?" page, the index, the workbook). Computed once per survey and threshold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality_code``, ``level``, ``group``, ``n``, ``suppressed`` (bool), ``reason``
+        (``"primary"``, ``"secondary"`` or ``""``) and ``note`` ("färre än 5 svar", "dold – …",
+        "inga svar" or "").
+    """
+    threshold = resolve_threshold(threshold, survey)
+
+    def compute() -> pd.DataFrame:
+        parts = []
+        for code in survey.municipality_codes:
+            sizes = group_sizes(survey, code, "hierarchy")
+            n = dict(zip(sizes["group"], sizes["n"]))
+            hidden = suppressed_groups(n, threshold=threshold, margins=HIERARCHY_MARGINS)
+            part = sizes.assign(municipality_code=code)
+            part["reason"] = part["group"].map(hidden).fillna("")
+            part["suppressed"] = part["reason"] != ""
+            part["note"] = [suppression_note(v, threshold) if h else "" for v, h in zip(part["n"], part["suppressed"])]
+            parts.append(part)
+        columns = ["municipality_code", "level", "group", "n", "suppressed", "reason", "note"]
+        return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+    return survey.memo(("respondent_plan", threshold), compute)
+
+
+def _respondent_hidden(survey: "Survey", threshold: int, groups: Sequence[str]) -> np.ndarray:
+    """Municipalities × ``groups``: True where the respondent plan hides the group."""
+    plan = respondent_plan(survey, threshold=threshold)
+    wide = plan.pivot(index="municipality_code", columns="group", values="suppressed")
+    wide = wide.reindex(index=survey.municipality_codes, columns=list(groups)).fillna(False)
+    return wide.to_numpy(dtype=bool)
+
+
+class DisclosurePlan:
+    """What may be published of one survey at one threshold: the one place that decides.
+
+    Built by :func:`disclosure_plan` (once per survey and threshold). Every output asks it:
+
+    * :attr:`cells` — every municipality × Likert question × group of the hierarchy (``alla``,
+      the roles, the tjänsteperson subgroups) with ``n`` (substantive answers), ``suppressed``,
+      ``reason`` and ``note`` (:func:`suppression_plan`, rules 1–3 and 5);
+    * :attr:`respondents` — the same for respondent counts (:func:`respondent_plan`);
+    * :meth:`shown` — may the cell of a municipality, question and group be published;
+    * :meth:`pool_scores` — answers that may enter a pooled figure (survey-wide, "övriga
+      kommuner", a root-cause contrast or correlation over several municipalities): only the
+      answers of groups shown in their own municipality (rule 4);
+    * :meth:`large_enough` — may a statistic computed on ``n`` answers of shown groups be
+      published (a correlation over the pairs answered, a side of a comparison);
+    * :meth:`role_attributable` — may a quote carry its writer's role (enough commenters of the
+      role on the question, rule 6).
+    """
+
+    def __init__(self, survey: "Survey", threshold: int, comment_threshold: int) -> None:
+        self.threshold = threshold
+        self.comment_threshold = comment_threshold
+        self.cells = suppression_plan(survey, threshold=threshold)
+        self.respondents = respondent_plan(survey, threshold=threshold)
+        self._shown = {(q, m, g) for q, m, g, h in zip(self.cells["question"], self.cells["municipality_code"],
+                                                        self.cells["group"], self.cells["suppressed"]) if not h}
+
+    def shown(self, municipality: str, question: str, group: str) -> bool:
+        """Whether the cell (municipality, question, group of the hierarchy) may be published."""
+        return (question, municipality, group) in self._shown
+
+    def large_enough(self, n):
+        """Whether a statistic over ``n`` answers of shown groups may be published (vectorised)."""
+        return is_reportable(n, self.threshold)
+
+    def role_attributable(self, commenters) -> bool:
+        """Whether a quote may name its writer's role: at least ``comment_threshold`` commenters."""
+        return role_attributable(commenters, self.comment_threshold)
+
+    def pool_scores(self, scores: pd.DataFrame, *, level: str = "role") -> pd.DataFrame:
+        """``scores`` (:meth:`Survey.scores`) with the answers of hidden cells set to NaN.
+
+        ``level`` is the grouping of the pooled figure: ``"role"`` (a respondent's answer to a
+        question is kept where its municipality × role cell is shown), ``"subgroup"`` (the
+        municipality × subgroup cell; förtroendevalda by their role) or ``"all"`` (the
+        municipality's whole group).
+        """
+        out = scores.copy()
+        if level == "all":
+            groups = pd.Series(TOTAL_GROUP, index=out.index, dtype=object)
+        else:  # the subgroup of a förtroendevald is "förtroendevald"
+            groups = out["subgroup" if level == "subgroup" else "role"].astype(object)
+        munis = out["municipality_code"].astype(object)
+        for q in [c for c in out.columns if c in set(self.cells["question"])]:
+            keep = np.fromiter(((q, m, g) in self._shown for m, g in zip(munis, groups)), dtype=bool, count=len(out))
+            out[q] = out[q].where(keep)
+        return out
+
+
+def role_attributable(size, threshold: int) -> bool:
+    """Whether a quote may carry its writer's role, the role group having ``size`` members
+    (commenters on the question, or respondents) and the comment threshold being ``threshold``."""
+    return bool(is_reportable(size, threshold))
+
+
+def disclosure_plan(survey: "Survey", *, threshold: int | None = None,
+                    comment_threshold: int | None = None) -> DisclosurePlan:
+    """The :class:`DisclosurePlan` of ``survey`` at ``threshold`` (computed once, then shared).
+
+    Parameters
+    ----------
+    survey
+        The survey; a municipality's subset gives the same decisions for that municipality.
+    threshold
+        Anonymity threshold (default: the instrument's), validated by :func:`resolve_threshold`.
+    comment_threshold
+        Fewest commenters of a role on a question for a quote to carry the role; default the
+        anonymity threshold; validated like it.
+    """
+    t = resolve_threshold(threshold, survey)
+    c = t if comment_threshold is None else resolve_threshold(comment_threshold)
+    return survey.memo(("disclosure_plan", t, c), lambda: DisclosurePlan(survey, t, c))
+
+
+def published_sizes(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as it may be written: the size columns of hidden rows as text, never numbers.
+
+    Rows with a true ``suppressed`` column get the values of their ``n``-like columns (``n``,
+    ``n_respondents``, ``n_total``, ``n_comments``; blanks stay blank) replaced by the row's ``note`` ("färre än k svar", "dold – …",
+    "inga svar"; :func:`suppression_note`), or "dold" when the row has no note. Used by every CSV
+    writer (:func:`kommunanalys.notebook.write_table`), so that no table prints a hidden size.
+    """
+    if "suppressed" not in frame.columns or not len(frame):
+        return frame
+    hidden = np.array([bool(v) and v == v for v in frame["suppressed"]], dtype=bool)
+    if not hidden.any():
+        return frame
+    out = frame.copy()
+    notes = out["note"].astype(object).tolist() if "note" in out.columns else [""] * len(out)
+    for column in [c for c in ("n", "n_respondents", "n_total", "n_comments") if c in out.columns]:
+        out[column] = [(note if isinstance(note, str) and note else "dold") if h and pd.notna(v) else v
+                       for v, h, note in zip(out[column].astype(object), hidden, notes)]
+    return out

@@ -94,7 +94,7 @@ class ExplorerState:
     question: str
     grouping: str = "role"
     comparison: str = "none"
-    threshold: int = 5
+    threshold: int | None = None
 
     def __post_init__(self) -> None:
         survey = self.survey
@@ -611,7 +611,7 @@ class Explorer:
 
 
 def explore(survey: Survey | None = None, *, data: str | Path | None = None, municipality: str | None = None,
-            question: str | None = None, threshold: int = 5):
+            question: str | None = None, threshold: int | None = None):
     """The interactive explorer: choose data, municipality, question, grouping and comparison.
 
     Parameters

@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 
 from . import paths
+from .anonymity import DEFAULT_THRESHOLD, resolve_threshold
 from .errors import InstrumentError
 
 __all__ = [
@@ -222,7 +223,7 @@ class Instrument:
     scales: dict[str, Scale]
     identity_columns: dict[str, tuple[str, ...]]
     report_sections: tuple[dict, ...] = ()
-    anonymity_threshold: int = 5
+    anonymity_threshold: int = DEFAULT_THRESHOLD
     source: str | None = None
     analysis: Analysis = field(default_factory=Analysis)
 
@@ -459,7 +460,7 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
         name=str(spec.get("name", "")), questions=tuple(questions), scales=scales,
         identity_columns={k: tuple(v) for k, v in (spec.get("identity_columns") or {}).items()},
         report_sections=tuple(spec.get("report_sections") or ()),
-        anonymity_threshold=int(spec.get("anonymity_threshold", 5)), source=source,
+        anonymity_threshold=resolve_threshold(spec.get("anonymity_threshold", DEFAULT_THRESHOLD)), source=source,
         analysis=_parse_analysis(spec.get("analysis") or {}, questions, source),
     )
     ids = {q.id for q in instrument.likert_questions}

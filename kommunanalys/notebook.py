@@ -14,6 +14,7 @@ from typing import Iterable, Mapping
 import pandas as pd
 
 from . import paths
+from .anonymity import published_sizes
 from .loader import load_survey
 from .survey import Survey
 from .textsafety import write_csv
@@ -87,6 +88,7 @@ def write_table(frame: pd.DataFrame, output_dir: str | Path | None, name: str) -
     if folder is None:
         return None
     target = folder / f"{name}.csv"
+    frame = published_sizes(frame)  # a hidden group's size is written as its note, never as a number
     write_csv(frame, target, index=False, encoding="utf-8")
     return target
 

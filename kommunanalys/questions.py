@@ -395,6 +395,8 @@ def _role_gap(survey: Survey, ids: list[str], codes: list[str], threshold: int, 
                             "mean_tp", "u", "p_value", "rank_biserial"):
                     row[col] = np.nan
                 row["note"] = "; ".join(f"{h.name[2]}: {h['note']}" for h in hidden)
+                for h in hidden:  # the size of a hidden role is not published either
+                    row["n_fv" if h.name[2] == ROLES[0] else "n_tp"] = np.nan
             rows.append(row)
     return pd.DataFrame(rows)
 

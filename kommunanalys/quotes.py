@@ -14,7 +14,10 @@ that is mostly masks (:func:`mostly_masked`) is never quoted.
 
 The anonymity contract
 ----------------------
-``anonymity_threshold`` and ``group_sizes`` decide whether a quote's role may be shown. The size
+The decision is :mod:`kommunanalys.anonymity`'s (:func:`~kommunanalys.anonymity.role_attributable`;
+the report pages hand over the decisions of the disclosure plan, which also needs enough
+commenters of the role on the question). ``anonymity_threshold`` and ``group_sizes`` decide
+whether a quote's role may be shown here. The size
 of a role group is the number of *respondents* (not commenters) with that role, in the
 municipality when the frame has ``municipality_code``. ``group_sizes`` may be
 
@@ -37,6 +40,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .anonymity import role_attributable
 from .errors import InputError
 from .screening import screen_frame
 from .themes import Theme, code_themes, load_themes
@@ -180,7 +184,7 @@ def attributable_roles(
     sizes, keyed = _size_lookup(comments, group_sizes)
     keys = ["municipality_code", "role"] if keyed else ["role"]
     shown = [
-        pd.notna(row["role"]) and sizes.get(tuple(row[k] for k in keys), 0) >= anonymity_threshold
+        pd.notna(row["role"]) and role_attributable(sizes.get(tuple(row[k] for k in keys), 0), anonymity_threshold)
         for _, row in comments[keys].iterrows()
     ]
     return pd.Series(shown, index=comments.index, dtype=bool)

@@ -37,15 +37,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from .anonymity import (
-    HIERARCHY_MARGINS,
-    TOTAL_GROUP,
-    group_sizes,
-    resolve_threshold,
-    suppressed_groups,
-    suppression_note,
-    suppression_plan,
-)
+from .anonymity import TOTAL_GROUP, disclosure_plan, resolve_threshold, respondent_plan, suppression_plan
 from .errors import InputError
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
 from .quotes import near_duplicate, select_quotes
@@ -103,12 +95,12 @@ def _likert_of(survey: Survey, question: str) -> str:
 
 
 def _respondent_plan(survey: Survey, municipality: str, threshold: int) -> tuple[dict[str, str], dict[str, int]]:
-    """Suppressed groups ``{group: note}`` of the municipality counted in respondents (its whole
-    hierarchy, rules 1–3 of :mod:`kommunanalys.anonymity`), and the group sizes."""
-    sizes = group_sizes(survey, municipality, "hierarchy")
-    n = dict(zip(sizes["group"], sizes["n"]))
-    hidden = suppressed_groups(n, threshold=threshold, margins=HIERARCHY_MARGINS)
-    return {g: suppression_note(n[g], threshold) for g in hidden}, n
+    """Suppressed groups ``{group: note}`` of the municipality counted in respondents, and the
+    group sizes: the respondent part of the disclosure plan (:func:`anonymity.respondent_plan`)."""
+    plan = respondent_plan(survey, threshold=threshold)
+    plan = plan[plan["municipality_code"] == municipality]
+    hidden = {g: note for g, note, h in zip(plan["group"], plan["note"], plan["suppressed"]) if h}
+    return hidden, dict(zip(plan["group"], plan["n"]))
 
 
 def attribution(survey: Survey, municipality: str | None = None, *,
@@ -138,7 +130,7 @@ def attribution(survey: Survey, municipality: str | None = None, *,
 
 
 def screened_comments(survey: Survey, municipality: str | None = None, *, threshold: int | None = None,
-                      question: str | None = None) -> pd.DataFrame:
+                      question: str | None = None, comment_threshold: int | None = None) -> pd.DataFrame:
     """The municipality's comments, screened, keyed and marked with what anonymity allows.
 
     Parameters
@@ -151,6 +143,9 @@ def screened_comments(survey: Survey, municipality: str | None = None, *, thresh
         Anonymity threshold (default: the instrument's).
     question
         Only the comments on this question (Likert id such as ``"Q12"`` or comment id ``"Q13"``).
+    comment_threshold
+        Fewest commenters of a role on a question for its quotes to carry the role (default:
+        the anonymity threshold; :meth:`kommunanalys.anonymity.DisclosurePlan.role_attributable`).
 
     Returns
     -------
@@ -168,7 +163,12 @@ def screened_comments(survey: Survey, municipality: str | None = None, *, thresh
         screened = screened[screened["about"] == _likert_of(survey, question)].reset_index(drop=True)
     plan = attribution(survey, code, threshold=t).set_index(["municipality_code", "about", "group"])["shown"]
     lookup = plan.to_dict()
+    # the role is shown only when the role group is shown on the question *and* enough of its
+    # members commented on it (the disclosure plan's comment threshold)
+    disclosure = disclosure_plan(survey, threshold=t, comment_threshold=comment_threshold)
+    commenters = _screened(survey, code).groupby(["municipality_code", "about", "role"], observed=True).size()
     screened["role_shown"] = [bool(lookup.get((m, a, r), False)) and bool(lookup.get((m, a, TOTAL_GROUP), False))
+                              and disclosure.role_attributable(int(commenters.get((m, a, r), 0)))
                               for m, a, r in zip(screened["municipality_code"], screened["about"],
                                                  screened["role"])]
     screened["quotable"] = [bool(lookup.get((m, a, TOTAL_GROUP), False))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .anonymity import HIERARCHY_MARGINS, group_sizes, resolve_threshold, suppressed_groups, suppression_note
+from .anonymity import (HIERARCHY_MARGINS, group_sizes, resolve_threshold, respondent_plan, suppressed_groups,
+                        suppression_note)
 from .survey import ROLE_LABELS, Survey
 
 __all__ = ["respondent_counts", "format_respondents", "plot_respondents", "show_respondents", "GROUP_LABELS"]
@@ -49,16 +50,21 @@ def respondent_counts(survey: Survey, municipality: str | None = None, *,
         Subgroups without respondents are left out.
     """
     threshold = resolve_threshold(threshold, survey)
-    sizes = group_sizes(survey, municipality, "hierarchy")
-    hidden = suppressed_groups(dict(zip(sizes["group"], sizes["n"])), threshold=threshold,
-                               margins=HIERARCHY_MARGINS)
+    if municipality is None:  # the whole survey as one group: the rule on its own hierarchy
+        sizes = group_sizes(survey, None, "hierarchy")
+        hidden = suppressed_groups(dict(zip(sizes["group"], sizes["n"])), threshold=threshold,
+                                   margins=HIERARCHY_MARGINS)
+        sizes["reason"] = sizes["group"].map(hidden).fillna("")
+        sizes["note"] = [suppression_note(n, threshold) if r else "" for n, r in zip(sizes["n"], sizes["reason"])]
+    else:  # the disclosure plan's decision for the municipality (anonymity.respondent_plan)
+        plan = respondent_plan(survey, threshold=threshold)
+        sizes = plan[plan["municipality_code"] == survey.resolve_municipality(municipality)]
     out = sizes[(sizes["level"] != "subgroup") | (sizes["n"] > 0)].copy()
     if survey.instrument.subgroup_question is None:  # no such question: "ej angivet" would repeat the role
         out = out[out["level"] != "subgroup"]
     out["label"] = out["group"].map(GROUP_LABELS).fillna(out["group"])
-    out["suppressed"] = out["group"].map(hidden).fillna("")
-    out["shown"] = [suppression_note(n, threshold) if reason else str(n)
-                    for n, reason in zip(out["n"], out["suppressed"])]
+    out["suppressed"] = out["reason"]
+    out["shown"] = [note if reason else str(n) for n, reason, note in zip(out["n"], out["suppressed"], out["note"])]
     out["n"] = out["n"].astype("Int64").mask(out["suppressed"] != "")
     return out[["level", "group", "label", "n", "suppressed", "shown"]].reset_index(drop=True)
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from .anonymity import is_reportable
+from .anonymity import disclosure_plan
 from .stats import mann_whitney, newcombe_interval
 from .survey import Survey
 
@@ -91,7 +91,7 @@ def associations(
     *,
     questions: Sequence[str] | None = None,
     by: str | None = "role",
-    threshold: int = 5,
+    threshold: int | None = None,
     min_rho: float = MIN_RHO,
 ) -> pd.DataFrame:
     """Spearman rank correlations between the Likert questions, per group.
@@ -105,8 +105,10 @@ def associations(
     by
         Respondent column to split by (``"role"``, ``"subgroup"``) or ``None`` for everyone.
     threshold
-        Anonymity threshold: a pair is computed only where at least this many respondents in
-        the group answered both questions (substantively).
+        Anonymity threshold (default: the instrument's). Only answers of groups the disclosure
+        plan shows in their own municipality are used (:meth:`DisclosurePlan.pool_scores`: a
+        hidden role gets no correlation), and a pair is computed only where the plan finds
+        enough respondents who answered both questions; otherwise ``n`` is NaN as well.
     min_rho
         Effect-size floor for ``notable``.
 
@@ -119,7 +121,8 @@ def associations(
         and ``notable`` (q < 0.05 and |rho| ≥ ``min_rho``).
     """
     ids = list(questions) if questions is not None else [q.id for q in survey.instrument.likert_questions]
-    scores = survey.scores(ids)
+    plan = disclosure_plan(survey, threshold=threshold)
+    scores = plan.pool_scores(survey.scores(ids), level="all" if by is None else by)
     groups = [("alla", scores)] if by is None else [(g, f) for g, f in scores.groupby(by, observed=True)]
     rows = []
     for group, frame in groups:
@@ -127,8 +130,9 @@ def associations(
             for b in ids[i + 1:]:
                 pair = frame[[a, b]].dropna()
                 n = len(pair)
-                if not is_reportable(n, threshold) or pair[a].nunique() < 2 or pair[b].nunique() < 2:
-                    rows.append({"group": group, "question_a": a, "question_b": b, "n": n,
+                if not plan.large_enough(n) or pair[a].nunique() < 2 or pair[b].nunique() < 2:
+                    rows.append({"group": group, "question_a": a, "question_b": b,
+                                 "n": n if plan.large_enough(n) else np.nan,
                                  "rho": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan})
                     continue
                 res = _sps.spearmanr(pair[a], pair[b])
@@ -180,7 +184,7 @@ def separation(
     *,
     target: str | None = None,
     questions: Sequence[str] | None = None,
-    threshold: int = 5,
+    threshold: int | None = None,
     min_difference: float = MIN_DIFFERENCE,
 ) -> pd.DataFrame:
     """Which answers best separate those who agree with ``target`` from those who do not.
@@ -210,19 +214,20 @@ def separation(
         target = culture.id
     ids = list(questions) if questions is not None else [q.id for q in survey.instrument.likert_questions]
     others = [q for q in ids if q != target]
-    scores = survey.scores([target, *others])
+    plan = disclosure_plan(survey, threshold=threshold)
+    scores = plan.pool_scores(survey.scores([target, *others]), level="all")
     k_target = survey.instrument[target].scale.k
     side = np.sign(scores[target] - (k_target + 1) / 2)
     yes, no = scores[side > 0], scores[side < 0]
     columns = ["question", "n_a", "n_b", "positive_a", "positive_b", "difference", "ci_low", "ci_high",
                "rank_biserial", "p_value", "q_value", "notable"]
-    if not (is_reportable(len(yes), threshold) and is_reportable(len(no), threshold)):
+    if not (plan.large_enough(len(yes)) and plan.large_enough(len(no))):
         return pd.DataFrame(columns=columns)
     rows = []
     for q in others:
         k = survey.instrument[q].scale.k
         rec = _compare(yes[q], no[q], k)
-        if not (is_reportable(rec["n_a"], threshold) and is_reportable(rec["n_b"], threshold)):
+        if not (plan.large_enough(rec["n_a"]) and plan.large_enough(rec["n_b"])):
             continue
         rows.append({"question": q, **rec})
     out = pd.DataFrame(rows, columns=columns[:-2])
@@ -237,22 +242,25 @@ def subgroup_contrasts(
     group: str = "chef i central förvaltning",
     reference: str = "övrig tjänsteperson",
     questions: Sequence[str] | None = None,
-    threshold: int = 5,
+    threshold: int | None = None,
     min_difference: float = MIN_DIFFERENCE,
 ) -> pd.DataFrame:
     """Where a subgroup differs from its reference (default: central managers vs other civil servants).
 
     Per question: share positive in each, the difference with a 95 % interval (Newcombe), the
     Mann–Whitney p-value, its Holm adjustment over the questions (``q_value``) and ``notable``. A
-    question is left out when either side has fewer than ``threshold`` substantive answers.
+    question is left out when either side is too small for the disclosure plan. Only answers of
+    subgroups shown in their own municipality are used (:meth:`DisclosurePlan.pool_scores`), so
+    a survey-wide contrast never holds a group hidden in its municipality.
     """
     ids = list(questions) if questions is not None else [q.id for q in survey.instrument.likert_questions]
-    scores = survey.scores(ids)
+    plan = disclosure_plan(survey, threshold=threshold)
+    scores = plan.pool_scores(survey.scores(ids), level="subgroup")
     a, b = scores[scores["subgroup"] == group], scores[scores["subgroup"] == reference]
     rows = []
     for q in ids:
         rec = _compare(a[q], b[q], survey.instrument[q].scale.k)
-        if not (is_reportable(rec["n_a"], threshold) and is_reportable(rec["n_b"], threshold)):
+        if not (plan.large_enough(rec["n_a"]) and plan.large_enough(rec["n_b"])):
             continue
         rows.append({"question": q, "group": group, "reference": reference, **rec})
     out = pd.DataFrame(rows, columns=["question", "group", "reference", "n_a", "n_b", "positive_a", "positive_b",

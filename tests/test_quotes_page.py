@@ -155,8 +155,10 @@ def test_a_small_role_is_never_attributed(survey, tmp_path):
     show_theme_counts(page, output_dir=tmp_path)
     tables, _ = _tables_text(tmp_path)
     small = tables["citat_teman_1762"]
-    small = small[small["n"] < 7]
+    small = small[small["group"] == "förtroendevald"]  # 6 < 7
     assert small["suppressed"].all() and small["n_comments"].isna().all() and small["note"].str.len().gt(0).all()
+    # a hidden group's size is written as its note, never as a number (issue 12)
+    assert (small["n"].astype(str) == small["note"]).all()
 
 
 def test_roles_shown_with_the_default_threshold(survey):
@@ -254,13 +256,21 @@ def test_notebook_runs_without_planted_personal_data(tmp_path):
     assert planted_leaks(table_text) == []
 
 
-@pytest.mark.parametrize("municipality,placeholder", [("1715", "[e-post]"), ("1715", "[telefon]"),
-                                                      ("1782", "[personnummer]")])
+@pytest.mark.parametrize("municipality,placeholder", [("1715", "[e-post]"), ("1715", "[telefon]")])
 def test_planted_comments_are_quoted_masked(survey, municipality, placeholder):
     """The checks above are not vacuous: comments with planted data are quoted, masked."""
     page = build_quotes(survey, municipality)
     assert any(placeholder in text for text in page.quotes["text"])
     assert placeholder in show_quotes(page)
+
+
+def test_planted_personnummer_is_masked_and_its_role_not_shown(survey):
+    """1782: the personnummer sits in a comment of one of only 2 förtroendevalda commenting on Q6:
+    masked, and (comment threshold, issue 12) without its role."""
+    comments = screened_comments(survey, "1782", question="Q6")
+    planted = comments[comments["text"].str.contains("[personnummer]", regex=False)]
+    assert len(planted) == 1 and not planted["role_shown"].any()
+    assert (comments["role"] == "förtroendevald").sum() < 5
 
 
 def test_a_masked_name_with_a_position_waits_for_review(survey):

@@ -26,6 +26,7 @@ from ..errors import ReportError
 from ..paths import DATA_DIR
 from ..quotes_page import ROLE_SUFFIX
 from ..survey import ROLES
+from ..textsafety import display_text
 from .content import METHOD_NOTE, MunicipalityContent, hidden_text
 
 __all__ = ["build_deck", "DEFAULT_TEMPLATE", "BODY_PT", "CHART_PT"]
@@ -257,7 +258,7 @@ def _quote_slides(deck: _Deck, content: MunicipalityContent) -> None:
         lines = []
         for row in part.itertuples():
             role = f" ({ROLE_SUFFIX[row.role]})" if bool(row.role_shown) and pd.notna(row.role) else ""
-            lines.append(f"– {' '.join(str(row.text).split())}{role}")
+            lines.append(f"– {display_text(row.text)}{role}")  # as in report.html: no links, no controls
         q = inst[about]
         for start in range(0, len(lines), _QUOTES_PER_SLIDE):
             slide = deck.slide(f"Citat ur enkäten: {q.number}. {q.short}", notes=(
