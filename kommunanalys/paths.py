@@ -18,6 +18,7 @@ __all__ = [
     "MUNICIPALITIES_FILE",
     "DEMO_EXPORT",
     "DEMO_DIR",
+    "DEMO_POPULATION",
 ]
 
 PROJECT_ROOT = Path(os.environ.get("KOMMUNANALYS_HOME", Path(__file__).resolve().parent.parent))
@@ -29,3 +30,4 @@ INSTRUMENT_FILE = DATA_DIR / "instrument.yaml"
 MUNICIPALITIES_FILE = DATA_DIR / "kommuner.csv"
 DEMO_DIR = DATA_DIR / "demo"
 DEMO_EXPORT = DEMO_DIR / "syntetisk_enkat_varmland.csv"
+DEMO_POPULATION = DEMO_DIR / "syntetisk_population_varmland.csv"
