@@ -743,11 +743,30 @@ def _make_executor(jobs: int) -> cf.Executor:
                                   initializer=_worker_init)
 
 
-def _notebook_parameters(code: str, entry: PlanEntry, data: Path, threshold: int) -> dict:
+def _notebook_parameters(code: str, entry: PlanEntry, data: Path, threshold: int, *,
+                         population: str | None = None, low_rate: float | None = None) -> dict:
     params = {"municipality": code, "data": str(data), "anonymity_threshold": threshold,
               "interactive": False}
+    if population and entry.notebook == SECTION_NOTEBOOKS["respondents"]:  # response rates
+        params["population"] = population
+        if low_rate is not None:
+            params["low_rate"] = low_rate
     params.update(entry.parameters)
     return params
+
+
+def _population_input(population, data, survey) -> tuple[str | None, str]:
+    """The population file of a batch (the demo's synthetic one for the demo), read and checked
+    against the survey before anything runs; its path and content hash (for reruns)."""
+    from .population import check_population, read_population
+
+    if population is None and data is None and paths.DEMO_POPULATION.exists():
+        population = paths.DEMO_POPULATION
+    if population is None:
+        return None, ""
+    path = Path(population).resolve()
+    check_population(read_population(path), survey)  # InputError: file, row, column, value, fix
+    return str(path), _sha256_file(path)
 
 
 def run_reports(
@@ -769,6 +788,8 @@ def run_reports(
     retries: int = 1,
     formats: Sequence[str] = ("html", "pptx", "xlsx"),
     template: str | os.PathLike | None = None,
+    population: str | os.PathLike | None = None,
+    low_rate: float | None = None,
 ) -> BatchResult:
     """Build one report per municipality, and the index; see the module docstring.
 
@@ -811,6 +832,13 @@ def run_reports(
         :mod:`kommunanalys.report`.
     template
         The consultant's own .pptx for the decks (default: ``data/deck_template.pptx``).
+    population
+        A population file (invited per municipality and role; :mod:`kommunanalys.population`):
+        response rates, weighted figures and intervals with a finite population correction in
+        the respondents section, the index, the decks and the workbooks. Default: the demo's
+        synthetic population for the demo, else none.
+    low_rate
+        A role below this response rate (0..1) gets a note (default 0.30).
 
     Returns
     -------
@@ -846,6 +874,7 @@ def run_reports(
         raise ReportError(f"kunde inte läsa in enkätexporten {data_path}: {exc}") from exc
     instrument = survey.instrument
     threshold = resolve_threshold(anonymity_threshold, survey)  # validated, never coerced
+    population_path, population_sha = _population_input(population, data, survey)
     codes = _select(survey, municipalities)
     plan = list(plan) if plan is not None else default_plan(instrument)
     _check_plan(plan)
@@ -882,7 +911,8 @@ def run_reports(
             data_sha=data_sha, package=package, sections=sections, out_dir=out_dir, nb_dir=nb_dir,
             data_path=data_path, started=started, force=force, only_failed=only_failed, jobs=jobs,
             executor=executor, progress=progress, engine=engine, kernel_name=kernel_name,
-            cell_timeout=cell_timeout, retries=retries, formats=formats, template=template))
+            cell_timeout=cell_timeout, retries=retries, formats=formats, template=template,
+            population=population_path, population_sha=population_sha, low_rate=low_rate))
     finally:
         lock.release()
 
@@ -896,12 +926,20 @@ def _run_locked(ctx: dict) -> BatchResult:
         "warnings_", "data_sha", "package", "sections", "out_dir", "nb_dir", "data_path", "started",
         "force", "only_failed", "jobs", "executor", "progress", "engine", "kernel_name",
         "cell_timeout", "retries", "formats", "template"))
+    population, low_rate = ctx.get("population"), ctx.get("low_rate")
     from .respondents import respondent_counts
 
     _recover(out_dir)
     run_dir = out_dir / _STAGING / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     names = {code: survey.municipality_name(code) for code in codes}
     respondents = {code: respondent_counts(survey, code, threshold=threshold) for code in survey.municipality_codes}
+    if population:  # the same rows with invited counts and response rates (kommunanalys.population)
+        from .population import DEFAULT_LOW_RATE, population_for, response_rates
+
+        pop = population_for(population)
+        respondents = {code: response_rates(survey, pop, code, threshold=threshold,
+                                            low_rate=DEFAULT_LOW_RATE if low_rate is None else low_rate)
+                       for code in respondents}
 
     # decide, per municipality and notebook, what to run
     results: dict[str, MunicipalityResult] = {}
@@ -924,8 +962,9 @@ def _run_locked(ctx: dict) -> BatchResult:
         staging = run_dir / slug
         entries, nb_results, to_run = [], [], []
         for entry in active:
-            params = _notebook_parameters(code, entry, data_path, threshold)
-            ihash = _input_hash(data_sha=data_sha, notebook_sha=notebook_sha[entry.notebook],
+            params = _notebook_parameters(code, entry, data_path, threshold, population=population, low_rate=low_rate)
+            ihash = _input_hash(data_sha=data_sha + ctx.get("population_sha", ""),
+                                notebook_sha=notebook_sha[entry.notebook],
                                 parameters=params, package=package)
             prev = old_entries.get(entry.key)
             executed = final / "notebooks" / f"{entry.key}.ipynb"
@@ -990,6 +1029,8 @@ def _run_locked(ctx: dict) -> BatchResult:
     extra_formats = [f for f in formats if f != "html"]
     deliverables = ({"data": str(data_path), "threshold": threshold, "formats": extra_formats,
                      "template": str(Path(template).resolve()) if template else None} if extra_formats else None)
+    if deliverables and population:
+        deliverables["population"] = population
 
     def assemble_task(code: str) -> _AssembleTask:
         manifest = manifests[code]
@@ -1126,7 +1167,8 @@ def _run_locked(ctx: dict) -> BatchResult:
     if "xlsx" in formats:  # the appendix across municipalities (kommunanalys.report)
         from .report import write_batch_workbook
 
-        write_batch_workbook(out_dir, data=str(data_path), threshold=threshold, codes=survey.municipality_codes)
+        write_batch_workbook(out_dir, data=str(data_path), threshold=threshold, codes=survey.municipality_codes,
+                             population=population)
     _write_index(out_dir, survey, respondents, result, title=title, threshold=threshold)
     return result
 

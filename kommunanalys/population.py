@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,9 @@ __all__ = [
     "weighted_shares",
     "format_weighted_shares",
     "low_rate_notes",
+    "rate_line",
     "post_stratified_share",
+    "population_for",
     "show_population",
     "population_summary",
 ]
@@ -327,6 +330,13 @@ def format_response_rates(table: pd.DataFrame) -> pd.DataFrame:
             .rename_axis("Grupp"))
 
 
+def rate_line(row) -> str:
+    """One group of :func:`response_rates` as a line of text: "Förtroendevalda: 45 av 61 inbjudna (74 %)"."""
+    if row.rate_shown in ("dold", "saknas"):
+        return f"{row.label}: {row.shown}"
+    return f"{row.label}: {row.shown} av {row.invited_shown} inbjudna ({row.rate_shown})"
+
+
 def low_rate_notes(table: pd.DataFrame, *, low_rate: float = DEFAULT_LOW_RATE) -> list[str]:
     """Swedish notes for the groups of :func:`response_rates` whose rate is low."""
     return [f"Svarsfrekvensen för {r.label.lower()} är låg ({r.rate_shown}, under {_percent(low_rate)}): "
@@ -451,24 +461,50 @@ def format_weighted_shares(table: pd.DataFrame, survey: Survey) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # The page
 # ---------------------------------------------------------------------------------------------
+def population_for(population: str | os.PathLike | pd.DataFrame | None, data: str | os.PathLike | None = None
+                   ) -> pd.DataFrame | None:
+    """The population to use: ``population`` (a path or a frame of :func:`read_population`), else
+    the demo's synthetic population when ``data`` is None (the demo), else None."""
+    if isinstance(population, pd.DataFrame):
+        return population
+    if population is None:
+        from . import paths
+
+        if data is not None or not paths.DEMO_POPULATION.exists():
+            return None
+        population = paths.DEMO_POPULATION
+    path = Path(population)
+    return _read_cached(str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0).copy()
+
+
+@lru_cache(maxsize=4)
+def _read_cached(path: str, mtime_ns: int) -> pd.DataFrame:
+    return read_population(path)
+
+
 def show_population(survey: Survey, municipality: str, *, population: str | os.PathLike | pd.DataFrame | None,
-                    threshold: int | None = None, low_rate: float = DEFAULT_LOW_RATE, output_dir=None):
+                    data: str | os.PathLike | None = None, threshold: int | None = None,
+                    low_rate: float = DEFAULT_LOW_RATE, output_dir=None):
     """The response-rate part of "Vem svarade?": rates, low-rate notes and weighted figures.
 
-    Does nothing (returns None) without a population. Writes ``svarsfrekvens.csv`` and
+    ``population`` and ``data`` as in :func:`population_for`; without a population the page
+    says how to add one and returns None. Writes ``svarsfrekvens.csv`` and
     ``viktade_andelar.csv``. Returns the table of :func:`response_rates`.
     """
-    from .notebook import show, show_markdown, write_table
+    from .notebook import SYNTHETIC_NOTE, show, show_markdown, write_table
 
-    if population is None:
+    pop = population_for(population, data)
+    if pop is None:
+        show_markdown("*Svarsfrekvens visas när antalet inbjudna per kommun och roll anges "
+                      "(`kommunanalys report --population inbjudna.csv`).*")
         return None
-    pop = population if isinstance(population, pd.DataFrame) else read_population(population)
     check_population(pop, survey)
     code = survey.resolve_municipality(municipality)
     rates = response_rates(survey, pop, code, threshold=threshold, low_rate=low_rate)
     write_table(rates.drop(columns=["n"]), output_dir, "svarsfrekvens")
+    synthetic = f" *{SYNTHETIC_NOTE} Antalet inbjudna är också påhittat.*" if survey.synthetic else ""
     show_markdown("### Svarsfrekvens\n\nSvarsfrekvens = antal svar / antal inbjudna. För en grupp som "
-                  "redovisas utan antal visas varken inbjudna eller svarsfrekvens.")
+                  "redovisas utan antal visas varken inbjudna eller svarsfrekvens." + synthetic)
     show(format_response_rates(rates))
     notes = low_rate_notes(rates, low_rate=low_rate)
     if notes:

@@ -30,14 +30,15 @@ def _survey(data: str):
 
 
 def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: int, formats,
-                           template=None) -> list:
+                           template=None, population: str | None = None) -> list:
     """The batch's hook (:func:`kommunanalys.batch._assemble`): the deck and workbook of one
-    municipality into its staging folder, from the survey at ``data``."""
+    municipality into its staging folder, from the survey at ``data`` (and the population file
+    ``population``, for response rates)."""
     return write_deliverables(folder, survey=_survey(data), municipality=municipality, threshold=threshold,
-                              formats=formats, template=template)
+                              formats=formats, template=template, population=population)
 
 
-def write_batch_workbook(out, *, data: str, threshold: int, codes) -> "Path":
+def write_batch_workbook(out, *, data: str, threshold: int, codes, population: str | None = None) -> "Path":
     """``<out>/bilaga_alla_kommuner.xlsx`` across the municipalities ``codes`` (written atomically)."""
     import os
     import uuid
@@ -46,18 +47,21 @@ def write_batch_workbook(out, *, data: str, threshold: int, codes) -> "Path":
     survey = _survey(data)
     target = Path(out) / BATCH_WORKBOOK_FILE
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.xlsx")
-    build_batch_workbook([gather(survey, c, threshold=threshold, light=True) for c in codes], path=tmp)
+    build_batch_workbook([gather(survey, c, threshold=threshold, light=True, population=population)
+                          for c in codes], path=tmp)
     os.replace(tmp, target)
     return target
 
 
 def write_deliverables(folder, *, survey, municipality: str, threshold: int, formats=FORMATS,
-                       template=None) -> list:
-    """Write the deck and/or the workbook of one municipality into ``folder``; return the paths."""
+                       template=None, population=None) -> list:
+    """Write the deck and/or the workbook of one municipality into ``folder``; return the paths.
+
+    ``population``: a population file or frame (:mod:`kommunanalys.population`) for response rates."""
     from pathlib import Path
 
     folder = Path(folder)
-    content = gather(survey, municipality, threshold=threshold)
+    content = gather(survey, municipality, threshold=threshold, population=population)
     written = []
     if "pptx" in formats:
         written.append(build_deck(content, path=folder / DECK_FILE, template=template))
