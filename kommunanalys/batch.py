@@ -747,7 +747,7 @@ def _notebook_parameters(code: str, entry: PlanEntry, data: Path, threshold: int
                          population: str | None = None, low_rate: float | None = None) -> dict:
     params = {"municipality": code, "data": str(data), "anonymity_threshold": threshold,
               "interactive": False}
-    if population and entry.notebook == SECTION_NOTEBOOKS["respondents"]:  # response rates
+    if population and Path(entry.notebook).name == SECTION_NOTEBOOKS["respondents"]:  # response rates
         params["population"] = population
         if low_rate is not None:
             params["low_rate"] = low_rate

@@ -303,3 +303,95 @@ def test_no_weighted_figure_where_a_role_is_hidden(survey, population):
         for qid in set(table.index) - hidden:
             assert pd.notna(table.loc[qid, "weighted_positive"])
     assert found > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# the reports: notebook, index, deck, workbook, command line
+# ---------------------------------------------------------------------------------------------
+BATCH_DATA = paths.PROJECT_ROOT / "tests" / "data" / "batch_export.csv"  # Munkfors (1762): 3 förtroendevalda
+
+
+def _batch_population(tmp_path, extra: int = 10):
+    survey = ka.load_survey(BATCH_DATA)
+    sizes = survey.respondents.groupby(["municipality_code", "role"], observed=True).size()
+    lines = ["kommun;roll;delgrupp;inbjudna"]
+    for (code, role), n in sizes.items():
+        lines.append(f"{code};{role};;{n + (1 if role == 'förtroendevald' and code == '1762' else extra)}")
+    return _write(tmp_path, "\n".join(lines) + "\n", "inbjudna.csv"), survey
+
+
+@pytest.mark.slow
+def test_reports_show_rates_and_never_a_hidden_groups_invited_count(tmp_path):
+    import concurrent.futures as cf
+    import re
+    import shutil
+
+    import openpyxl
+    from pptx import Presentation
+
+    from kommunanalys import engine
+    from kommunanalys.batch import PlanEntry, run_reports
+
+    pop_path, survey = _batch_population(tmp_path)
+    fv_invited = 3 + 1  # Munkfors: 3 förtroendevalda answered (hidden), 4 invited
+    plan = [PlanEntry(str(paths.NOTEBOOKS_DIR / "00_respondents.ipynb"), section="respondents",
+                      key="00_respondents")]
+    out = tmp_path / "reports"
+    with cf.ThreadPoolExecutor(max_workers=1) as pool:  # one warm kernel for both runs
+        try:
+            result = run_reports(BATCH_DATA, out=out, executor=pool, progress=False, plan=plan,
+                                 municipalities=["1762"], population=pop_path)
+            # a changed population (same file, new content) rebuilds the respondents section
+            again_out = tmp_path / "again"
+            shutil.copytree(out, again_out)
+            again = run_reports(BATCH_DATA, out=again_out, executor=pool, progress=False, plan=plan,
+                                municipalities=["1762"], formats=("html", "pptx", "xlsx"),
+                                population=_batch_population(tmp_path, extra=20)[0])
+        finally:
+            engine.shutdown_kernels()
+    assert [nb.status for nb in again.municipalities[0].notebooks] == ["ok"]
+    assert result.exit_code == 0, result.summary()
+    folder = out / "1762-munkfors"
+    rates = pd.read_csv(folder / "tables" / "svarsfrekvens.csv").set_index("group")
+    assert rates.loc["förtroendevald", ["invited", "rate"]].isna().all()
+    assert rates.loc["tjänsteperson", ["invited", "rate"]].isna().all()  # hidden to protect them
+    n_all = int((survey.respondents["municipality_code"] == "1762").sum())
+    assert rates.loc["alla", "rate"] == pytest.approx(n_all / (n_all - 3 + 10 + fv_invited))
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Svarsfrekvens" in html and "Alla svarande, viktat efter inbjudna" in html
+    index = (out / "index.html").read_text(encoding="utf-8")
+    row = re.search(r'<tr id="k1762".*?</tr>', index, re.S).group(0)
+    cells = re.findall(r"<td>([^<]*)</td>", row)
+    assert cells[0].endswith("%)") and "(" not in cells[1] and "(" not in cells[2]
+    sheet = openpyxl.load_workbook(folder / "bilaga.xlsx")["Svarande"]
+    head = [c.value for c in sheet[1]]
+    assert head[4:6] == ["Inbjudna", "Svarsfrekvens"]
+    for rec in sheet.iter_rows(min_row=2, values_only=True):
+        if rec[2] in ("Förtroendevalda", "Tjänstepersoner"):
+            assert rec[3] is None and rec[4] is None and rec[5] is None
+        if rec[2] == "Alla svarande":
+            assert rec[5] == pytest.approx(rates.loc["alla", "rate"])
+    deck = Presentation(folder / "presentation.pptx")
+    text = next("\n".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in deck.slides
+                if s.shapes.title is not None and s.shapes.title.text == "Vilken roll har du i kommunen?")
+    fv_line = next(line for line in text.splitlines() if line.startswith("Förtroendevalda"))
+    assert "inbjudna" not in fv_line and str(fv_invited) not in fv_line
+    assert "inbjudna (" in text  # everyone's rate is there
+
+
+def test_cli_validate_checks_the_population(tmp_path):
+    import subprocess
+    import sys
+
+    pop_path, survey = _batch_population(tmp_path)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "kommunanalys.cli", *a], capture_output=True,  # noqa: E731
+                                    text=True, encoding="utf-8")
+    ok = run("validate", str(BATCH_DATA), "--population", str(pop_path))
+    assert ok.returncode == 0 and "Populationsfil" in ok.stdout
+    bad = _write(tmp_path, "kommun;roll;inbjudna\n1762;förtroendevald;2\n", "bad.csv")
+    failed = run("validate", str(BATCH_DATA), "--population", str(bad))
+    assert failed.returncode == 2 and "rad 2" in failed.stderr and "inbjudna" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    report = run("report", "--data", str(BATCH_DATA), "--population", str(bad), "--out", str(tmp_path / "r"))
+    assert report.returncode == 2 and "rad 2" in report.stderr and not (tmp_path / "r").exists()
+    assert run("report", "--low-rate", "120", "--out", str(tmp_path / "r")).returncode == 2
