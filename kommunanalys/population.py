@@ -56,7 +56,7 @@ import pandas as pd
 from .errors import InputError
 from .municipalities import lookup_municipality
 from .stats import fpc_effective_n, wilson_interval
-from .survey import ROLE_LABELS, ROLES, Survey
+from .survey import ROLES, Survey
 
 __all__ = [
     "DEFAULT_LOW_RATE",
