@@ -963,7 +963,8 @@ def _run_locked(ctx: dict) -> BatchResult:
         entries, nb_results, to_run = [], [], []
         for entry in active:
             params = _notebook_parameters(code, entry, data_path, threshold, population=population, low_rate=low_rate)
-            ihash = _input_hash(data_sha=data_sha + ctx.get("population_sha", ""),
+            # a changed population file reruns the notebooks that read it (then the deck and workbook)
+            ihash = _input_hash(data_sha=data_sha + (ctx.get("population_sha", "") if "population" in params else ""),
                                 notebook_sha=notebook_sha[entry.notebook],
                                 parameters=params, package=package)
             prev = old_entries.get(entry.key)
