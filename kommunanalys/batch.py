@@ -803,10 +803,15 @@ def _make_executor(jobs: int) -> cf.Executor:
 
 
 def _notebook_parameters(code: str, entry: PlanEntry, data: Path, threshold: int,
-                         options: Mapping[str, Any] | None = None) -> dict:
+                         options: Mapping[str, Any] | None = None, *,
+                         population: str | None = None, low_rate: float | None = None) -> dict:
     params = {"municipality": code, "data": str(data), "anonymity_threshold": threshold,
               "interactive": False}
     params.update(options or {})
+    if population and Path(entry.notebook).name == SECTION_NOTEBOOKS["respondents"]:  # response rates
+        params["population"] = population
+        if low_rate is not None:
+            params["low_rate"] = low_rate
     params.update(entry.parameters)
     return params
 
@@ -880,6 +885,20 @@ def _options_for(entry_declared: frozenset[str], code: str, *, instrument: Path 
     return options, inputs
 
 
+def _population_input(population, data, survey) -> tuple[str | None, str]:
+    """The population file of a batch (the demo's synthetic one for the demo), read and checked
+    against the survey before anything runs; its path and content hash (for reruns)."""
+    from .population import check_population, read_population
+
+    if population is None and data is None and paths.DEMO_POPULATION.exists():
+        population = paths.DEMO_POPULATION
+    if population is None:
+        return None, ""
+    path = Path(population).resolve()
+    check_population(read_population(path), survey)  # InputError: file, row, column, value, fix
+    return str(path), _sha256_file(path)
+
+
 def run_reports(
     data: str | os.PathLike | None = None,
     *,
@@ -906,6 +925,8 @@ def run_reports(
     current_round: str | None = None,
     comparison_groups: str | os.PathLike | None = None,
     texts: str | os.PathLike | None = None,
+    population: str | os.PathLike | None = None,
+    low_rate: float | None = None,
 ) -> BatchResult:
     """Build one report per municipality, and the index; see the module docstring.
 
@@ -974,6 +995,13 @@ def run_reports(
     texts
         The consultant's own report texts (lead-ins, summary heading, method appendix; default
         ``data/report_texts.yaml``, see :mod:`kommunanalys.report_texts`).
+    population
+        A population file (invited per municipality and role; :mod:`kommunanalys.population`):
+        response rates, weighted figures and intervals with a finite population correction in
+        the respondents section, the index, the decks and the workbooks. Default: the demo's
+        synthetic population for the demo, else none.
+    low_rate
+        A role below this response rate (0..1) gets a note (default 0.30).
 
     Returns
     -------
@@ -1022,6 +1050,7 @@ def run_reports(
         export_municipality = survey.municipality_codes[0] if survey.municipality_codes else export_municipality
     instrument = survey.instrument
     threshold = resolve_threshold(anonymity_threshold, survey)  # validated, never coerced
+    population_path, population_sha = _population_input(population, data, survey)
     codes = _select(survey, municipalities)
     consultant = dict(instrument=instrument_path, export_municipality=export_municipality,
                       review=review_path, key_figures=key_figures_path)
@@ -1070,7 +1099,8 @@ def run_reports(
             data_path=data_path, started=started, force=force, only_failed=only_failed, jobs=jobs,
             executor=executor, progress=progress, engine=engine, kernel_name=kernel_name,
             cell_timeout=cell_timeout, retries=retries, formats=formats, template=template,
-            consultant=consultant, rounds=rounds_, comparison_of=comparison_of, texts=texts))
+            consultant=consultant, rounds=rounds_, comparison_of=comparison_of, texts=texts,
+            population=population_path, population_sha=population_sha, low_rate=low_rate))
     finally:
         lock.release()
 
@@ -1086,6 +1116,7 @@ def _run_locked(ctx: dict) -> BatchResult:
         "cell_timeout", "retries", "formats", "template"))
     consultant = ctx.get("consultant") or {}
     comparison_of = ctx.get("comparison_of") or {}  # --comparison-groups: {code: [codes of its group]}
+    population, low_rate = ctx.get("population"), ctx.get("low_rate")
     from .respondents import respondent_counts
 
     texts = ctx.get("texts")  # the report's own words (kommunanalys.report_texts)
@@ -1093,6 +1124,13 @@ def _run_locked(ctx: dict) -> BatchResult:
     run_dir = out_dir / _STAGING / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     names = {code: survey.municipality_name(code) for code in codes}
     respondents = {code: respondent_counts(survey, code, threshold=threshold) for code in survey.municipality_codes}
+    if population:  # the same rows with invited counts and response rates (kommunanalys.population)
+        from .population import DEFAULT_LOW_RATE, population_for, response_rates
+
+        pop = population_for(population)
+        respondents = {code: response_rates(survey, pop, code, threshold=threshold,
+                                            low_rate=DEFAULT_LOW_RATE if low_rate is None else low_rate)
+                       for code in respondents}
 
     # decide, per municipality and notebook, what to run
     results: dict[str, MunicipalityResult] = {}
@@ -1118,10 +1156,13 @@ def _run_locked(ctx: dict) -> BatchResult:
             src_path = nb_dir / entry.notebook if not Path(entry.notebook).is_absolute() else Path(entry.notebook)
             declared = _declared_parameters(str(src_path), src_path.stat().st_mtime)
             options, inputs = _options_for(declared, code, **consultant)
-            params = _notebook_parameters(code, entry, data_path, threshold, options)
+            params = _notebook_parameters(code, entry, data_path, threshold, options,
+                                          population=population, low_rate=low_rate)
             if comparison_of.get(code) and "comparison" in declared:
                 params["comparison"] = comparison_of[code]  # --comparison-groups
-            ihash = _input_hash(data_sha=data_sha, notebook_sha=notebook_sha[entry.notebook],
+            # a changed population file reruns the notebooks that read it (then the deck and workbook)
+            ihash = _input_hash(data_sha=data_sha + (ctx.get("population_sha", "") if "population" in params else ""),
+                                notebook_sha=notebook_sha[entry.notebook],
                                 parameters=params, package=package, inputs=inputs)
             prev = old_entries.get(entry.key)
             executed = final / "notebooks" / f"{entry.key}.ipynb"
@@ -1196,6 +1237,8 @@ def _run_locked(ctx: dict) -> BatchResult:
                     if extra_formats else None)
     if deliverables and ctx.get("rounds"):  # the deck's and workbook's changes since earlier rounds
         deliverables.update(previous=ctx["rounds"]["previous"], current_round=ctx["rounds"]["current_round"])
+    if deliverables and population:
+        deliverables["population"] = population
 
     def assemble_task(code: str) -> _AssembleTask:
         manifest = manifests[code]
@@ -1338,7 +1381,8 @@ def _run_locked(ctx: dict) -> BatchResult:
         from .report import write_batch_workbook
 
         write_batch_workbook(out_dir, data=str(data_path), threshold=threshold, codes=survey.municipality_codes,
-                             **survey_options, **(ctx.get("rounds") or {}))  # rounds: the sheet "Förändring"
+                             **survey_options, **(ctx.get("rounds") or {}),  # rounds: the sheet "Förändring"
+                             population=population)
     _write_index(out_dir, survey, respondents, result, title=title, threshold=threshold)
     return result
 

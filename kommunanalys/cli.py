@@ -38,6 +38,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print("Svarande per kommun, roll och undergrupp:")
     table = survey.municipalities().rename(columns=_VALIDATE_COLUMNS)
     print(terminal_safe(table.to_string(index=False)))
+    if args.population:  # invited per municipality and role (kommunanalys.population)
+        from .population import check_population, population_summary, read_population
+
+        population = read_population(args.population)
+        print()
+        print(terminal_safe(population_summary(population)))
+        for note in check_population(population, survey):
+            print(terminal_safe(f"  Obs: {note}"))
     if args.rejected_out and report.n_rejected:
         write_csv(report.rejected, args.rejected_out, index=False, encoding="utf-8")  # no formula cells
         print(f"\nAvvisade rader skrivna till {args.rejected_out}")
@@ -73,6 +81,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         anonymity_threshold=threshold,
         instrument=args.instrument, review=args.review, key_figures=args.key_figures,
         previous=args.previous, current_round=args.current_round, comparison_groups=args.comparison_groups,
+        population=args.population, low_rate=_low_rate(args.low_rate),
     )
     print(terminal_safe(result.summary()))
     return result.exit_code
@@ -98,6 +107,20 @@ def _cmd_instrument_draft(args: argparse.Namespace) -> int:
         print(terminal_safe(f"  - {line}"))
     print(terminal_safe(f"Läs sedan in exporten med: kommunanalys validate {args.export} --instrument {target}"))
     return 0
+def _low_rate(text: str | None) -> float | None:
+    """``--low-rate 30`` (percent) as a share, 0.30."""
+    if text is None:
+        return None
+    try:
+        value = float(str(text).replace(",", ".").rstrip("% "))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        from .errors import InputError
+
+        raise InputError("gränsen för låg svarsfrekvens ska vara en procentsats mellan 0 och 100",
+                         column="--low-rate", value=text, hint="ange t.ex. --low-rate 30")
+    return value / 100
 
 
 def _positive_int(text: str) -> int:
@@ -192,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--municipality", help="för en export från en kommun utan kolumnen 'Kommun': kommunens kod eller namn")
     p.add_argument("--rejected-out", help="skriv de avvisade raderna med orsak till denna CSV-fil")
     p.add_argument("--show", type=_non_negative_int, default=20, help="hur många avvisade rader som skrivs ut (standard 20)")
+    p.add_argument("--population", metavar="FIL",
+                   help="CSV med antal inbjudna per kommun och roll (kommun;roll;delgrupp;inbjudna): "
+                        "kontrolleras mot svaren")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("report", help="bygg en rapport per kommun (huvudjobbet)")
@@ -228,6 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--comparison-groups", metavar="FIL",
                    help="fil med kommun och kommungrupp per rad (t.ex. din kopia av SKR:s kommungruppsindelning); "
                         "varje kommun jämförs med de andra kommunerna i sin grupp")
+    p.add_argument("--population", metavar="FIL",
+                   help="CSV med antal inbjudna per kommun och roll (kommun;roll;delgrupp;inbjudna): ger "
+                        "svarsfrekvens och viktade värden (standard för demodata: dess syntetiska population)")
+    p.add_argument("--low-rate", metavar="PROCENT",
+                   help="en roll med lägre svarsfrekvens än så får en anmärkning (standard 30)")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("instrument", help="arbeta med instrumentet (frågekatalogen)")

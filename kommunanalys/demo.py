@@ -49,6 +49,9 @@ __all__ = [
     "PREVIOUS_ROUND",
     "generate_previous_round",
     "build_previous_round",
+    "generate_population",
+    "build_demo_population",
+    "POPULATION_MODEL",
     "main",
 ]
 
@@ -663,6 +666,51 @@ def generate_previous_round(codes: Iterable[Any] | str | None = None, *,
 def build_previous_round(path: str | Path = paths.DEMO_PREVIOUS_EXPORT) -> Path:
     """Regenerate the committed previous round of the demo (``data/demo/``)."""
     return write_export(generate_previous_round(), path)
+#: How the synthetic population (invited persons) is drawn around the allocated respondents:
+#: a response rate per municipality and role, uniform in these ranges; invited = ceil(answered /
+#: rate). One municipality (Karlstad, 1780) gets a low rate for tjänstepersoner, so the demo
+#: shows the low-response note.
+POPULATION_MODEL = {
+    "rate_range": {"förtroendevald": (0.50, 0.85), "tjänsteperson": (0.40, 0.75), "chef": (0.65, 0.95)},
+    "low_rate": {"1780": {"tjänsteperson": 0.24}},
+    "stream": 17,  # the generator's own random stream (the export's stays as it is)
+}
+
+
+def generate_population(codes: Iterable[Any] | str | None = None, *, seed: int = DEMO_SEED) -> pd.DataFrame:
+    """A synthetic population file consistent with :func:`generate_survey` (same codes and seed).
+
+    SYNTETISKA DATA. For every municipality: invited förtroendevalda and tjänstepersoner, and the
+    tjänsteperson subgroups (chef i central förvaltning, övrig tjänsteperson), each at least the
+    number who answered (:func:`allocate_respondents`); the response rates follow
+    :data:`POPULATION_MODEL`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kommun``, ``roll``, ``delgrupp``, ``inbjudna`` (as the population file has them;
+        :func:`kommunanalys.population.read_population` reads it).
+    """
+    alloc = allocate_respondents(codes, seed=seed)
+    rng = np.random.default_rng([seed, POPULATION_MODEL["stream"]])
+    ranges, low = POPULATION_MODEL["rate_range"], POPULATION_MODEL["low_rate"]
+    rows = []
+    for rec in alloc.itertuples(index=False):
+        rate = {key: rng.uniform(*bounds) for key, bounds in ranges.items()}
+        rate.update(low.get(rec.municipality_code, {}))
+        fv = int(np.ceil(rec.fortroendevalda / rate[_FV]))
+        chef = int(np.ceil(rec.chefer / rate["chef"]))
+        tp = max(int(np.ceil(rec.tjanstepersoner / rate[_TP])), chef + rec.tjanstepersoner - rec.chefer)
+        rows += [(rec.municipality_code, "förtroendevald", "", fv),
+                 (rec.municipality_code, "tjänsteperson", "", tp),
+                 (rec.municipality_code, "tjänsteperson", "chef i central förvaltning", chef),
+                 (rec.municipality_code, "tjänsteperson", "övrig tjänsteperson", tp - chef)]
+    return pd.DataFrame(rows, columns=["kommun", "roll", "delgrupp", "inbjudna"]).astype(str)
+
+
+def build_demo_population(path: str | Path = paths.DEMO_POPULATION) -> Path:
+    """Regenerate the committed synthetic population file of the demo (:data:`DEMO_SEED`)."""
+    return write_export(generate_population(), path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -678,6 +726,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--null-model", action="store_true", help="no built-in effects (pure noise)")
     parser.add_argument("--previous-round", action="store_true",
                         help=f"write the previous round (2024) instead (default out: {paths.DEMO_PREVIOUS_EXPORT})")
+    parser.add_argument("--population-out", type=Path, default=None,
+                        help="also write the synthetic population file (invited per municipality and role) "
+                             "here (default: beside the committed demo when --out is not given)")
     args = parser.parse_args(argv)
     try:
         if args.previous_round:
@@ -686,6 +737,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         frame = generate_survey(args.municipalities, seed=args.seed, effects=not args.null_model)
         out = write_export(frame, args.out)
+        pop_out = args.population_out or (paths.DEMO_POPULATION if args.out == paths.DEMO_EXPORT else None)
+        if pop_out is not None:
+            write_export(generate_population(args.municipalities, seed=args.seed), pop_out)
+            print(f"wrote the synthetic population to {pop_out}")
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

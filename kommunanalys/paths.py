@@ -19,6 +19,7 @@ __all__ = [
     "DEMO_EXPORT",
     "DEMO_DIR",
     "DEMO_PREVIOUS_EXPORT",
+    "DEMO_POPULATION",
 ]
 
 PROJECT_ROOT = Path(os.environ.get("KOMMUNANALYS_HOME", Path(__file__).resolve().parent.parent))
@@ -32,3 +33,4 @@ DEMO_DIR = DATA_DIR / "demo"
 DEMO_EXPORT = DEMO_DIR / "syntetisk_enkat_varmland.csv"
 #: The demo's previous round (2024), for the changes since then (:mod:`kommunanalys.rounds`).
 DEMO_PREVIOUS_EXPORT = DEMO_DIR / "syntetisk_enkat_varmland_2024.csv"
+DEMO_POPULATION = DEMO_DIR / "syntetisk_population_varmland.csv"

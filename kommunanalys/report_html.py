@@ -272,6 +272,9 @@ def write_report(path: str | Path, **kwargs: Any) -> Path:
 def _group(respondents: Sequence[Mapping[str, Any]], group: str) -> str:
     for row in respondents:
         if row.get("group") == group:
+            rate = row.get("rate_shown")  # with a population (kommunanalys.population): the response rate
+            if rate and rate not in ("dold", "saknas"):
+                return f"{row.get('shown', '')} ({rate}{', låg' if row.get('low') else ''})"
             return str(row.get("shown", ""))
     return "–"
 
@@ -330,6 +333,8 @@ def render_index(rows: Sequence[Mapping[str, Any]], *, title: str, synthetic: bo
         + "\n</tbody>\n</table>\n"
         f"<p class=\"muted\">Grupper med färre än {threshold} svarande redovisas utan antal; en grupp vars antal "
         "annars kunde räknas fram ur summan döljs också.</p>\n"
-        "<footer>Skapad med kommunanalys.</footer>"
+        + ("<p class=\"muted\">Inom parentes: svarsfrekvens (antal svar / antal inbjudna).</p>\n"
+           if any(row.get("rate_shown") for r in rows for row in r.get("respondents") or []) else "")
+        + "<footer>Skapad med kommunanalys.</footer>"
     )
     return _page(f"{title} – rapporter per kommun", body)

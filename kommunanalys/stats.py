@@ -4,6 +4,8 @@
     R ``likert``-style summary of a wide frame of ordered categorical items, optionally grouped.
 ``wilson_interval``
     Wilson score interval for a proportion.
+``fpc_effective_n``
+    Effective sample size of a share under a finite population correction.
 ``newcombe_interval``
     Newcombe's hybrid score interval for the difference of two independent proportions.
 ``two_proportion_test``
@@ -28,6 +30,7 @@ from .errors import InputError
 __all__ = [
     "likert",
     "wilson_interval",
+    "fpc_effective_n",
     "newcombe_interval",
     "two_proportion_test",
     "mann_whitney",
@@ -159,20 +162,58 @@ def likert(items: pd.DataFrame, grouping: pd.Series | Sequence | None = None, *,
 # ---------------------------------------------------------------------------------------------
 # Intervals
 # ---------------------------------------------------------------------------------------------
-def wilson_interval(successes, n, *, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def fpc_effective_n(n, population):
+    """Effective sample size ``n · (N − 1) / (N − n)`` of a share from ``n`` of ``N`` units.
+
+    Under simple random sampling without replacement the variance of a sample share is
+    ``p(1 − p)/n · (N − n)/(N − 1)`` (Cochran 1977, *Sampling Techniques*, 3rd ed., Theorem 3.2):
+    the with-replacement variance times the finite population correction. Dividing ``n`` by that
+    factor gives the sample size whose binomial variance is the same, which the Wilson interval
+    then uses (the effective-sample-size approach of Korn & Graubard 1998, Survey Methodology
+    24(2):193–201). Infinite for a census (``n == N``); ``n`` itself where ``N`` is missing (NaN)
+    or infinite. Vectorised.
+
+    Raises
+    ------
+    InputError
+        Where ``n`` exceeds ``N`` (more answers than units in the population).
+    """
+    m = np.asarray(n, dtype=float)
+    big = np.asarray(population, dtype=float)
+    if np.any(m > big):
+        raise InputError("n is larger than the population N", value=(np.asarray(n).tolist(),
+                                                                     np.asarray(population).tolist()),
+                         hint="the population (invited) must be at least the number of answers")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        eff = np.where(np.isfinite(big), m * (big - 1) / (big - m), m)
+    return np.where(m == 0, 0.0, eff)
+
+
+def wilson_interval(successes, n, *, confidence: float = 0.95, population=None,
+                    effective_n=None) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a proportion ``successes / n`` (proportions, 0..1).
 
     Vectorised over array-like ``successes`` and ``n``; where ``n == 0`` both bounds are NaN.
     Wilson (1927), JASA 22(158):209–212.
+
+    ``population`` (N, optional, NaN = unknown) applies the finite population correction: the
+    interval is Wilson's on the share ``successes / n`` with the effective sample size of
+    :func:`fpc_effective_n` (a census, ``n == N``, has an interval of zero width).
+    ``effective_n`` gives that size directly (e.g. of a weighted share); it overrides ``population``.
     """
     x = np.asarray(successes, dtype=float)
     m = np.asarray(n, dtype=float)
     z = _sps.norm.ppf(1 - (1 - confidence) / 2)
+    eff = m
+    if effective_n is not None:
+        eff = np.asarray(effective_n, dtype=float)
+    elif population is not None:
+        eff = fpc_effective_n(m, population)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = x / m
-        denom = 1 + z**2 / m
-        centre = (p + z**2 / (2 * m)) / denom
-        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / denom
+        denom = 1 + z**2 / eff
+        centre = (p + z**2 / (2 * eff)) / denom
+        half = z * np.sqrt(p * (1 - p) / eff + z**2 / (4 * eff**2)) / denom
         low = np.where(m > 0, np.clip(centre - half, 0, 1), np.nan)
         high = np.where(m > 0, np.clip(centre + half, 0, 1), np.nan)
     return low, high

@@ -32,19 +32,21 @@ def _survey(data: str, instrument: str | None = None, export_municipality: str |
 def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: int, formats,
                            template=None, instrument: str | None = None,
                            export_municipality: str | None = None, review: str | None = None,
-                           previous=None, current_round=None) -> list:
+                           previous=None, current_round=None, population: str | None = None) -> list:
     """The batch's hook (:func:`kommunanalys.batch._assemble`): the deck and workbook of one
     municipality into its staging folder, from the survey at ``data`` (read with ``instrument``;
     ``export_municipality`` for an export of one municipality; ``review``: the municipality's
     review file, applied to the quotes; ``previous``, ``{label: path}``: earlier rounds, for the
-    changes since then)."""
+    changes since then; ``population``: the population file, for response rates)."""
     return write_deliverables(folder, survey=_survey(data, instrument, export_municipality),
                               municipality=municipality, threshold=threshold, formats=formats, template=template,
-                              review=review, previous=previous, current_round=current_round)
+                              review=review, previous=previous, current_round=current_round,
+                              population=population)
 
 
 def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: str | None = None,
-                         export_municipality: str | None = None, previous=None, current_round=None) -> "Path":
+                         export_municipality: str | None = None, previous=None, current_round=None,
+                         population: str | None = None) -> "Path":
     """``<out>/bilaga_alla_kommuner.xlsx`` across the municipalities ``codes`` (written atomically);
     with earlier rounds ``previous`` also the sheet "Förändring" for all of them."""
     import os
@@ -54,7 +56,7 @@ def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: s
     survey = _survey(data, instrument, export_municipality)
     target = Path(out) / BATCH_WORKBOOK_FILE
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.xlsx")
-    contents = [gather(survey, c, threshold=threshold, light=True) for c in codes]
+    contents = [gather(survey, c, threshold=threshold, light=True, population=population) for c in codes]
     if previous:
         from ..rounds import CURRENT_LABEL, changes, load_rounds
 
@@ -69,17 +71,18 @@ def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: s
 
 
 def write_deliverables(folder, *, survey, municipality: str, threshold: int, formats=FORMATS,
-                       template=None, review=None, previous=None, current_round=None) -> list:
+                       template=None, review=None, previous=None, current_round=None, population=None) -> list:
     """Write the deck and/or the workbook of one municipality into ``folder``; return the paths.
 
     ``review`` (a review file) is applied to the quotes. With ``previous`` (earlier rounds,
     ``{label: path or Survey}``) the deck gets the slide "Förändring sedan …" and the workbook the
-    sheet "Förändring" (:mod:`kommunanalys.rounds`).
+    sheet "Förändring" (:mod:`kommunanalys.rounds`). ``population``: a population file or frame
+    (:mod:`kommunanalys.population`) for response rates.
     """
     from pathlib import Path
 
     folder = Path(folder)
-    content = gather(survey, municipality, threshold=threshold, review=review)
+    content = gather(survey, municipality, threshold=threshold, review=review, population=population)
     if previous:
         from ..rounds import CURRENT_LABEL, changes, load_rounds
 

@@ -51,6 +51,8 @@ class MunicipalityContent:
     #: :func:`kommunanalys.rounds.changes` since earlier rounds (None: no earlier round given).
     changes: pd.DataFrame | None = None
     current_round: str = ""
+    #: :func:`kommunanalys.population.response_rates` when a population is given, else None
+    rates: pd.DataFrame | None = None
 
     @property
     def question_ids(self) -> list[str]:
@@ -58,7 +60,7 @@ class MunicipalityContent:
 
 
 def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
-           light: bool = False, review=None) -> MunicipalityContent:
+           light: bool = False, review=None, population=None) -> MunicipalityContent:
     """Collect the suppressed frames of one municipality.
 
     Parameters
@@ -73,6 +75,8 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
         Leave out quotes and hypotheses (for the workbook across municipalities).
     review
         A review file (path or frame, :mod:`kommunanalys.review`) applied to the quotes.
+    population
+        A population file or frame (:mod:`kommunanalys.population`): adds the response rates.
     """
     from ..quotes_page import build_quotes
     from ..rootcause import hypotheses
@@ -87,4 +91,12 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
         survey=survey, code=code, name=survey.municipality_name(code), threshold=t,
         respondents=respondent_counts(survey, code, threshold=t), distribution=dist, summary=summ,
         gaps=gaps, quotes=quotes, hypotheses=[] if light else hypotheses(survey, code, threshold=t),
+        rates=_rates(survey, code, t, population),
     )
+
+
+def _rates(survey: Survey, code: str, threshold: int, population) -> pd.DataFrame | None:
+    from ..population import population_for, response_rates
+
+    pop = population_for(population) if population is not None else None
+    return None if pop is None else response_rates(survey, pop, code, threshold=threshold)

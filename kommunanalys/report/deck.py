@@ -244,11 +244,18 @@ def _summary_slide(deck: _Deck, content: MunicipalityContent) -> None:
 
 def _respondents_slide(deck: _Deck, content: MunicipalityContent) -> None:
     lines = [f"{r.label}: {r.shown}" for r in content.respondents.itertuples()]
+    rate_note = ""
+    if content.rates is not None:  # response rates (kommunanalys.population): already suppressed
+        from ..population import low_rate_notes, rate_line
+
+        lines = [rate_line(r) for r in content.rates.itertuples()] + low_rate_notes(content.rates)
+        rate_note = (" Svarsfrekvens = antal svar / antal inbjudna; för en grupp utan antal visas varken "
+                     "inbjudna eller svarsfrekvens.")
     deck.slide(content.survey.instrument.role_question.text, notes=(
         f"Antal svarande i {content.name}. Grupper med färre än {content.threshold} svar redovisas utan antal, "
-        "liksom grupper vars antal annars skulle kunna räknas fram ur summan."))
+        "liksom grupper vars antal annars skulle kunna räknas fram ur summan." + rate_note))
     slide = deck.prs.slides[-1]
-    deck.text(slide, lines, size=24)
+    deck.text(slide, lines, size=24 if content.rates is None else 20)
 
 
 def _quote_slides(deck: _Deck, content: MunicipalityContent) -> None:

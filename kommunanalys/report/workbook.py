@@ -91,15 +91,31 @@ def _write_summary(book: _Book, rows: Iterable[list]) -> None:
 
 
 def _respondent_rows(content: MunicipalityContent) -> list[list]:
+    if content.rates is not None:  # with invited and response rate (kommunanalys.population)
+        return [[content.code, content.name, r.label, None if r.suppressed else int(r.n),
+                 None if pd.isna(r.invited) else int(r.invited), None if pd.isna(r.rate) else float(r.rate),
+                 "; ".join(t for t in (r.shown if r.suppressed else "",
+                                       "inbjudna och svarsfrekvens visas inte" if r.rate_shown == "dold" else "",
+                                       "inbjudna saknas" if r.rate_shown == "saknas" and not r.suppressed else "",
+                                       "låg svarsfrekvens" if r.low else "") if t)]
+                for r in content.rates.itertuples()]
     return [[content.code, content.name, r.label, None if r.suppressed else int(r.n),
              r.shown if r.suppressed else ""] for r in content.respondents.itertuples()]
 
 
 def _write_respondents(book: _Book, rows: Iterable[list]) -> None:
-    ws = book.sheet("Svarande", ["Kod", "Kommun", "Grupp", "Antal svar", "Anmärkning"], [6, 14, 36, 10, 44])
+    rows = list(rows)
+    if rows and len(rows[0]) == 7:  # with a population: invited and response rate
+        head, widths = ["Kod", "Kommun", "Grupp", "Antal svar", "Inbjudna", "Svarsfrekvens", "Anmärkning"], \
+            [6, 14, 36, 10, 10, 12, 44]
+        fmts = [None, None, None, book.int, book.int, book.pct, book.note]
+    else:
+        head, widths = ["Kod", "Kommun", "Grupp", "Antal svar", "Anmärkning"], [6, 14, 36, 10, 44]
+        fmts = [None, None, None, book.int, book.note]
+    ws = book.sheet("Svarande", head, widths)
     for i, row in enumerate(rows, start=1):
         for j, v in enumerate(row):
-            book.cell(ws, i, j, v, [None, None, None, book.int, book.note][j])
+            book.cell(ws, i, j, v, fmts[j])
 
 
 def _gap_rows(content: MunicipalityContent) -> list[list]:
