@@ -767,7 +767,7 @@ def run_reports(
     anonymity_threshold: int | None = None,
     cell_timeout: float | None = CELL_TIMEOUT,
     retries: int = 1,
-    formats: Sequence[str] = ("html", "pptx", "xlsx"),
+    formats: Sequence[str] = ("html", "pptx", "xlsx", "pdf"),
     template: str | os.PathLike | None = None,
 ) -> BatchResult:
     """Build one report per municipality, and the index; see the module docstring.
@@ -807,8 +807,8 @@ def run_reports(
         How often a notebook whose kernel died or could not start is retried.
     formats
         What to write besides ``report.html`` (always written): ``"pptx"`` (``presentation.pptx``),
-        ``"xlsx"`` (``bilaga.xlsx`` per municipality and ``bilaga_alla_kommuner.xlsx``); see
-        :mod:`kommunanalys.report`.
+        ``"xlsx"`` (``bilaga.xlsx`` per municipality and ``bilaga_alla_kommuner.xlsx``), ``"pdf"``
+        (``rapport.pdf``, the report laid out for print); see :mod:`kommunanalys.report`.
     template
         The consultant's own .pptx for the decks (default: ``data/deck_template.pptx``).
 
@@ -834,6 +834,10 @@ def run_reports(
         hint = " (bygg demodatat med `python -m kommunanalys.demo`)" if data is None else ""
         raise ReportError(f"enkätexporten {data_path} finns inte{hint}; kontrollera sökvägen till --data")
     data_path = data_path.resolve()
+    if "pdf" in formats:  # WeasyPrint needs the system's Pango: say so before anything runs
+        from .report.pdf import require_pdf
+
+        require_pdf()
     if template is not None and not Path(template).is_file():
         raise ReportError(f"the deck template {template} does not exist; pass the path of a .pptx file")
     out_dir = Path(out) if out is not None else paths.REPORTS_DIR

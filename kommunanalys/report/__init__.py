@@ -1,26 +1,31 @@
-"""Council-ready deliverables of a municipality report: a slide deck and an Excel appendix.
+"""Council-ready deliverables of a municipality report: a slide deck, an Excel appendix and a PDF.
 
 Every format is built from the library's already-suppressed frames (:mod:`kommunanalys.content`
 of this package gathers them); a hidden group is written as its ``note`` ("färre än 5 svar"),
-never with a number. The library does not import this package.
+never with a number. The PDF (:mod:`.pdf`) is the municipality's ``report.html`` laid out for
+print. The library does not import this package.
 """
 
 from __future__ import annotations
 
 from .content import MunicipalityContent, gather
 from .deck import build_deck
+from .pdf import build_pdf, pdf_available
 from .workbook import build_workbook, build_batch_workbook
 
 __all__ = ["MunicipalityContent", "gather", "build_deck", "build_workbook", "build_batch_workbook",
-           "write_deliverables", "write_batch_workbook", "FORMATS", "DELIVERABLES"]
+           "build_pdf", "pdf_available", "write_deliverables", "write_batch_workbook", "FORMATS",
+           "DELIVERABLES"]
 
 #: The formats ``kommunanalys report --format`` knows besides ``html``.
-FORMATS = ("pptx", "xlsx")
+FORMATS = ("pptx", "xlsx", "pdf")
 DECK_FILE = "presentation.pptx"
 WORKBOOK_FILE = "bilaga.xlsx"
+PDF_FILE = "rapport.pdf"
 BATCH_WORKBOOK_FILE = "bilaga_alla_kommuner.xlsx"
 #: File of each format in a municipality's folder, and how ``index.html`` names its link.
-DELIVERABLES = {"pptx": (DECK_FILE, "presentation"), "xlsx": (WORKBOOK_FILE, "bilaga (Excel)")}
+DELIVERABLES = {"pptx": (DECK_FILE, "presentation"), "xlsx": (WORKBOOK_FILE, "bilaga (Excel)"),
+                "pdf": (PDF_FILE, "rapport (PDF)")}
 
 
 def _survey(data: str):
@@ -31,9 +36,10 @@ def _survey(data: str):
 
 def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: int, formats,
                            template=None) -> list:
-    """The batch's hook (:func:`kommunanalys.batch._assemble`): the deck and workbook of one
-    municipality into its staging folder, from the survey at ``data``."""
-    return write_deliverables(folder, survey=_survey(data), municipality=municipality, threshold=threshold,
+    """The batch's hook (:func:`kommunanalys.batch._assemble`): the deck, workbook and PDF of one
+    municipality into its staging folder (where ``report.html`` is), from the survey at ``data``."""
+    survey = _survey(data) if {"pptx", "xlsx"} & set(formats) else None
+    return write_deliverables(folder, survey=survey, municipality=municipality, threshold=threshold,
                               formats=formats, template=template)
 
 
@@ -53,12 +59,20 @@ def write_batch_workbook(out, *, data: str, threshold: int, codes) -> "Path":
 
 def write_deliverables(folder, *, survey, municipality: str, threshold: int, formats=FORMATS,
                        template=None) -> list:
-    """Write the deck and/or the workbook of one municipality into ``folder``; return the paths."""
+    """Write the deck, the workbook and/or the PDF of one municipality into ``folder``; return the paths.
+
+    The PDF is made from ``folder/report.html`` (the batch writes it first); ``survey`` is needed
+    for the deck and the workbook only.
+    """
     from pathlib import Path
 
     folder = Path(folder)
-    content = gather(survey, municipality, threshold=threshold)
     written = []
+    if "pdf" in formats:
+        written.append(build_pdf(folder / "report.html", path=folder / PDF_FILE))
+    if not {"pptx", "xlsx"} & set(formats):
+        return written
+    content = gather(survey, municipality, threshold=threshold)
     if "pptx" in formats:
         written.append(build_deck(content, path=folder / DECK_FILE, template=template))
     if "xlsx" in formats:
