@@ -48,6 +48,7 @@ from .anonymity import (
 )
 from .errors import InputError
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
+from .plots import ROLE_COLOURS
 from .quotes import select_quotes
 from .review import apply_review, comment_keys, load_review
 from .screening import screen_frame
@@ -546,7 +547,7 @@ def theme_chart(counts: pd.DataFrame, *, ax: Axes | None = None, title: str | No
               for g in groups}
     plot = data.assign(Grupp=data["group"].map(labels))
     sns.barplot(data=plot, x="n_comments", y="theme", hue="Grupp", hue_order=[labels[g] for g in groups],
-                palette=sns.color_palette("colorblind", len(groups)), orient="h", ax=ax, errorbar=None)
+                palette=[ROLE_COLOURS.get(g, "#7F7F7F") for g in groups], orient="h", ax=ax, errorbar=None)
     for container, hatch in zip(ax.containers, _HATCHES):
         for bar in container:
             bar.set_hatch(hatch)
