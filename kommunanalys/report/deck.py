@@ -23,6 +23,7 @@ from pptx.util import Emu, Pt
 
 from ..errors import ReportError
 from ..paths import DATA_DIR
+from ..plots import level_colours
 from ..quotes_page import ROLE_SUFFIX
 from ..survey import ROLES
 from .content import METHOD_NOTE, MunicipalityContent, hidden_text
@@ -34,8 +35,6 @@ BODY_PT = 20   # body text, readable when projected (>= 18 pt)
 CHART_PT = 14  # chart labels (>= 12 pt)
 TITLE_PT = 30
 _ROLE_HEADINGS = {"förtroendevald": "FÖRTROENDEVALD", "tjänsteperson": "TJÄNSTEPERSON"}
-#: Answer levels from the lowest to the highest: red to green through grey, one meaning everywhere.
-_LEVEL_COLOURS = ["B2182B", "EF8A62", "BDBDBD", "67A9CF", "2166AC", "053061"]
 _QUOTES_PER_SLIDE = 5
 #: Data labels: whole percent, none below 6 % (Excel and LibreOffice conditional number format).
 _LABEL_FORMAT = '[<6]"";0" %"'
@@ -144,11 +143,10 @@ def _role_chart(deck: _Deck, slide, rows: pd.DataFrame, *, left: int, top: int, 
     labels.number_format = _LABEL_FORMAT  # no label on a sliver (it would overlap its neighbours)
     labels.number_format_is_linked = False
     labels.font.size = Pt(CHART_PT)
-    k = len(subst)
-    palette = _LEVEL_COLOURS[:k] if k <= len(_LEVEL_COLOURS) else _LEVEL_COLOURS
+    palette = level_colours(len(subst))  # the answer levels' colours of the report's charts
     for i, series in enumerate(plot.series):
         series.format.fill.solid()
-        series.format.fill.fore_color.rgb = RGBColor.from_string(palette[min(i, len(palette) - 1)])
+        series.format.fill.fore_color.rgb = RGBColor.from_string(palette[i])
     chart.category_axis.visible = False
     chart.value_axis.visible = False
     chart.value_axis.has_major_gridlines = False
