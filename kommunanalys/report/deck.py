@@ -147,6 +147,8 @@ def _role_chart(deck: _Deck, slide, rows: pd.DataFrame, *, left: int, top: int, 
     for i, series in enumerate(plot.series):
         series.format.fill.solid()
         series.format.fill.fore_color.rgb = RGBColor.from_string(palette[i])
+        series.format.line.color.rgb = RGBColor(0x40, 0x40, 0x40)  # the pale middle level stays visible
+        series.format.line.width = Pt(0.75)
     chart.category_axis.visible = False
     chart.value_axis.visible = False
     chart.value_axis.has_major_gridlines = False
@@ -217,11 +219,12 @@ def _quote_slides(deck: _Deck, content: MunicipalityContent) -> None:
             role = f" ({ROLE_SUFFIX[row.role]})" if bool(row.role_shown) and pd.notna(row.role) else ""
             lines.append(f"– {' '.join(str(row.text).split())}{role}")
         q = inst[about]
-        for start in range(0, len(lines), _QUOTES_PER_SLIDE):
+        per_slide = -(-len(lines) // -(-len(lines) // _QUOTES_PER_SLIDE))  # even split: 6 quotes are 3 + 3
+        for start in range(0, len(lines), per_slide):
             slide = deck.slide(f"Citat ur enkäten: {q.number}. {q.short}", notes=(
                 "Citaten är granskade: namn, personnummer, e-post, telefonnummer och adresser är maskerade. "
                 f"Rollen anges bara för grupper med minst {content.threshold} svar."))
-            deck.text(slide, lines[start:start + _QUOTES_PER_SLIDE], size=18)
+            deck.text(slide, lines[start:start + per_slide], size=18)
 
 
 def _friction_slide(deck: _Deck, content: MunicipalityContent) -> None:
