@@ -54,6 +54,7 @@ def setup() -> None:
                                 "svg.hashsalt": "kommunanalys", "axes.titley": 1.0})
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
+    pd.set_option("display.max_colwidth", None)  # no "tjänstep..." in a report's tables
 
 
 def tables_dir(output_dir: str | Path | None) -> Path | None:
