@@ -129,6 +129,8 @@ def figure_png(fig: Figure, *, dpi: float | None = None, pad_inches: float | Non
             rows = slice(int(round((big_h - box.y1) * dpi)), int(round((big_h - box.y0) * dpi)))
             cols = slice(int(round(box.x0 * dpi)), int(round(box.x1 * dpi)))
             pixels = np.asarray(renderer.buffer_rgba())[rows, cols]
+            if (pixels[..., 3] == 255).all():  # opaque: RGB, a quarter smaller, and no alpha mask in a PDF
+                pixels = pixels[..., :3]
             Image.fromarray(pixels).save(buffer, format="png", compress_level=compress_level)
             return buffer.getvalue()
         for ax, bounds in axes.items():  # back as it was, for matplotlib's own tight crop
