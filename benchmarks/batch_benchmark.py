@@ -22,6 +22,7 @@ Usage::
     python benchmarks/batch_benchmark.py --jobs 2 --plain-sample 2
     python benchmarks/batch_benchmark.py --skip-all       # demo + plain loop only (quick)
     python benchmarks/batch_benchmark.py --skip-demo --limit 40   # a slice of the 290 batch
+    python benchmarks/batch_benchmark.py --skip-all --plain-sample 0 --formats html   # demo, HTML only
 
 Nothing is timed in the tests; this script is run by hand and its figures go in the closing note.
 """
@@ -86,7 +87,7 @@ def _mb(n_bytes: float) -> str:
     return f"{n_bytes / 2**20:,.0f} MB"
 
 
-FORMATS = ("html", "pptx", "xlsx")
+FORMATS = ("html", "pptx", "xlsx", "pdf")
 
 
 def run_batch(label: str, data: Path | None, out: Path, jobs: int | None, municipalities=None) -> dict:
@@ -114,7 +115,8 @@ def run_deliverables(data: Path | None, codes: list[str] | None, out: Path) -> d
     started = time.perf_counter()
     for code in codes:
         (out / code).mkdir(exist_ok=True)
-        write_deliverables(out / code, survey=survey, municipality=code, threshold=5)
+        write_deliverables(out / code, survey=survey, municipality=code, threshold=5,
+                           formats=("pptx", "xlsx"))  # the PDF needs the notebooks' report.html
     per = (time.perf_counter() - started) / len(codes)
     started = time.perf_counter()
     write_batch_workbook(out, data=str(data or paths.DEMO_EXPORT), threshold=5, codes=survey.municipality_codes)
@@ -154,10 +156,11 @@ def run_plain(data: Path, codes: list[str], out: Path, n_total_municipalities: i
 
 
 def main(argv: list[str] | None = None) -> int:
+    global FORMATS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     parser.add_argument("--plain-sample", type=int, default=2,
-                        help="municipalities the plain papermill loop runs (scaled to 290); default 2")
+                        help="municipalities the plain papermill loop runs (scaled to 290); default 2, 0 skips it")
     parser.add_argument("--skip-all", action="store_true", help="skip the 290-municipality batch")
     parser.add_argument("--limit", type=int, default=None,
                         help="run the 290-municipality export's batch on its first N municipalities only")
@@ -165,11 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", help="where to write (default: a temporary folder)")
     parser.add_argument("--json", help="also write the figures as JSON to this file")
     parser.add_argument("--formats", default=",".join(FORMATS),
-                        help="formats the batches write (default html,pptx,xlsx; html alone to compare)")
+                        help="formats the batches write (default html,pptx,xlsx,pdf; html alone to compare)")
     parser.add_argument("--deliverables-only", action="store_true",
                         help="time only the decks and workbooks (no notebooks) on the demo and the 290-export")
     args = parser.parse_args(argv)
-    global FORMATS
     FORMATS = tuple(f.strip() for f in args.formats.split(",") if f.strip())
 
     from kommunanalys.demo import generate_survey, write_export
@@ -201,6 +203,13 @@ def main(argv: list[str] | None = None) -> int:
         label = f"290-export, first {args.limit} municipalities" if args.limit else "all 290 municipalities"
         results.append(run_batch(label, all_export, workdir / "all", args.jobs, chosen))
         print(json.dumps(results[-1], default=str), flush=True)
+    if args.plain_sample <= 0:  # --plain-sample 0: the batches only
+        for r in results:
+            print(f"{r['label']}: {r['seconds']:.1f} s, {r['notebooks']} notebooks, formats {','.join(FORMATS)}, "
+                  f"peak {_mb(r['peak_tree_rss'])}, failures {len(r['failures'])}")
+        if args.json:
+            Path(args.json).write_text(json.dumps({"results": results, "formats": FORMATS}, indent=2, default=str))
+        return 0
     sample = survey_codes[: args.plain_sample]
     plain = run_plain(all_export, sample, workdir / "plain", len(survey_codes))
     print(json.dumps(plain, default=str), flush=True)

@@ -19,9 +19,11 @@ def build(path: Path = OUT) -> Path:
     prs.slide_width, prs.slide_height = Emu(12192000), Emu(6858000)
     # stretch every layout's and the master's placeholders to the wider slide
     scale = 12192000 / 9144000
+    # (only shapes with their own position: a layout's placeholder without one inherits the master's,
+    # which is stretched once, with the master)
     for shapes in [prs.slide_master.shapes, *(lo.shapes for lo in prs.slide_layouts)]:
         for shape in shapes:
-            if shape.left is not None and shape.width is not None:
+            if shape._element.xpath("./p:spPr/a:xfrm"):
                 shape.left, shape.width = int(shape.left * scale), int(shape.width * scale)
     prs.save(str(path))
     return path

@@ -916,7 +916,7 @@ def run_reports(
     anonymity_threshold: int | None = None,
     cell_timeout: float | None = CELL_TIMEOUT,
     retries: int = 1,
-    formats: Sequence[str] = ("html", "pptx", "xlsx"),
+    formats: Sequence[str] = ("html", "pptx", "xlsx", "pdf"),
     template: str | os.PathLike | None = None,
     instrument: str | os.PathLike | None = None,
     review: str | os.PathLike | None = None,
@@ -966,8 +966,8 @@ def run_reports(
         How often a notebook whose kernel died or could not start is retried.
     formats
         What to write besides ``report.html`` (always written): ``"pptx"`` (``presentation.pptx``),
-        ``"xlsx"`` (``bilaga.xlsx`` per municipality and ``bilaga_alla_kommuner.xlsx``); see
-        :mod:`kommunanalys.report`.
+        ``"xlsx"`` (``bilaga.xlsx`` per municipality and ``bilaga_alla_kommuner.xlsx``), ``"pdf"``
+        (``rapport.pdf``, the report laid out for print); see :mod:`kommunanalys.report`.
     template
         The consultant's own .pptx for the decks (default: ``data/deck_template.pptx``).
     instrument
@@ -1025,6 +1025,10 @@ def run_reports(
         hint = " (bygg demodatat med `python -m kommunanalys.demo`)" if data is None else ""
         raise ReportError(f"enkätexporten {data_path} finns inte{hint}; kontrollera sökvägen till --data")
     data_path = data_path.resolve()
+    if "pdf" in formats:  # WeasyPrint needs the system's Pango: say so before anything runs
+        from .report.pdf import require_pdf
+
+        require_pdf()
     if template is not None and not Path(template).is_file():
         raise ReportError(f"presentationsmallen {template} finns inte; ange sökvägen till en .pptx-fil med --template")
     instrument_path = _existing(instrument, "--instrument", "instrumentfilen")

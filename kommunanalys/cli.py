@@ -68,11 +68,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .batch import run_reports
     from .errors import ReportError
 
-    formats = [f.strip().lower() for f in (args.format or "html,pptx,xlsx").split(",") if f.strip()]
-    unknown = [f for f in formats if f not in ("html", "pptx", "xlsx")]
+    formats = [f.strip().lower() for f in (args.format or "html,pptx,xlsx,pdf").split(",") if f.strip()]
+    unknown = [f for f in formats if f not in ("html", "pptx", "xlsx", "pdf")]
     if unknown:
-        raise ReportError(f"okänt format i --format: {', '.join(unknown)}; välj bland html, pptx och xlsx "
+        raise ReportError(f"okänt format i --format: {', '.join(unknown)}; välj bland html, pptx, xlsx och pdf "
                           "(t.ex. --format html,pptx)")
+    if args.format is None:  # the default: without the system's Pango the PDF is left out, and said so
+        from .report.pdf import pdf_available
+
+        if not pdf_available():
+            formats.remove("pdf")
+            print("Obs: rapport.pdf skapas inte eftersom WeasyPrint inte kan laddas (Pango saknas; Debian/Ubuntu: "
+                  "apt-get install libpango-1.0-0 libpangoft2-1.0-0).", file=sys.stderr)
     threshold = parse_threshold(args.anonymity_threshold) if args.anonymity_threshold is not None else None
     result = run_reports(
         args.data, out=args.out, municipalities=args.municipality or None, jobs=args.jobs,
@@ -232,7 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="ingen förloppsindikator")
     p.add_argument("--format", metavar="LISTA",
                    help="vad som skrivs, kommaseparerat: html (alltid), pptx (presentation.pptx), xlsx "
-                        "(bilaga.xlsx och bilaga_alla_kommuner.xlsx); standard html,pptx,xlsx")
+                        "(bilaga.xlsx och bilaga_alla_kommuner.xlsx), pdf (rapport.pdf, utskriftsklar och "
+                        "tillgänglighetsmärkt); standard html,pptx,xlsx,pdf")
     p.add_argument("--template", metavar="FIL",
                    help="egen PowerPoint-mall (.pptx) för presentationerna; dess layouter och tema används")
     p.add_argument("--texts", metavar="FIL",

@@ -57,7 +57,7 @@ from .errors import InputError
 from .kolada import DEMO_KEY_FIGURES_FILE, read_kolada
 from .municipalities import lookup_municipality, municipalities
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
-from .plots import GROUP_LABELS
+from .plots import GROUP_LABELS, ROLE_COLOURS, VERDICT_COLOURS
 from .survey import ROLES, Survey
 
 __all__ = [
@@ -612,7 +612,6 @@ def chain_diagram(chain: pd.DataFrame, *, title: str | None = None, ax: Axes | N
     n = len(links)
     if ax is None:
         _, ax = plt.subplots(figsize=(2.3 * n, 4.6))
-    palette = sns.color_palette("colorblind", 3)
     positions = {}
     for i, link in enumerate(links.itertuples(index=False)):
         x0 = i + 0.06
@@ -634,8 +633,9 @@ def chain_diagram(chain: pd.DataFrame, *, title: str | None = None, ax: Axes | N
         if i < n - 1:
             ax.annotate("", xy=(i + 1.06, 0.63), xytext=(i + 0.94, 0.63),
                         arrowprops={"arrowstyle": "-|>", "color": "0.2", "lw": 1.4})
-    spans = [("resurser", "prestationer", "Produktivitet = Prestationer / Resurser", 0.19, palette[0]),
-             ("resurser", "resultat", "Effektivitet = Kvalitet / Resurser", 0.06, palette[2])]
+    # neutral ink: blue, orange and green mean the roles and the verdicts in the other charts
+    spans = [("resurser", "prestationer", "Produktivitet = Prestationer / Resurser", 0.19, "0.1"),
+             ("resurser", "resultat", "Effektivitet = Kvalitet / Resurser", 0.06, "0.42")]
     for start, end, label, y, colour in spans:
         if start in positions and end in positions:
             ax.annotate("", xy=(positions[end], y), xytext=(positions[start], y),
@@ -659,7 +659,7 @@ def survey_figure(survey_results: pd.DataFrame, ratios: pd.DataFrame, *, instrum
     municipality are used; empty when it has no key figures).
     """
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.4), gridspec_kw={"width_ratios": [1.1, 1]})
-    palette = dict(zip(ROLES, sns.color_palette("colorblind", 2)))
+    palette = ROLE_COLOURS  # a role's colour is the same in every chart
     labels, y = [], 0
     for r in survey_results.itertuples(index=False):
         q = instrument[r.question]
@@ -686,7 +686,7 @@ def survey_figure(survey_results: pd.DataFrame, ratios: pd.DataFrame, *, instrum
         right.set_axis_off()
     else:
         names = [f"{r.label}\n({r.measure.lower()})" for r in own.itertuples(index=False)]
-        better = {True: "#2b8cbe", False: "#e6550d", None: "#969696"}
+        better = VERDICT_COLOURS  # not the roles' colours
         verdicts = [None if pd.isna(v) or round(v) == 100 else bool((v > 100) == h)
                     for v, h in zip(own["index"], own["higher_is_better"])]
         colours = [better[v] for v in verdicts]

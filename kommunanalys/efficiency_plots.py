@@ -123,17 +123,48 @@ def frontier_plot(
         front = efficiency.reindex(inputs.index) >= 1 - 1e-9
         ax.scatter(inputs[front], outputs[front], facecolor="none", edgecolor="black", s=120,
                    label="Effektiva enheter", zorder=3)
-    for code in inputs.index:
-        name = labels.get(code, code) if labels else code
-        ax.annotate(name, (inputs[code], outputs[code]), fontsize=8, xytext=(3, 3),
-                    textcoords="offset points",
-                    color=_HIGHLIGHT if code == highlight else "black")
-    if highlight is not None and highlight in inputs.index:
-        ax.scatter([inputs[highlight]], [outputs[highlight]], color=_HIGHLIGHT, zorder=4)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    _label_points(ax, [(inputs[c], outputs[c]) for c in inputs.index],
+                  [labels.get(c, c) if labels else c for c in inputs.index],
+                  colours=[_HIGHLIGHT if c == highlight else "black" for c in inputs.index])
+    if highlight is not None and highlight in inputs.index:
+        ax.scatter([inputs[highlight]], [outputs[highlight]], color=_HIGHLIGHT, zorder=4)
     ax.legend(loc="lower right", fontsize=8)
     return ax
+
+
+def _label_points(ax: Axes, points, names, *, colours, fontsize: float = 8) -> None:
+    """Name each point without two names overlapping: a name sits right of and above its point and
+    moves up or down, a line's height at a time, until it clears the names already placed (then a
+    thin line ties it to its point)."""
+    ax.autoscale_view()
+    scale = ax.figure.dpi / 72  # display pixels per point
+    height = fontsize * 1.3  # points
+    placed: list[tuple[float, float, float, float]] = []
+
+    def clear(box) -> bool:
+        x0, y0, x1, y1 = box
+        return all(x1 <= a0 or x0 >= a1 or y1 <= b0 or y0 >= b1 for a0, b0, a1, b1 in placed)
+
+    from matplotlib.font_manager import FontProperties
+
+    renderer = ax.figure.canvas.get_renderer()
+    font = FontProperties(size=fontsize)
+    order = sorted(range(len(names)), key=lambda i: (points[i][1], points[i][0]))
+    for i in order:
+        px, py = ax.transData.transform(points[i]) / scale  # in points
+        width = renderer.get_text_width_height_descent(str(names[i]), font, ismath=False)[0] / scale + 1
+        for step in sorted(range(-20, 21), key=lambda k: (abs(k), -k)):  # nearest free line first
+            dy = 2 + step * height
+            box = (px + 3, py + dy, px + 3 + width, py + dy + height)
+            if clear(box):
+                break
+        placed.append(box)
+        ax.annotate(str(names[i]), points[i], fontsize=fontsize, xytext=(3, dy), textcoords="offset points",
+                    va="bottom", color=colours[i],
+                    arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.5, "shrinkA": 0, "shrinkB": 2}
+                    if step else None)
 
 
 def _vrs_frontier(inputs: pd.Series, outputs: pd.Series) -> tuple[list[float], list[float]]:

@@ -36,6 +36,9 @@ __all__ = [
     "change_chart",
     "wrap",
     "figure_png",
+    "ROLE_COLOURS",
+    "VERDICT_COLOURS",
+    "level_colours",
 ]
 
 #: How a chart writes the groups of :mod:`kommunanalys.questions`.
@@ -47,6 +50,20 @@ GROUP_LABELS: dict[str, str] = {
     "tjänsteperson, ej angivet": "Tjänstepersoner, ej angivet",
 }
 BENCHMARK_LABELS = {"kommun": None, "övriga kommuner": "Övriga kommuner", "jämförelsegrupp": "Jämförelsegrupp"}
+#: One colour per concept, the same in every chart, the deck included (Okabe–Ito, colour-blind
+#: safe). The roles keep theirs everywhere; everyone together is grey.
+ROLE_COLOURS: dict[str, str] = {"förtroendevald": "#0072B2", "tjänsteperson": "#E69F00", TOTAL_GROUP: "#7F7F7F"}
+#: Better / worse than the comparison group's median / as the median: never a role's colour.
+VERDICT_COLOURS: dict[bool | None, str] = {True: "#009E73", False: "#CC79A7", None: "#999999"}
+
+
+def level_colours(k: int) -> list[str]:
+    """Colours of a Likert scale's ``k`` substantive levels, lowest first: ColorBrewer BrBG (brown
+    for disagreement, teal for agreement), as hex ``"RRGGBB"``; the HTML charts and the deck's
+    native charts use the same."""
+    return [matplotlib.colors.to_hex(c)[1:].upper() for c in sns.color_palette("BrBG", k)]
+
+
 _HATCHES = {2: ["///", "\\\\\\"], 3: ["///", "", "\\\\\\"], 4: ["xxx", "///", "\\\\\\", "..."],
             5: ["xxx", "///", "", "\\\\\\", "..."]}
 
@@ -113,6 +130,8 @@ def figure_png(fig: Figure, *, dpi: float | None = None, pad_inches: float | Non
             rows = slice(int(round((big_h - box.y1) * dpi)), int(round((big_h - box.y0) * dpi)))
             cols = slice(int(round(box.x0 * dpi)), int(round(box.x1 * dpi)))
             pixels = np.asarray(renderer.buffer_rgba())[rows, cols]
+            if (pixels[..., 3] == 255).all():  # opaque: RGB, a quarter smaller, and no alpha mask in a PDF
+                pixels = pixels[..., :3]
             Image.fromarray(pixels).save(buffer, format="png", compress_level=compress_level)
             return buffer.getvalue()
         for ax, bounds in axes.items():  # back as it was, for matplotlib's own tight crop
@@ -181,7 +200,7 @@ def likert_bars(data: pd.DataFrame, *, group: str | Sequence[str] = "group", ax:
     bars = _bar_table(subst, cols, levels)
     keys = list(bars.index)
     ax = _new_ax(ax, 1.3 + 0.55 * len(keys))
-    palette = sns.color_palette("BrBG", k)
+    palette = [f"#{c}" for c in level_colours(k)]
     hatches = _HATCHES.get(k, [""] * k)
     centre = (k + 1) / 2
     pct = bars[levels].to_numpy(dtype=float)

@@ -40,6 +40,7 @@ from matplotlib.ticker import MaxNLocator
 from .anonymity import TOTAL_GROUP, disclosure_plan, resolve_threshold, respondent_plan, suppression_plan
 from .errors import InputError
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
+from .plots import ROLE_COLOURS
 from .quotes import near_duplicate, select_quotes
 from .review import apply_review, comment_keys, load_review
 from .screening import screen_frame
@@ -589,7 +590,7 @@ def theme_chart(counts: pd.DataFrame, *, ax: Axes | None = None, title: str | No
               for g in groups}
     plot = data.assign(Grupp=data["group"].map(labels))
     sns.barplot(data=plot, x="n_comments", y="theme", hue="Grupp", hue_order=[labels[g] for g in groups],
-                palette=sns.color_palette("colorblind", len(groups)), orient="h", ax=ax, errorbar=None)
+                palette=[ROLE_COLOURS.get(g, "#7F7F7F") for g in groups], orient="h", ax=ax, errorbar=None)
     for container, hatch in zip(ax.containers, _HATCHES):
         for bar in container:
             bar.set_hatch(hatch)

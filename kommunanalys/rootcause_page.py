@@ -104,7 +104,7 @@ def friction_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = Non
         _, ax = plt.subplots(figsize=(9, 0.45 * len(data) + 1.6))
     labels = [instrument[q].short if instrument is not None else q for q in data["question"]]
     y = np.arange(len(data))
-    palette = sns.color_palette("colorblind", 2)
+    palette = ["0.1", "0.5"]  # neither is a role: black and grey, told apart by marker shape
     series = [("gap", "gap_ci_low", "gap_ci_high", "gap_notable", "Förtroendevalda − tjänstepersoner", "o", -0.15),
               ("distance", "distance_ci_low", "distance_ci_high", "benchmark_notable",
                "Kommunen − övriga kommuner", "s", 0.15)]
@@ -121,7 +121,11 @@ def friction_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = Non
     ax.invert_yaxis()
     ax.set_xlabel("Skillnad i andel som instämmer (procentenheter), 95 % konfidensintervall")
     ax.set_title("Var skaver det? Ifyllda markörer: tydliga skillnader", loc="left", fontsize=11)
-    ax.legend(loc="lower right", fontsize=8, frameon=True)
+    # below the x label, outside the axes: never over a marker or an interval
+    from matplotlib.transforms import offset_copy
+
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=8, frameon=False,
+              bbox_transform=offset_copy(ax.transAxes, fig=ax.figure, y=-0.62, units="inches"))
     return ax
 
 

@@ -223,7 +223,7 @@ def test_an_interrupted_batch_leaves_no_half_written_report(tmp_path, threads, m
     built = [p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")]
     assert [p.name for p in built] == [calls[0]]
     assert {p.name for p in built[0].iterdir()} == {"report.html", "manifest.json", "notebooks", "tables",
-                                                    "presentation.pptx", "bilaga.xlsx"}
+                                                    "presentation.pptx", "bilaga.xlsx", "rapport.pdf"}
     # the next run builds the rest and keeps what is done
     result = run_reports(DATA, out=out, executor=threads, progress=False, plan=plan)
     assert result.exit_code == 0 and result.notebooks_run == 2

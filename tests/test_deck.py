@@ -202,3 +202,23 @@ def test_cli_rejects_an_unknown_format(capsys):
 
     assert main(["report", "--data", str(FIXTURE), "--format", "html,docx"]) == 2
     assert "okänt format" in capsys.readouterr().err
+
+
+def test_every_shape_lies_on_its_slide(deck):
+    """Nothing overflows the slide: every shape (placeholders with their inherited position
+    included) has a size and lies within the slide."""
+    for number, slide in enumerate(deck.slides, start=1):
+        for shape in slide.shapes:
+            assert shape.width > 0 and shape.height > 0, (number, shape.name)
+            assert 0 <= shape.left and shape.left + shape.width <= deck.slide_width, (number, shape.name)
+            assert 0 <= shape.top and shape.top + shape.height <= deck.slide_height, (number, shape.name)
+
+
+def test_answer_levels_have_the_colours_of_the_report_charts(survey, tmp_path):
+    import matplotlib.colors as mcolors
+    import seaborn as sns
+
+    path = build_deck(gather(survey, "1780", threshold=5), path=tmp_path / "k.pptx")
+    chart = next(s.chart for slide in Presentation(str(path)).slides for s in slide.shapes if s.has_chart)
+    got = [str(series.format.fill.fore_color.rgb) for series in chart.plots[0].series]
+    assert got == [mcolors.to_hex(c)[1:].upper() for c in sns.color_palette("BrBG", len(got))]

@@ -24,10 +24,44 @@ def reports(tmp_path_factory):
     return out
 
 
+def _document_text(path) -> str:
+    """The text of a deck (shapes, notes, chart data), a workbook (every cell) or a PDF (pdftotext)."""
+    if path.suffix == ".pptx":
+        from pptx import Presentation
+
+        parts = []
+        for slide in Presentation(str(path)).slides:
+            for shape in slide.shapes:
+                if shape.has_text_frame:
+                    parts.append(shape.text_frame.text)
+                if shape.has_chart:
+                    plot = shape.chart.plots[0]
+                    parts += [str(c) for c in plot.categories]
+                    parts += [f"{s.name} {list(s.values)}" for s in plot.series]
+            if slide.has_notes_slide:
+                parts.append(slide.notes_slide.notes_text_frame.text)
+        return "\n".join(parts)
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True)
+        return "\n".join(" ".join("" if v is None else str(v) for v in row)
+                         for sheet in book.worksheets for row in sheet.iter_rows(values_only=True))
+    import shutil
+    import subprocess
+
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        pytest.skip("pdftotext is missing: apt-get install poppler-utils (.ci/run does)")
+    return subprocess.run([exe, "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
 def _texts(out):
     for path in sorted(out.rglob("*")):
         if path.is_file() and path.suffix in {".html", ".ipynb", ".csv", ".md", ".json"}:
             yield path, path.read_text(encoding="utf-8", errors="replace")
+        elif path.is_file() and path.suffix in {".pptx", ".xlsx", ".pdf"}:  # the deliverables too
+            yield path, _document_text(path)
 
 
 def test_the_planted_data_sits_in_the_municipalities_tested(demo):
@@ -52,6 +86,8 @@ def test_no_planted_personal_data_in_any_report_file(reports):
             assert not re.search(rf"\b{re.escape(surname)}s?\b", text), (path, surname)
         checked += 1
     assert checked > 30  # reports, notebooks and tables were all looked at
+    for name in ("presentation.pptx", "bilaga.xlsx", "rapport.pdf"):  # and every deliverable
+        assert len(list(reports.glob(f"*/{name}"))) == len(PLANTED), name
 
 
 @pytest.mark.slow

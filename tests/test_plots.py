@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
@@ -194,3 +195,38 @@ def test_figure_alt_text_names_the_titles():
     b.set_title("Uppmätt")
     assert figure_alt(fig) == "Diagram: Uppföljning – Upplevd uppföljning – Uppmätt"
     assert figure_alt(plt.figure()) == "Diagram"
+
+
+# one colour per concept; names on a DEA frontier do not collide
+def test_roles_and_verdicts_never_share_a_colour():
+    assert not set(plots.ROLE_COLOURS.values()) & set(plots.VERDICT_COLOURS.values())
+    assert len(set(plots.VERDICT_COLOURS.values())) == 3
+
+
+def test_likert_levels_have_the_same_colours_in_the_charts_and_the_deck():
+    import matplotlib.colors as mcolors
+    import seaborn as sns
+
+    expected = [mcolors.to_hex(c)[1:].upper() for c in sns.color_palette("BrBG", 5)]  # ColorBrewer BrBG
+    assert plots.level_colours(5) == expected
+
+
+def test_frontier_labels_do_not_overlap():
+    from kommunanalys.efficiency_plots import frontier_plot
+
+    rng = np.random.default_rng(7)
+    codes = [f"{1700 + i}" for i in range(14)]
+    inputs = pd.Series(50 + rng.normal(0, 1.5, len(codes)), index=codes)  # a tight cluster
+    outputs = pd.Series(40 + rng.normal(0, 1.5, len(codes)), index=codes)
+    names = {c: f"Kommun {c}" for c in codes}
+    ax = frontier_plot(inputs, outputs, labels=names, highlight=codes[0])
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    from matplotlib.text import Text
+
+    boxes = [Text.get_window_extent(t, renderer) for t in ax.texts if t.get_text() in names.values()]
+    assert len(boxes) == len(codes)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), "two names overlap"
+    plt.close(ax.figure)

@@ -1,26 +1,31 @@
-"""Council-ready deliverables of a municipality report: a slide deck and an Excel appendix.
+"""Council-ready deliverables of a municipality report: a slide deck, an Excel appendix and a PDF.
 
 Every format is built from the library's already-suppressed frames (:mod:`kommunanalys.content`
 of this package gathers them); a hidden group is written as its ``note`` ("färre än 5 svar"),
-never with a number. The library does not import this package.
+never with a number. The PDF (:mod:`.pdf`) is the municipality's ``report.html`` laid out for
+print. The library does not import this package.
 """
 
 from __future__ import annotations
 
 from .content import MunicipalityContent, gather
 from .deck import build_deck
+from .pdf import build_pdf, pdf_available
 from .workbook import build_workbook, build_batch_workbook
 
 __all__ = ["MunicipalityContent", "gather", "build_deck", "build_workbook", "build_batch_workbook",
-           "write_deliverables", "write_batch_workbook", "FORMATS", "DELIVERABLES"]
+           "build_pdf", "pdf_available", "write_deliverables", "write_batch_workbook", "FORMATS",
+           "DELIVERABLES"]
 
 #: The formats ``kommunanalys report --format`` knows besides ``html``.
-FORMATS = ("pptx", "xlsx")
+FORMATS = ("pptx", "xlsx", "pdf")
 DECK_FILE = "presentation.pptx"
 WORKBOOK_FILE = "bilaga.xlsx"
+PDF_FILE = "rapport.pdf"
 BATCH_WORKBOOK_FILE = "bilaga_alla_kommuner.xlsx"
 #: File of each format in a municipality's folder, and how ``index.html`` names its link.
-DELIVERABLES = {"pptx": (DECK_FILE, "presentation"), "xlsx": (WORKBOOK_FILE, "bilaga (Excel)")}
+DELIVERABLES = {"pptx": (DECK_FILE, "presentation"), "xlsx": (WORKBOOK_FILE, "bilaga (Excel)"),
+                "pdf": (PDF_FILE, "rapport (PDF)")}
 
 
 def _survey(data: str, instrument: str | None = None, export_municipality: str | None = None):
@@ -33,15 +38,16 @@ def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: i
                            template=None, instrument: str | None = None,
                            export_municipality: str | None = None, review: str | None = None,
                            previous=None, current_round=None, population: str | None = None) -> list:
-    """The batch's hook (:func:`kommunanalys.batch._assemble`): the deck and workbook of one
-    municipality into its staging folder, from the survey at ``data`` (read with ``instrument``;
-    ``export_municipality`` for an export of one municipality; ``review``: the municipality's
-    review file, applied to the quotes; ``previous``, ``{label: path}``: earlier rounds, for the
-    changes since then; ``population``: the population file, for response rates)."""
-    return write_deliverables(folder, survey=_survey(data, instrument, export_municipality),
-                              municipality=municipality, threshold=threshold, formats=formats, template=template,
-                              review=review, previous=previous, current_round=current_round,
-                              population=population)
+    """The batch's hook (:func:`kommunanalys.batch._assemble`): the deck, workbook and PDF of one
+    municipality into its staging folder (where ``report.html`` is), from the survey at ``data``
+    (read with ``instrument``; ``export_municipality`` for an export of one municipality;
+    ``review``: the municipality's review file, applied to the quotes; ``previous``,
+    ``{label: path}``: earlier rounds, for the changes since then; ``population``: the population
+    file, for response rates)."""
+    survey = _survey(data, instrument, export_municipality) if {"pptx", "xlsx"} & set(formats) else None
+    return write_deliverables(folder, survey=survey, municipality=municipality, threshold=threshold,
+                              formats=formats, template=template, review=review, previous=previous,
+                              current_round=current_round, population=population)
 
 
 def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: str | None = None,
@@ -72,16 +78,22 @@ def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: s
 
 def write_deliverables(folder, *, survey, municipality: str, threshold: int, formats=FORMATS,
                        template=None, review=None, previous=None, current_round=None, population=None) -> list:
-    """Write the deck and/or the workbook of one municipality into ``folder``; return the paths.
+    """Write the deck, the workbook and/or the PDF of one municipality into ``folder``; return the paths.
 
-    ``review`` (a review file) is applied to the quotes. With ``previous`` (earlier rounds,
-    ``{label: path or Survey}``) the deck gets the slide "Förändring sedan …" and the workbook the
-    sheet "Förändring" (:mod:`kommunanalys.rounds`). ``population``: a population file or frame
-    (:mod:`kommunanalys.population`) for response rates.
+    The PDF is made from ``folder/report.html`` (the batch writes it first); ``survey`` is needed
+    for the deck and the workbook only. ``review`` (a review file) is applied to the quotes. With
+    ``previous`` (earlier rounds, ``{label: path or Survey}``) the deck gets the slide "Förändring
+    sedan …" and the workbook the sheet "Förändring" (:mod:`kommunanalys.rounds`). ``population``:
+    a population file or frame (:mod:`kommunanalys.population`) for response rates.
     """
     from pathlib import Path
 
     folder = Path(folder)
+    written = []
+    if "pdf" in formats:
+        written.append(build_pdf(folder / "report.html", path=folder / PDF_FILE))
+    if not {"pptx", "xlsx"} & set(formats):
+        return written
     content = gather(survey, municipality, threshold=threshold, review=review, population=population)
     if previous:
         from ..rounds import CURRENT_LABEL, changes, load_rounds
@@ -89,7 +101,6 @@ def write_deliverables(folder, *, survey, municipality: str, threshold: int, for
         content.current_round = current_round or CURRENT_LABEL
         content.changes = changes(survey, load_rounds(previous, instrument=survey.instrument, cached=True),
                                   content.code, current_label=content.current_round, threshold=content.threshold)
-    written = []
     if "pptx" in formats:
         written.append(build_deck(content, path=folder / DECK_FILE, template=template))
     if "xlsx" in formats:

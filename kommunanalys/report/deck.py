@@ -24,6 +24,7 @@ from pptx.util import Emu, Pt
 
 from ..errors import ReportError
 from ..paths import DATA_DIR
+from ..plots import level_colours
 from ..quotes_page import ROLE_SUFFIX
 from ..survey import ROLES
 from ..textsafety import display_text
@@ -36,27 +37,9 @@ BODY_PT = 20   # body text, readable when projected (>= 18 pt)
 CHART_PT = 14  # chart labels (>= 12 pt)
 TITLE_PT = 30
 _ROLE_HEADINGS = {"förtroendevald": "FÖRTROENDEVALD", "tjänsteperson": "TJÄNSTEPERSON"}
-#: Answer levels from the lowest to the highest: red to green through grey, one meaning everywhere.
-_LEVEL_COLOURS = ["B2182B", "EF8A62", "BDBDBD", "67A9CF", "2166AC", "053061"]
 _QUOTES_PER_SLIDE = 5
 #: Data labels: whole percent, none below 6 % (Excel and LibreOffice conditional number format).
 _LABEL_FORMAT = '[<6]"";0" %"'
-
-
-def _level_colours(k: int) -> list[str]:
-    """Colours of ``k`` levels, red (low) to blue (high): the five of :data:`_LEVEL_COLOURS` for a
-    five-level scale; else sampled from ColorBrewer's RdBu, grey only for the centre of an odd
-    scale (an even scale has no neutral level, so no level is grey)."""
-    if k == 5:
-        return _LEVEL_COLOURS[:5]
-    from matplotlib import colormaps
-
-    cmap = colormaps["RdBu"]
-    xs = [0.5] if k == 1 else [0.05 + 0.9 * i / (k - 1) for i in range(k)]
-    colours = ["{:02X}{:02X}{:02X}".format(*(round(c * 255) for c in cmap(x)[:3])) for x in xs]
-    if k % 2 == 1:
-        colours[k // 2] = "BDBDBD"
-    return colours
 
 
 def _pct(value: float) -> str:
@@ -162,11 +145,12 @@ def _role_chart(deck: _Deck, slide, rows: pd.DataFrame, *, left: int, top: int, 
     labels.number_format = _LABEL_FORMAT  # no label on a sliver (it would overlap its neighbours)
     labels.number_format_is_linked = False
     labels.font.size = Pt(CHART_PT)
-    k = len(subst)
-    palette = _level_colours(k)
+    palette = level_colours(len(subst))  # the answer levels' colours of the report's charts
     for i, series in enumerate(plot.series):
         series.format.fill.solid()
-        series.format.fill.fore_color.rgb = RGBColor.from_string(palette[min(i, len(palette) - 1)])
+        series.format.fill.fore_color.rgb = RGBColor.from_string(palette[i])
+        series.format.line.color.rgb = RGBColor(0x40, 0x40, 0x40)  # the pale middle level stays visible
+        series.format.line.width = Pt(0.75)
     chart.category_axis.visible = False
     chart.value_axis.visible = False
     chart.value_axis.has_major_gridlines = False
@@ -267,11 +251,12 @@ def _quote_slides(deck: _Deck, content: MunicipalityContent) -> None:
             role = f" ({ROLE_SUFFIX[row.role]})" if bool(row.role_shown) and pd.notna(row.role) else ""
             lines.append(f"– {display_text(row.text)}{role}")  # as in report.html: no links, no controls
         q = inst[about]
-        for start in range(0, len(lines), _QUOTES_PER_SLIDE):
+        per_slide = -(-len(lines) // -(-len(lines) // _QUOTES_PER_SLIDE))  # even split: 6 quotes are 3 + 3
+        for start in range(0, len(lines), per_slide):
             slide = deck.slide(f"Citat ur enkäten: {q.number}. {q.short}", notes=(
                 "Citaten är granskade: namn, personnummer, e-post, telefonnummer och adresser är maskerade. "
                 f"Rollen anges bara för grupper med minst {content.threshold} svar."))
-            deck.text(slide, lines[start:start + _QUOTES_PER_SLIDE], size=18)
+            deck.text(slide, lines[start:start + per_slide], size=18)
 
 
 def _friction_slide(deck: _Deck, content: MunicipalityContent) -> None:

@@ -1,0 +1,140 @@
+"""The print-ready PDF of one municipality's report (WeasyPrint), made from its ``report.html``.
+
+Why WeasyPrint rather than Chromium's print: it writes a *tagged* PDF (PDF/UA-1: headings,
+tables, figures with their alternative text and the reading order are marked up for screen
+readers), which municipalities need to publish a document under the accessibility law (lagen om
+tillgänglighet till digital offentlig service, WCAG 2.1 AA); it is a Python package (no browser
+process to start per report) and it implements CSS paged media: page numbers, running heads,
+``break-after: avoid`` for headings, header rows repeated on every page of a table.
+
+The PDF is the same report as the HTML, laid out for A4 by :data:`PRINT_CSS`:
+
+* every section starts on a new page; headings are kept with what follows them; a table row,
+  a figure and a short paragraph are never split; a table's header row repeats on each page;
+* page numbers ("Sida 3 av 24") and the municipality in the running head; the table of contents
+  gives the page of each section;
+* figures are the report's own PNG (drawn at 2× resolution, :func:`kommunanalys.notebook.setup`)
+  scaled to the text width.
+
+Nothing is loaded from outside: the URL fetcher (:func:`_fetcher`) refuses every URL except the ``data:`` images
+embedded in the report, and links to files beside the report (``tables/``, ``notebooks/``) are
+kept as text only (a printed page cannot open them). WeasyPrint needs the Pango library of the
+system (on Debian ``libpango-1.0-0 libpangoft2-1.0-0``); :func:`pdf_available` says whether it
+loads, and :class:`~kommunanalys.errors.ReportError` says how to install it when it does not.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import ReportError
+
+__all__ = ["build_pdf", "pdf_available", "require_pdf", "PRINT_CSS", "PDF_VARIANT"]
+
+#: The PDF flavour written: tagged, PDF/UA-1 (ISO 14289-1).
+PDF_VARIANT = "pdf/ua-1"
+
+#: Print layout of a report (appended after the report's own style sheet).
+PRINT_CSS = """
+@page {
+  size: A4; margin: 20mm 18mm 22mm 18mm;
+  @top-right { content: string(municipality); font: 8.5pt system-ui, "DejaVu Sans", Arial, sans-serif;
+               color: #5b6b78; }
+  @bottom-center { content: "Sida " counter(page) " av " counter(pages);
+                   font: 8.5pt system-ui, "DejaVu Sans", Arial, sans-serif; color: #5b6b78; }
+}
+@page :first { @top-right { content: none; } }
+html { font-size: 10pt; }
+body { max-width: none; padding: 0; margin: 0; line-height: 1.4; }
+header h1 { string-set: municipality content(); }
+h1, h2, h3, h4, h5 { break-after: avoid; break-inside: avoid; }
+main > section { break-before: page; }
+main > section > h2 { margin-top: 0; }
+p, li, blockquote { orphans: 3; widows: 3; }
+li, blockquote, .note, .error { break-inside: avoid; }
+table { break-inside: auto; font-size: 8.5pt; max-width: 100%; }
+thead { display: table-header-group; }
+tr, th, td { break-inside: avoid; }
+th { hyphens: auto; }
+img { max-width: 100%; height: auto; break-inside: avoid; display: block; margin: .4rem 0; }
+.output_png, .jp-RenderedImage, .output_subarea { break-inside: avoid; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 8pt; }
+nav ol li a::after { content: leader(".") " " target-counter(attr(href), page); }
+nav { break-after: page; }
+a { color: inherit; text-decoration: none; }
+"""
+
+# links to files beside report.html (tables/, notebooks/): kept as text in the PDF
+_FILE_LINK = re.compile(r"<a\s+href=\"(?!#)[^\"]*\"", re.IGNORECASE)
+
+
+def pdf_available() -> bool:
+    """Whether WeasyPrint and the system's Pango library load in this process."""
+    try:
+        require_pdf()
+    except ReportError:
+        return False
+    return True
+
+
+def require_pdf() -> None:
+    """Raise :class:`~kommunanalys.errors.ReportError`, saying how to install Pango, when
+    WeasyPrint cannot be loaded."""
+    _weasyprint()
+
+
+@lru_cache(maxsize=1)
+def _weasyprint():
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: the Pango library of the system is missing
+        raise ReportError(
+            f"PDF-rapporten kan inte skapas: WeasyPrint gick inte att ladda ({exc}). Installera Pango "
+            "(Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0; macOS: brew install pango) "
+            "eller hoppa över PDF med --format html,pptx,xlsx") from exc
+    return weasyprint
+
+
+@lru_cache(maxsize=1)
+def _fetcher():
+    """WeasyPrint's URL fetcher for a report: the embedded ``data:`` images only, no file, no network."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols=("data",), allow_redirects=False, timeout=1)
+
+
+def build_pdf(report_html: str | Path, *, path: str | Path) -> Path:
+    """Write the print-ready, tagged PDF of a report.
+
+    Parameters
+    ----------
+    report_html
+        The municipality's ``report.html`` (:func:`kommunanalys.report_html.write_report`).
+    path
+        The PDF to write.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ReportError
+        When WeasyPrint or the system's Pango library cannot be loaded (the message says how to
+        install it).
+    """
+    weasyprint = _weasyprint()
+    source = Path(report_html).read_text(encoding="utf-8")
+    source = _FILE_LINK.sub("<a", source)
+    document = weasyprint.HTML(string=source, url_fetcher=_fetcher(), base_url=None)
+    path = Path(path)
+    document.write_pdf(path, stylesheets=[_stylesheet()], pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
+    return path
+
+
+@lru_cache(maxsize=1)
+def _stylesheet():
+    return _weasyprint().CSS(string=PRINT_CSS, url_fetcher=_fetcher())

@@ -1,0 +1,183 @@
+"""The print-ready PDF (kommunanalys.report.pdf): structure, tags, page numbers, anonymity, nothing external.
+
+One small batch of the demo's Kil (1715): its comments carry planted personal data and its group of
+central managers is under the threshold. Text is read back with poppler's ``pdftotext``
+(poppler-utils), an extractor independent of WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+from kommunanalys import demo as demo_module
+from kommunanalys import paths
+from kommunanalys.batch import default_plan, run_reports
+from kommunanalys.errors import ReportError
+from kommunanalys.report import pdf as pdf_module
+
+pytestmark = pytest.mark.skipif(not pdf_module.pdf_available(),
+                                reason="WeasyPrint cannot load Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0")
+CODE, NAME = "1715", "Kil"
+THRESHOLD = 5
+
+
+def _pdftotext(path, *args) -> str:
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        pytest.skip("pdftotext is missing: apt-get install poppler-utils (.ci/run does)")
+    return subprocess.run([exe, "-enc", "UTF-8", *args, str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    plan = [e for e in default_plan() if e.section == "respondents" or e.notebook == "02_quotes.ipynb"]
+    assert len(plan) >= 2
+    out = tmp_path_factory.mktemp("pdf")
+    result = run_reports(None, out=out, municipalities=[CODE], plan=plan, jobs=1, progress=False,
+                         formats=("html", "pdf"))
+    assert result.exit_code == 0, result.summary()
+    folder = next(out.glob(f"{CODE}-*"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def pages(report) -> list[str]:
+    text = _pdftotext(report / "rapport.pdf", "-layout")
+    return [p for p in text.split("\f") if p.strip()]
+
+
+def test_the_batch_writes_a_pdf_and_links_it(report):
+    assert (report / "rapport.pdf").read_bytes().startswith(b"%PDF-")
+    index = (report.parent / "index.html").read_text(encoding="utf-8")
+    assert f'href="{report.name}/rapport.pdf"' in index
+
+
+def test_every_page_is_numbered_and_the_headings_are_text(report, pages):
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        assert f"Sida {number} av {len(pages)}" in page, f"page {number} has no page number"
+    text = "\n".join(pages)
+    html = (report / "report.html").read_text(encoding="utf-8")
+    html = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", html)  # the ¶ of nbconvert (not shown)
+    headings = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", html, re.S)]
+    headings = [h.replace("&amp;", "&") for h in headings if h]
+    assert "Vem svarade?" in headings
+    for heading in headings:  # every section heading of the HTML is extractable text of the PDF
+        assert " ".join(heading.split()) in " ".join(text.split()), heading
+
+
+def test_a_heading_is_never_the_last_line_of_a_page(pages):
+    """Headings are kept with their content: the last text line of a page (above its page
+    number) is never a heading of the report."""
+    for page in pages[:-1]:
+        lines = [line.strip() for line in page.splitlines() if line.strip() and not line.strip().startswith("Sida ")]
+        assert lines[-1] not in {"Vem svarade?", "Citat ur enkäten", "Innehåll"}, lines[-3:]
+
+
+def test_the_pdf_is_tagged_for_accessibility(report):
+    exe = shutil.which("pdfinfo")
+    if exe is None:
+        pytest.skip("pdfinfo is missing: apt-get install poppler-utils (.ci/run does)")
+    info = subprocess.run([exe, str(report / "rapport.pdf")], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes", info, re.M), info
+    assert re.search(r"^Title:\s+\S", info, re.M), "a PDF/UA document has a title"
+    meta = subprocess.run([exe, "-meta", str(report / "rapport.pdf")], capture_output=True, text=True).stdout
+    assert 'pdfuaid:part="1"' in meta  # declared PDF/UA-1
+    tree = subprocess.run([exe, "-struct", str(report / "rapport.pdf")], capture_output=True, text=True).stdout
+    tags = set(re.findall(r"^\s*([A-Za-z0-9]+)", tree, re.M))
+    assert {"H1", "H2", "P", "Table", "TH", "TR", "Figure"} <= tags, sorted(tags)
+
+
+def test_no_hidden_group_size(report, pages):
+    """Kil's central managers are fewer than the threshold: the respondents table says so, and the
+    other tjänstepersoner (derivable by subtraction) are hidden too; counts from the raw export."""
+    frame = pd.read_csv(paths.DEMO_EXPORT, sep=";", encoding="cp1252", dtype=str)
+    kil = frame[frame["Kommun"] == NAME]
+    tp = kil[kil["1. Vilken roll har du i kommunen?"].str.lower() == "tjänsteperson"]
+    chefs = int((tp["2. Om du är tjänsteperson, är du chef i den centrala förvaltningen?"] == "Ja").sum())
+    assert 0 < chefs < THRESHOLD  # guard: the test looks at a hidden group
+    others = len(tp) - chefs
+    text = "\n".join(pages)
+    chef_lines = [line for line in text.splitlines() if "chefer i central förvaltning" in line.lower()]
+    other_lines = [line for line in text.splitlines() if "övriga tjänstepersoner" in line.lower()]
+    assert chef_lines and other_lines
+    for line in chef_lines:
+        assert not re.search(rf"(?<![\d,]){chefs}(?![\d,])", line), line
+    for line in other_lines:
+        assert not re.search(rf"(?<![\d,]){others}(?![\d,])", line), line
+    assert any(f"färre än {THRESHOLD} svar" in line for line in chef_lines)
+
+
+def test_no_planted_personal_data(report, pages):
+    comments = demo_module.PLANTED_PERSONAL_DATA
+    text = " ".join("\n".join(pages).split()).lower()
+    assert "citat ur enkäten" in text  # guard: the quotes are in the PDF
+    for item in comments:
+        assert item["value"].lower() not in text, item
+
+
+def test_nothing_external_in_the_pdf(report):
+    raw = (report / "rapport.pdf").read_bytes()
+    assert b"/URI" not in raw  # no web link, and no link to the files beside report.html
+    assert b"/Launch" not in raw and b"/GoToR" not in raw
+    assert b"http://" not in raw.replace(b"http://www.w3.org", b"").replace(b"http://ns.adobe.com", b"") \
+        .replace(b"http://purl.org", b"").replace(b"http://iptc.org", b"")
+
+
+def test_the_fetcher_refuses_everything_but_embedded_images(tmp_path):
+    fetcher = pdf_module._fetcher()
+    local = tmp_path / "bild.png"
+    local.write_bytes(b"\x89PNG\r\n\x1a\n")
+    for url in (f"file://{local}", "http://127.0.0.1:9/x.png", "https://example.com/a.css", "ftp://example.com/x"):
+        with pytest.raises(ValueError):
+            fetcher(url)
+    assert fetcher("data:text/plain;base64,aGVq").read() == b"hej"
+
+
+def test_an_external_image_or_style_is_not_loaded(tmp_path):
+    secret = tmp_path / "hemligt.txt"
+    secret.write_text("HEMLIGT-INNEHÅLL", encoding="utf-8")
+    page = tmp_path / "report.html"
+    page.write_text(
+        '<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8"><title>T</title>'
+        f'<link rel="stylesheet" href="file://{tmp_path}/stil.css"></head><body><header><h1>Kommun</h1></header>'
+        f'<main><section><h2>Rubrik</h2><p>Text</p><img src="file://{secret}" alt="x">'
+        f'<object data="file://{secret}"></object><a href="https://example.com/">länk</a></section></main>'
+        "</body></html>", encoding="utf-8")
+    (tmp_path / "stil.css").write_text("body { color: red }", encoding="utf-8")
+    out = pdf_module.build_pdf(page, path=tmp_path / "r.pdf")
+    raw = out.read_bytes()
+    assert b"example.com" not in raw
+    text = _pdftotext(out)
+    assert "Rubrik" in text and "HEMLIGT" not in text
+
+
+def test_missing_pango_is_a_swedish_error_that_says_how_to_fix(monkeypatch, tmp_path):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pango(name, *args, **kwargs):  # what WeasyPrint's import does without the system's Pango
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    pdf_module._weasyprint.cache_clear()
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    try:
+        assert not pdf_module.pdf_available()
+        with pytest.raises(ReportError, match="apt-get install libpango"):
+            pdf_module.require_pdf()
+        with pytest.raises(ReportError, match="--format html,pptx,xlsx"):  # before anything is written
+            run_reports(None, out=tmp_path / "r", formats=("html", "pdf"), progress=False)
+        assert not (tmp_path / "r").exists()
+    finally:
+        monkeypatch.undo()
+        pdf_module._weasyprint.cache_clear()
+    assert pdf_module.pdf_available()
