@@ -61,6 +61,8 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger as papermill_logger
 
+from .errors import KernelResetError
+
 __all__ = [
     "ENGINE_NAME",
     "KERNEL_NAME",
@@ -89,10 +91,6 @@ WARM_IMPORTS: tuple[str, ...] = (
 )
 #: Same history setting as nbclient gives every kernel it starts.
 _KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
-
-
-class KernelResetError(RuntimeError):
-    """The warm kernel could not be put back into a fresh state (it is discarded)."""
 
 
 # ---------------------------------------------------------------------------------------------
