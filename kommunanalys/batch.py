@@ -508,9 +508,6 @@ def _execute_notebook(task: _NotebookTask) -> _NotebookOutcome:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from . import engine as _engine  # registers the warm-kernel engine
-
-    del _engine
     _quiet_papermill()
     started = time.perf_counter()
     try:  # the municipality's staging folder is made by the batch; gone means the batch was stopped
