@@ -20,6 +20,7 @@ from . import plots, questions
 from .anonymity import TOTAL_GROUP, published_count, resolve_threshold, suppression_plan
 from .errors import InputError
 from .instrument import Question
+from .labels import GROUPING_LABELS, format_number, format_percent, format_pp
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
 from .survey import ROLES, Survey
 
@@ -41,7 +42,6 @@ __all__ = [
 ]
 
 #: The groupings the page offers, as the analyst sees them.
-GROUPING_LABELS = {"role": "Roll", "subgroup": "Undergrupp", "all": "Alla svarande"}
 
 
 @dataclass
@@ -204,7 +204,7 @@ def question_rows(frame: pd.DataFrame, question: str) -> pd.DataFrame:
 # Tables for display
 # ---------------------------------------------------------------------------------------------
 def _pct(v: float) -> str:
-    return "" if pd.isna(v) else f"{v:.0f} %"
+    return format_percent(v)
 
 
 def group_table(page: QuestionPage) -> pd.DataFrame:
@@ -229,7 +229,7 @@ def group_table(page: QuestionPage) -> pd.DataFrame:
         cells["Antal svar (n)"] = f"{int(s['n'])}"
         cells["Andel positiva (95 % KI)"] = (f"{_pct(s['positive'])} ({s['positive_ci_low']:.0f}–"
                                               f"{s['positive_ci_high']:.0f})" if s["n"] else "")
-        cells[f"Medelvärde (1–{page.question.scale.k})"] = "" if pd.isna(s["mean"]) else f"{s['mean']:.2f}".replace(".", ",")
+        cells[f"Medelvärde (1–{page.question.scale.k})"] = format_number(s["mean"])
         columns[label] = pd.Series(cells)
     table = pd.DataFrame(columns)
     table.index.name = "Svar"
@@ -247,9 +247,10 @@ def gap_table(page: QuestionPage) -> pd.DataFrame:
             "Fråga": f"{q.number}. {q.short}",
             "Positiva, förtroendevalda": _pct(r.positive_fv) if shown else r.note,
             "Positiva, tjänstepersoner": _pct(r.positive_tp) if shown else "",
-            "Skillnad (procentenheter)": f"{r.gap:+.0f} ({r.gap_ci_low:+.0f} till {r.gap_ci_high:+.0f})" if shown else "",
-            "Rangbiserial korrelation": f"{r.rank_biserial:+.2f}".replace(".", ",") if shown else "",
-            "p (Mann–Whitney)": (f"{r.p_value:.3f}".replace(".", ",") if shown else ""),
+            "Skillnad (procentenheter)": (f"{format_pp(r.gap)} ({format_pp(r.gap_ci_low)} till {format_pp(r.gap_ci_high)})"
+                                          if shown else ""),
+            "Rangbiserial korrelation": format_number(r.rank_biserial, 2, signed=True) if shown else "",
+            "p (Mann–Whitney)": (format_number(r.p_value, 3) if shown else ""),
         })
     return pd.DataFrame(rows).set_index("Rang")
 
@@ -268,7 +269,7 @@ def benchmark_table(page: QuestionPage) -> pd.DataFrame:
             "Andel positiva (95 % KI)": (f"{_pct(r.positive)} ({r.positive_ci_low:.0f}–{r.positive_ci_high:.0f})"
                                          if shown and r.n else r.note),
             "Andel negativa": _pct(r.negative) if shown else "",
-            "Medelvärde": f"{r.mean:.2f}".replace(".", ",") if shown and r.n else "",
+            "Medelvärde": format_number(r.mean) if shown and r.n else "",
         })
     return pd.DataFrame(rows).set_index(["Roll", "Grupp"])
 

@@ -49,6 +49,7 @@ from .comments import attribution, screened_comments
 from .comments import comment_questions as _comment_questions
 from .comments import likert_of as _likert_of
 from .errors import InputError
+from .labels import GROUP_LABELS, ROLE_SUFFIX
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
 from .quotes import select_quotes
 from .review import apply_review, load_review
@@ -70,10 +71,7 @@ __all__ = [
     "interactive_view",
 ]
 
-#: How a quote names its writer's role (the seed: "(förtroendevald)").
-ROLE_SUFFIX = {"förtroendevald": "förtroendevald", "tjänsteperson": "tjänsteperson"}
-_GROUP_TITLES = {"förtroendevald": "Förtroendevalda", "tjänsteperson": "Tjänstepersoner",
-                 TOTAL_GROUP: "Alla svarande"}
+_GROUP_TITLES = GROUP_LABELS
 _QUOTE_COLUMNS = ["municipality_code", "municipality_name", "about", "question", "theme", "rank", "text",
                   "role", "role_shown", "review", "comment_key"]
 _HATCHES = ["", "///", "..."]

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from .anonymity import is_reportable
+from .labels import format_number
 from .stats import holm, mann_whitney, newcombe_interval, spearman_interval, two_proportion_p
 from .survey import Survey
 
@@ -316,7 +317,7 @@ class Hypothesis:
 
 
 def _pct(x: float) -> str:
-    return f"{x:.0f}".replace("-", "−")
+    return format_number(x, 0)
 
 
 def _lower_first(text: str) -> str:
@@ -324,7 +325,7 @@ def _lower_first(text: str) -> str:
 
 
 def _rho(x: float) -> str:
-    return f"{x:.2f}".replace(".", ",").replace("-", "−")
+    return format_number(x, 2)
 
 
 def _partner(assoc: pd.DataFrame, question: str, group: str | None) -> pd.Series | None:

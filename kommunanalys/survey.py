@@ -27,6 +27,7 @@ import pandas as pd
 
 from ._lru import LRU
 from .instrument import Instrument
+from .labels import ROLE_LABELS
 
 __all__ = [
     "Survey",
@@ -38,8 +39,6 @@ __all__ = [
 ]
 
 ROLES = ("förtroendevald", "tjänsteperson")
-#: How a report writes the roles (the seed's slide headings).
-ROLE_LABELS = {"förtroendevald": "Förtroendevalda", "tjänsteperson": "Tjänstepersoner"}
 SUBGROUPS = (
     "förtroendevald",
     "chef i central förvaltning",

@@ -23,7 +23,7 @@ from pptx.util import Emu, Pt
 
 from ..errors import ReportError
 from ..paths import DATA_DIR
-from ..quotes_page import ROLE_SUFFIX
+from ..labels import ROLE_SUFFIX, format_number
 from ..survey import ROLES
 from .content import METHOD_NOTE, MunicipalityContent, hidden_text
 
@@ -42,7 +42,7 @@ _LABEL_FORMAT = '[<6]"";0" %"'
 
 
 def _pct(value: float) -> str:
-    return f"{value:.0f}".replace("-", "−")
+    return format_number(value, 0)
 
 
 def _layouts(prs) -> tuple:
