@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .anonymity import DEFAULT_THRESHOLD, TOTAL_GROUP
+from .anonymity import DEFAULT_THRESHOLD
 from .errors import InputError
 from .labels import GROUP_LABELS, format_pp
 
