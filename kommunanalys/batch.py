@@ -122,11 +122,11 @@ import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import paths
+from ._lru import memoize
 from .errors import ReportError
 from .municipalities import lookup_municipality, slugify
 
@@ -728,7 +728,7 @@ def _select(survey, municipalities: Iterable[str] | str | None) -> list[str]:
     return chosen
 
 
-@lru_cache(maxsize=1)
+@memoize(maxsize=1)
 def _spawn_context():
     import multiprocessing
 
@@ -1153,7 +1153,7 @@ def _records(frame) -> list[dict]:
             for row in frame.astype(object).to_dict("records")]
 
 
-@lru_cache(maxsize=64)
+@memoize(maxsize=64)
 def _declared_parameters(path: str, mtime: float) -> frozenset[str]:
     import papermill
 

@@ -7,13 +7,13 @@ and modification time); callers must treat the returned :class:`Survey` as read-
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import pandas as pd
 
 from . import paths
+from ._lru import memoize
 from .loader import load_survey
 from .survey import Survey
 from .textsafety import write_csv
@@ -26,7 +26,7 @@ __all__ = [
 SYNTHETIC_NOTE = "Syntetiska demodata – inga verkliga svar."
 
 
-@lru_cache(maxsize=4)
+@memoize(maxsize=4)
 def _cached(path: str, mtime_ns: int, instrument: str | None) -> Survey:
     return load_survey(path, instrument)
 
