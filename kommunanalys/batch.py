@@ -123,11 +123,11 @@ import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import paths
+from ._lru import memoize
 from .errors import ReportError
 from .municipalities import lookup_municipality, slugify
 
@@ -553,9 +553,6 @@ def _execute_notebook(task: _NotebookTask) -> _NotebookOutcome:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from . import engine as _engine  # registers the warm-kernel engine
-
-    del _engine
     _quiet_papermill()
     started = time.perf_counter()
     try:  # the municipality's staging folder is made by the batch; gone means the batch was stopped
@@ -790,7 +787,7 @@ def _select(survey, municipalities: Iterable[str] | str | None) -> list[str]:
     return chosen
 
 
-@lru_cache(maxsize=1)
+@memoize(maxsize=1)
 def _spawn_context():
     import multiprocessing
 
@@ -1451,7 +1448,7 @@ def _records(frame) -> list[dict]:
             for row in frame.astype(object).to_dict("records")]
 
 
-@lru_cache(maxsize=64)
+@memoize(maxsize=64)
 def _declared_parameters(path: str, mtime: float) -> frozenset[str]:
     import papermill
 

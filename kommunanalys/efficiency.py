@@ -48,7 +48,7 @@ import pandas as pd
 import yaml
 
 from . import paths
-from .errors import InputError
+from .errors import EfficiencyWarning, InputError
 
 __all__ = [
     "EfficiencyWarning",
@@ -75,10 +75,6 @@ LINKS: dict[str, str] = {
 }
 
 _CHAIN_COLUMNS = ["kpi", "title", "link", "unit", "municipality_code", "period", "value"]
-
-
-class EfficiencyWarning(UserWarning):
-    """A ratio or a frontier is legal but doubtful (a zero denominator, too few units)."""
 
 
 # --------------------------------------------------------------------------------------------

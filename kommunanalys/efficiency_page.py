@@ -57,7 +57,8 @@ from .errors import InputError
 from .kolada import DEMO_KEY_FIGURES_FILE, read_kolada
 from .municipalities import lookup_municipality, municipalities
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
-from .plots import GROUP_LABELS, ROLE_COLOURS, VERDICT_COLOURS
+from .labels import GROUP_LABELS, format_number
+from .plots import ROLE_COLOURS, VERDICT_COLOURS
 from .survey import ROLES, Survey
 
 __all__ = [
@@ -508,14 +509,13 @@ def _number(value: float, unit: str | None = None) -> str:
     if value is None or pd.isna(value):
         return "–"
     if abs(value) >= 1000 or (unit or "").startswith("kr"):
-        text = f"{value:,.0f}".replace(",", "\u00a0")
+        text = format_number(value, 0, grouping=True)
     elif (unit or "").startswith("index") or (float(value).is_integer() and "/" not in (unit or "/")):
-        text = f"{value:.0f}"
+        text = format_number(value, 0)
     elif abs(value) < 10:
-        text = f"{value:.2f}".replace(".", ",")
+        text = format_number(value, 2)
     else:
-        text = f"{value:.1f}".replace(".", ",")
-    text = text.replace("-", "−")
+        text = format_number(value, 1)
     return f"{text}\u00a0{unit}" if unit else text
 
 
@@ -528,7 +528,7 @@ def _score_text(value: float) -> str:
     shown = round(float(value), 2)
     if shown >= 1 and value < 1 - 1e-9:
         shown = 0.99
-    return f"{shown:.2f}".replace(".", ",")
+    return format_number(shown, 2)
 
 
 def chain_table(page: EfficiencyPage) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 papermill's default engine starts a new kernel for every notebook, so each notebook pays kernel
 start-up plus ``import pandas, seaborn`` (about 4 s per notebook on a small machine). The engine
-here, registered with papermill as ``"kommunanalys-warm"`` when this module is imported, keeps
+here, registered with papermill as ``"kommunanalys-warm"`` through papermill's entry point, keeps
 one kernel per worker process (per thread, if a worker runs several threads), pre-imports the
 heavy modules once and, **before every notebook**, puts the kernel back in the state a fresh
 kernel has:
@@ -31,21 +31,20 @@ replaced after :data:`NOTEBOOKS_PER_KERNEL` notebooks: the memory a long-lived k
 (native memory of figure drawing that the allocator does not give back, about 10 MB per
 municipality in a 290-municipality batch) then stays bounded, for a restart every few minutes.
 
-Use it through papermill::
+The code that runs inside the kernel is :mod:`kommunanalys._kernel_reset` (sent as source).
 
-    import kommunanalys.engine  # registers the engine
+Use it through papermill (no import needed: ``pyproject.toml`` registers the engine under
+``[project.entry-points."papermill.engine"]``, which papermill loads with
+``papermill_engines.register_entry_points()``; ``papermill --engine kommunanalys-warm`` works too)::
+
     papermill.execute_notebook(src, dst, parameters={...}, engine_name="kommunanalys-warm",
                                kernel_name="python3", kernel_cwd="notebooks")
-
-No entry point is needed: importing this module registers the engine in papermill's registry.
-(To make ``papermill --engine kommunanalys-warm`` work from the command line without importing
-kommunanalys first, one would add to ``pyproject.toml``:
-``[project.entry-points."papermill.engine"] kommunanalys-warm = "kommunanalys.engine:WarmKernelEngine"``.)
 """
 
 from __future__ import annotations
 
 import atexit
+import inspect
 import logging
 import os
 import sys
@@ -58,8 +57,11 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
+from papermill.engines import NBClientEngine
 from papermill.log import logger as papermill_logger
+
+from . import _kernel_reset
+from .errors import KernelResetError
 
 __all__ = [
     "ENGINE_NAME",
@@ -91,119 +93,7 @@ WARM_IMPORTS: tuple[str, ...] = (
 _KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
 
-class KernelResetError(RuntimeError):
-    """The warm kernel could not be put back into a fresh state (it is discarded)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Code that runs inside the kernel. It is sent as source (the kernel does not import this module,
-# which imports papermill) and lives in a hidden module ``_kommunanalys_warm`` of the kernel.
-# ---------------------------------------------------------------------------------------------
-_KERNEL_SOURCE = r'''
-import gc, logging, os, sys, warnings
-
-_state = {}
-
-
-def snapshot(imports):
-    """Import the warm modules and remember the state a fresh kernel has after those imports."""
-    import importlib
-    for name in imports:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
-    if "matplotlib.pyplot" in sys.modules:
-        # load and activate the backend (inline: interactive mode, figure flushing after each cell)
-        # as a notebook's first figure does; from then on the kernel keeps that state
-        plt = sys.modules["matplotlib.pyplot"]
-        plt.close(plt.figure())
-        _clear_inline_queue()
-    gc.collect()
-    gc.freeze()
-    _state["sys.path"] = list(sys.path)
-    _state["launch_cwd"] = os.getcwd()
-    _state["sys.argv"] = list(sys.argv)
-    _state["environ"] = dict(os.environ)
-    _state["warnings"] = list(warnings.filters)
-    root = logging.getLogger()
-    _state["logging"] = (root.level, list(root.handlers))
-    if "matplotlib" in sys.modules:
-        import matplotlib
-        _state["rcParams"] = dict(matplotlib.rcParams.copy())
-    if "pandas" in sys.modules:
-        import pandas
-        keys = list(pandas._config.config._registered_options)
-        values = {}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for key in keys:
-                try:
-                    values[key] = pandas.get_option(key)
-                except Exception:
-                    pass
-        _state["pandas"] = values
-    if "numpy" in sys.modules:
-        import numpy
-        _state["numpy"] = numpy.get_printoptions()
-
-
-def _clear_inline_queue():
-    inline = sys.modules.get("matplotlib_inline.backend_inline")
-    show = getattr(inline, "show", None)
-    if show is not None and hasattr(show, "_to_draw"):
-        show._to_draw = []
-        show._draw_called = False
-
-
-def reset(cwd):
-    """Put the kernel back in the state of a fresh kernel that has run the warm imports."""
-    ip = get_ipython()
-    if "matplotlib.pyplot" in sys.modules:
-        sys.modules["matplotlib.pyplot"].close("all")
-        _clear_inline_queue()
-    ip.reset(new_session=True)
-    if "rcParams" in _state:
-        import matplotlib
-        dict.update(matplotlib.rcParams, _state["rcParams"])
-    if "pandas" in _state:
-        import pandas
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for key, value in _state["pandas"].items():
-                try:
-                    if pandas.get_option(key) != value:
-                        pandas.set_option(key, value)
-                except Exception:
-                    pass
-    if "numpy" in _state:
-        import numpy
-        numpy.set_printoptions(**_state["numpy"])
-    warnings.filters[:] = _state["warnings"]
-    warnings._filters_mutated()  # forget which warnings were already shown once
-    for module in list(sys.modules.values()):
-        registry = getattr(module, "__warningregistry__", None)
-        if isinstance(registry, dict):
-            registry.clear()
-    root = logging.getLogger()
-    root.setLevel(_state["logging"][0])
-    root.handlers[:] = _state["logging"][1]
-    # a fresh kernel started in `cwd` has `cwd` where this one has the folder it was started in
-    launch = _state["launch_cwd"]
-    sys.path[:] = [cwd if p == launch else p for p in _state["sys.path"]]
-    sys.argv[:] = _state["sys.argv"]
-    if dict(os.environ) != _state["environ"]:
-        os.environ.clear()
-        os.environ.update(_state["environ"])
-    os.chdir(cwd)
-    from pathlib import Path
-    ip.history_manager.dir_hist[:] = [Path.cwd()]
-    ip.execution_count = 1
-    # IPython's reset ran a full garbage collection; what survived it is long-lived (modules, the
-    # cached survey): freeze it, so later collections only scan what the next notebook creates
-    gc.freeze()
-'''
-
+#: Installs the kernel-side module (:mod:`kommunanalys._kernel_reset`, sent as source) in the kernel.
 _INSTALL = (
     "import sys as _s, types as _t\n"
     "_m = _t.ModuleType('_kommunanalys_warm')\n"
@@ -213,6 +103,11 @@ _INSTALL = (
     "del _s, _t, _m\n"
 )
 _RESET = "__import__('_kommunanalys_warm').reset({cwd!r})"
+
+
+def _kernel_source() -> str:
+    """The source of :mod:`kommunanalys._kernel_reset`, as sent to a kernel."""
+    return inspect.getsource(_kernel_reset)
 
 
 def _kernel_spec() -> KernelSpec:
@@ -304,7 +199,7 @@ class WarmKernel:
         self.kc.start_channels()
         await self.kc.wait_for_ready(timeout=self.startup_timeout)
         self.kc.allow_stdin = False
-        await self._asilent(_INSTALL.format(source=_KERNEL_SOURCE, imports=self.imports),
+        await self._asilent(_INSTALL.format(source=_kernel_source(), imports=self.imports),
                             timeout=max(self.startup_timeout, 120))
 
     def shutdown(self) -> None:
@@ -437,5 +332,3 @@ class WarmKernelEngine(NBClientEngine):
             _stats["notebooks"] += 1
         return nb
 
-
-papermill_engines.register(ENGINE_NAME, WarmKernelEngine)

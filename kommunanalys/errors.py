@@ -1,7 +1,22 @@
-"""The package's exception tree.
+"""The package's exception and warning tree.
 
 Every error raised on purpose by kommunanalys derives from :class:`KommunanalysError`, so a
-caller can catch one class. Errors about input data carry where the problem is (file, row,
+caller can catch one class; every warning derives from :class:`KommunanalysWarning`, so a caller
+can filter them with one ``warnings.filterwarnings("ignore", category=KommunanalysWarning)``::
+
+    KommunanalysError
+    ├── InputError (also ValueError)
+    │   ├── InstrumentError
+    │   └── DataFormatError
+    ├── AnonymityError
+    ├── KoladaFetchError
+    └── ReportError
+        └── KernelResetError (also RuntimeError)
+    KommunanalysWarning (a UserWarning)
+    ├── EfficiencyWarning
+    └── KoladaWarning
+
+The modules that raise them re-export them (``kommunanalys.kolada.KoladaWarning`` …). Errors about input data carry where the problem is (file, row,
 column, value) and a hint that says how to fix it; ``str(error)`` renders all of it in one
 readable message in Swedish ("fil …, rad …, kolumn …, värde …: …" and "Så rättar du: …"), so
 the command line can print it instead of a traceback.
@@ -20,6 +35,11 @@ __all__ = [
     "DataFormatError",
     "AnonymityError",
     "ReportError",
+    "KernelResetError",
+    "KoladaFetchError",
+    "KommunanalysWarning",
+    "EfficiencyWarning",
+    "KoladaWarning",
 ]
 
 
@@ -99,3 +119,23 @@ class AnonymityError(KommunanalysError):
 
 class ReportError(KommunanalysError):
     """Building a report failed (a notebook raised, an output could not be written)."""
+
+
+class KernelResetError(ReportError, RuntimeError):
+    """The warm kernel could not be put back into a fresh state (it is discarded)."""
+
+
+class KoladaFetchError(KommunanalysError):
+    """Fetching from the Kolada API failed (network, HTTP error, not JSON)."""
+
+
+class KommunanalysWarning(UserWarning):
+    """Root of every warning kommunanalys issues (legal but doubtful input or results)."""
+
+
+class EfficiencyWarning(KommunanalysWarning):
+    """A ratio or a frontier is legal but doubtful (a zero denominator, too few units)."""
+
+
+class KoladaWarning(KommunanalysWarning):
+    """Kolada data is readable but doubtful (an unfollowed next page, deleted rows dropped)."""

@@ -26,7 +26,6 @@ by what its data depends on), so a change recomputes only what it must.
 
 from __future__ import annotations
 
-import gc
 import html
 import time
 import weakref
@@ -188,23 +187,9 @@ def _pieces(survey: Survey) -> _Pieces:
     if pieces is None or pieces._survey() is not survey:
         pieces = _PIECES.put(key, _Pieces(survey))
         weakref.finalize(survey, _PIECES.pop, key, None)
-        _freeze_heap()
     else:
         _PIECES.move_to_end(key)
     return pieces
-
-
-def _freeze_heap() -> None:
-    """Keep what lives long (the survey, the loaded libraries) out of the garbage collector's scans.
-
-    A full collection of the kernel's heap, which Python starts now and then while an update
-    allocates, scans every object: it added about 0.1 s to roughly one update in ten. After
-    ``gc.freeze()`` collections scan only what was made since. Unfrozen and collected first, so a
-    survey dropped since the last freeze is still freed.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 def clear_cache() -> None:

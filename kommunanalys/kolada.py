@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .errors import DataFormatError, InputError, KommunanalysError
+from .errors import DataFormatError, InputError, KoladaFetchError, KoladaWarning
 from .textsafety import write_csv
 
 __all__ = [
@@ -80,14 +80,6 @@ _GENDER_WORDS = {
     "k": "K", "kvinnor": "K", "women": "K", "female": "K",
     "m": "M", "män": "M", "man": "M", "men": "M", "male": "M",
 }
-
-
-class KoladaWarning(UserWarning):
-    """Kolada data is readable but doubtful (an unfollowed next page, deleted rows dropped)."""
-
-
-class KoladaFetchError(KommunanalysError):
-    """Fetching from the Kolada API failed (network, HTTP error, not JSON)."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 import pandas as pd
 
 from . import paths
+from ._lru import memoize
 
 __all__ = ["municipalities", "lookup_municipality", "slugify"]
 
 
-@lru_cache(maxsize=1)
+@memoize(maxsize=1)
 def _register() -> pd.DataFrame:
     frame = pd.read_csv(paths.MUNICIPALITIES_FILE, dtype=str, encoding="utf-8")
     return frame
@@ -53,7 +53,7 @@ def _official(text: str) -> bool:
     return bool(_OFFICIAL.search(unicodedata.normalize("NFC", text).strip().lower()))
 
 
-@lru_cache(maxsize=1)
+@memoize(maxsize=1)
 def _index() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str] | None]]:
     """Exact keys (with Swedish letters) and ASCII-folded keys (None where two names fold alike,
     e.g. Håbo and Habo)."""

@@ -7,7 +7,6 @@ and modification time); callers must treat the returned :class:`Survey` as read-
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -15,6 +14,7 @@ import pandas as pd
 
 from . import paths
 from .anonymity import published_sizes
+from ._lru import memoize
 from .loader import load_survey
 from .survey import Survey
 from .textsafety import write_csv
@@ -27,7 +27,7 @@ __all__ = [
 SYNTHETIC_NOTE = "Syntetiska demodata – inga verkliga svar."
 
 
-@lru_cache(maxsize=4)
+@memoize(maxsize=4)
 def _cached(path: str, mtime_ns: int, instrument: str | None, instrument_mtime_ns: int,
             municipality: str | None) -> Survey:
     return load_survey(path, instrument, municipality=municipality)

@@ -24,7 +24,7 @@ from matplotlib.patches import Patch
 
 from .anonymity import DEFAULT_THRESHOLD, TOTAL_GROUP
 from .errors import InputError
-from .survey import ROLE_LABELS
+from .labels import GROUP_LABELS, ROLE_LABELS, format_pp
 
 __all__ = [
     "GROUP_LABELS",
@@ -41,14 +41,6 @@ __all__ = [
     "level_colours",
 ]
 
-#: How a chart writes the groups of :mod:`kommunanalys.questions`.
-GROUP_LABELS: dict[str, str] = {
-    **ROLE_LABELS,
-    TOTAL_GROUP: "Alla svarande",
-    "chef i central förvaltning": "Chefer i central förvaltning",
-    "övrig tjänsteperson": "Övriga tjänstepersoner",
-    "tjänsteperson, ej angivet": "Tjänstepersoner, ej angivet",
-}
 BENCHMARK_LABELS = {"kommun": None, "övriga kommuner": "Övriga kommuner", "jämförelsegrupp": "Jämförelsegrupp"}
 #: One colour per concept, the same in every chart, the deck included (Okabe–Ito, colour-blind
 #: safe). The roles keep theirs everywhere; everyone together is grey.
@@ -354,7 +346,7 @@ def gap_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = None,
         marked = highlight == row.question
         ax.errorbar(row.gap, y, xerr=[[row.gap - row.gap_ci_low], [row.gap_ci_high - row.gap]], fmt="s" if marked else "o",
                     color="black", mfc="black" if marked else "white", ms=7, capsize=3, lw=1.2)
-        ax.text(row.gap_ci_high + 2, y, f"{row.gap:+.0f}".replace("-", "−"), va="center", fontsize=8.5)
+        ax.text(row.gap_ci_high + 2, y, format_pp(row.gap), va="center", fontsize=8.5)
     ax.axvline(0, color="0.3", lw=0.8, ls="--")
     ax.set_yticks(range(len(data)), names)
     ax.set_ylim(len(data) - 0.5, -0.5)

@@ -21,6 +21,7 @@ from . import plots, questions
 from .anonymity import TOTAL_GROUP, published_count, resolve_threshold, suppression_plan
 from .errors import InputError
 from .instrument import Question
+from .labels import GROUPING_LABELS, format_number, format_percent, format_pp
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
 from .survey import NOT_IN_EXPORT, ROLES, Survey
 
@@ -42,7 +43,6 @@ __all__ = [
 ]
 
 #: The groupings the page offers, as the analyst sees them.
-GROUPING_LABELS = {"role": "Roll", "subgroup": "Undergrupp", "all": "Alla svarande"}
 
 
 @dataclass

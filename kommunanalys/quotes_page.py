@@ -37,13 +37,16 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from .anonymity import TOTAL_GROUP, disclosure_plan, resolve_threshold, respondent_plan, suppression_plan
+from .anonymity import TOTAL_GROUP, resolve_threshold, respondent_plan
+from .comments import attribution, screened_comments
+from .comments import comment_questions as _comment_questions
+from .comments import likert_of as _likert_of
 from .errors import InputError
+from .labels import GROUP_LABELS, ROLE_SUFFIX
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
 from .plots import ROLE_COLOURS
 from .quotes import near_duplicate, select_quotes
-from .review import apply_review, comment_keys, load_review
-from .screening import screen_frame
+from .review import apply_review, load_review
 from .survey import ROLES, Survey
 from .textsafety import display_text, plain_text
 from .themes import NO_THEME, Theme, code_themes, load_themes
@@ -63,10 +66,7 @@ __all__ = [
     "IN_REPORT_NOTE",
 ]
 
-#: How a quote names its writer's role (the seed: "(förtroendevald)").
-ROLE_SUFFIX = {"förtroendevald": "förtroendevald", "tjänsteperson": "tjänsteperson"}
-_GROUP_TITLES = {"förtroendevald": "Förtroendevalda", "tjänsteperson": "Tjänstepersoner",
-                 TOTAL_GROUP: "Alla svarande"}
+_GROUP_TITLES = GROUP_LABELS
 _QUOTE_COLUMNS = ["municipality_code", "municipality_name", "about", "question", "theme", "rank", "text",
                   "role", "role_shown", "review", "comment_key"]
 _HATCHES = ["", "///", "..."]
@@ -75,26 +75,6 @@ _HATCHES = ["", "///", "..."]
 # ---------------------------------------------------------------------------------------------
 # Screening and anonymity
 # ---------------------------------------------------------------------------------------------
-def _comment_questions(survey: Survey) -> list:
-    return survey.instrument.comment_questions()
-
-
-def _likert_of(survey: Survey, question: str) -> str:
-    """The Likert question a page question refers to: ``"Q12"`` or its comment question ``"Q13"``."""
-    likert = {q.id for q in survey.instrument.likert_questions}
-    by_comment = {q.id: q.comments for q in _comment_questions(survey)}
-    if question in by_comment and by_comment[question]:
-        return by_comment[question]
-    commented = sorted(set(by_comment.values()) - {None}, key=lambda q: survey.instrument[q].number)
-    if question in likert and question in commented:
-        return question
-    raise InputError(
-        "no comments belong to this question", column="question", value=question,
-        hint=f"use a commented question: {', '.join(commented)} (or its comment question: "
-             f"{', '.join(by_comment)})",
-    )
-
-
 def _respondent_plan(survey: Survey, municipality: str, threshold: int) -> tuple[dict[str, str], dict[str, int]]:
     """Suppressed groups ``{group: note}`` of the municipality counted in respondents, and the
     group sizes: the respondent part of the disclosure plan (:func:`anonymity.respondent_plan`)."""
@@ -102,96 +82,6 @@ def _respondent_plan(survey: Survey, municipality: str, threshold: int) -> tuple
     plan = plan[plan["municipality_code"] == municipality]
     hidden = {g: note for g, note, h in zip(plan["group"], plan["note"], plan["suppressed"]) if h}
     return hidden, dict(zip(plan["group"], plan["n"]))
-
-
-def attribution(survey: Survey, municipality: str | None = None, *,
-                threshold: int | None = None) -> pd.DataFrame:
-    """Which role groups may be shown for each commented question, per municipality.
-
-    From :func:`kommunanalys.anonymity.suppression_plan` (substantive answers to the Likert
-    question the comments are about). Columns ``municipality_code``, ``about``, ``group``
-    (``alla`` and the two roles), ``n``, ``shown``, ``note``.
-    """
-    t = resolve_threshold(threshold, survey)
-    abouts = [q.comments for q in _comment_questions(survey) if q.comments]
-    # The plan is decided per municipality: a municipality's rows are those of its own subset.
-    plan = suppression_plan(survey, questions=abouts, threshold=t)
-    keep = plan["level"].isin(["all", "role"])
-    if municipality is not None:
-        keep &= plan["municipality_code"] == municipality
-    plan = plan[keep]
-    return pd.DataFrame({
-        "municipality_code": plan["municipality_code"].to_numpy(),
-        "about": plan["question"].to_numpy(),
-        "group": plan["group"].to_numpy(),
-        "n": plan["n"].to_numpy(),
-        "shown": ~plan["suppressed"].to_numpy(dtype=bool),
-        "note": plan["note"].to_numpy(),
-    })
-
-
-def screened_comments(survey: Survey, municipality: str | None = None, *, threshold: int | None = None,
-                      question: str | None = None, comment_threshold: int | None = None) -> pd.DataFrame:
-    """The municipality's comments, screened, keyed and marked with what anonymity allows.
-
-    Parameters
-    ----------
-    survey
-        The loaded survey.
-    municipality
-        Code or name; None for every municipality.
-    threshold
-        Anonymity threshold (default: the instrument's).
-    question
-        Only the comments on this question (Likert id such as ``"Q12"`` or comment id ``"Q13"``).
-    comment_threshold
-        Fewest commenters of a role on a question for its quotes to carry the role (default:
-        the anonymity threshold; :meth:`kommunanalys.anonymity.DisclosurePlan.role_attributable`).
-
-    Returns
-    -------
-    DataFrame
-        One row per comment: ``comment_key`` (see :func:`kommunanalys.review.comment_key`),
-        ``municipality_code``, ``municipality_name``, ``role`` (the writer's role, for counting;
-        shown only where ``role_shown``), ``question``, ``about``, ``text`` (screened),
-        ``screened``, ``review_flags``, ``role_shown`` and ``quotable`` (False where the whole
-        group of the question is under the threshold). No respondent id, no raw text.
-    """
-    t = resolve_threshold(threshold, survey)
-    code = survey.resolve_municipality(municipality) if municipality is not None else None
-    screened = _screened(survey, code)
-    if question is not None:
-        screened = screened[screened["about"] == _likert_of(survey, question)].reset_index(drop=True)
-    plan = attribution(survey, code, threshold=t).set_index(["municipality_code", "about", "group"])["shown"]
-    lookup = plan.to_dict()
-    # the role is shown only when the role group is shown on the question *and* enough of its
-    # members commented on it (the disclosure plan's comment threshold)
-    disclosure = disclosure_plan(survey, threshold=t, comment_threshold=comment_threshold)
-    commenters = _screened(survey, code).groupby(["municipality_code", "about", "role"], observed=True).size()
-    screened["role_shown"] = [bool(lookup.get((m, a, r), False)) and bool(lookup.get((m, a, TOTAL_GROUP), False))
-                              and disclosure.role_attributable(int(commenters.get((m, a, r), 0)))
-                              for m, a, r in zip(screened["municipality_code"], screened["about"],
-                                                 screened["role"])]
-    screened["quotable"] = [bool(lookup.get((m, a, TOTAL_GROUP), False))
-                            for m, a in zip(screened["municipality_code"], screened["about"])]
-    return screened
-
-
-def _screened(survey: Survey, code: str | None) -> pd.DataFrame:
-    """Every comment of a municipality (None: of the survey), screened and keyed — screened once
-    per survey (screening works comment by comment, so a selection of rows is screened alike)."""
-    def compute() -> pd.DataFrame:
-        comments = survey.comments
-        if code is not None:
-            comments = comments[comments["municipality_code"] == code]
-        comments = comments.reset_index(drop=True)
-        keys = comment_keys(comments)
-        screened, _ = screen_frame(comments[["municipality_code", "municipality_name", "role", "question",
-                                             "about", "text"]])  # the findings hold the originals: dropped
-        screened.insert(0, "comment_key", keys)
-        return screened
-
-    return survey.memo(("screened_comments", code), compute)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,11 +18,12 @@ to the report, the executed notebooks and the tables.
 from __future__ import annotations
 
 import html
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import nbformat
+
+from ._lru import memoize
 
 __all__ = ["write_report", "render_report", "render_index", "REMOVED_TAGS", "STATUS_LABELS",
            "CONTENT_SECURITY_POLICY", "report_words"]
@@ -83,7 +84,7 @@ def _page(title: str, body: str) -> str:
     )
 
 
-@lru_cache(maxsize=1)
+@memoize(maxsize=1)
 def _exporter():
     import logging
 

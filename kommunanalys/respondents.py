@@ -12,20 +12,10 @@ import pandas as pd
 
 from .anonymity import (HIERARCHY_MARGINS, group_sizes, resolve_threshold, respondent_plan, suppressed_groups,
                         suppression_note)
-from .survey import ROLE_LABELS, Survey
+from .labels import HIERARCHY_LABELS as GROUP_LABELS
+from .survey import Survey
 
 __all__ = ["respondent_counts", "format_respondents", "plot_respondents", "show_respondents", "GROUP_LABELS"]
-
-#: How a report names the groups of the hierarchy (``group_sizes(..., by="hierarchy")``).
-GROUP_LABELS = {
-    "alla": "Alla svarande",
-    "förtroendevald": ROLE_LABELS["förtroendevald"],
-    "tjänsteperson": ROLE_LABELS["tjänsteperson"],
-    "chef i central förvaltning": "varav chefer i central förvaltning",
-    "övrig tjänsteperson": "varav övriga tjänstepersoner",
-    "tjänsteperson, ej angivet": "varav ej angivet om chef",
-}
-
 
 def respondent_counts(survey: Survey, municipality: str | None = None, *,
                       threshold: int | None = None) -> pd.DataFrame:

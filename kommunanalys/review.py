@@ -23,13 +23,13 @@ anonymisation — the review file is working material for the consultant, not a 
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .comments import comment_key, comment_keys, screened_comments
 from .errors import InputError
 from .screening import screen_text
 from .textsafety import write_csv
@@ -57,37 +57,6 @@ REVIEW_COLUMNS: list[str] = [
 ]
 #: What :func:`apply_review` writes in ``review`` for each kept quote (Swedish: a reader may see it).
 REVIEW_STATUS: dict[str, str] = {"godkänn": "godkänd", "ändra": "ändrad", "": "ej granskad"}
-
-_KEY_LENGTH = 16
-
-
-def comment_key(respondent_id: object, question: object) -> str:
-    """The stable key of one comment: a hash of respondent id and comment question.
-
-    Parameters
-    ----------
-    respondent_id
-        The respondent's id in the export.
-    question
-        The comment question (``"Q9"``, ``"Q11"``, ...).
-
-    Returns
-    -------
-    str
-        16 hexadecimal characters (SHA-256, truncated).
-    """
-    raw = f"{respondent_id}\x1f{question}".encode("utf-8")
-    return hashlib.sha256(raw).hexdigest()[:_KEY_LENGTH]
-
-
-def comment_keys(comments: pd.DataFrame) -> pd.Series:
-    """:func:`comment_key` for every row of a frame with ``respondent_id`` and ``question``."""
-    for column in ("respondent_id", "question"):
-        if column not in comments.columns:
-            raise InputError(f"column {column!r} is not in the comments", column=column,
-                             hint="pass Survey.comments (respondent_id and question identify a comment)")
-    keys = [comment_key(r, q) for r, q in zip(comments["respondent_id"], comments["question"])]
-    return pd.Series(keys, index=comments.index, dtype="object", name="comment_key")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,7 +93,6 @@ def export_review(
         ``themes`` the comment's themes (``"; "``-joined), ``review_flags`` the phrases that point
         at a person by position. No raw text, no respondent id.
     """
-    from .quotes_page import screened_comments  # the page builds on this module
     from .themes import code_themes
 
     comments = screened_comments(survey, municipality, threshold=threshold)

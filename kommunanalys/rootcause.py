@@ -22,7 +22,8 @@ import pandas as pd
 from scipy import stats as _sps
 
 from .anonymity import disclosure_plan
-from .stats import mann_whitney, newcombe_interval
+from .labels import format_number
+from .stats import holm, mann_whitney, newcombe_interval, spearman_interval, two_proportion_p
 from .survey import Survey
 
 __all__ = [
@@ -32,8 +33,6 @@ __all__ = [
     "subgroup_contrasts",
     "friction",
     "findings",
-    "holm",
-    "two_proportion_p",
     "Hypothesis",
     "hypotheses",
     "next_steps_markdown",
@@ -53,37 +52,6 @@ MIN_RHO = 0.2
 MIN_DIFFERENCE = 0.15
 #: Family-wise / false-discovery level.
 ALPHA = 0.05
-
-
-def holm(p: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values (Holm 1979, Scand. J. Statist. 6:65–70); NaN stays NaN.
-
-    Controls the family-wise error rate: the chance of calling anything notable in a family
-    without any real effect is at most the level used.
-    """
-    p = np.asarray(p, dtype=float)
-    out = np.full_like(p, np.nan)
-    ok = np.flatnonzero(~np.isnan(p))
-    m = ok.size
-    if m:
-        order = ok[np.argsort(p[ok], kind="stable")]
-        adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
-        out[order] = np.minimum(adjusted, 1.0)
-    return out
-
-
-def _spearman_ci(rho: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Fisher-z interval for Spearman's rho with Bonett & Wright's (2000) standard error.
-
-    SE = sqrt((1 + rho²/2) / (n − 3)); Bonett, D. G. & Wright, T. A. (2000), Psychometrika
-    65(1):23–28.
-    """
-    if n <= 3 or np.isnan(rho):
-        return (np.nan, np.nan)
-    z = np.arctanh(np.clip(rho, -0.999999, 0.999999))
-    se = np.sqrt((1 + rho**2 / 2) / (n - 3))
-    q = _sps.norm.ppf(1 - (1 - confidence) / 2)
-    return float(np.tanh(z - q * se)), float(np.tanh(z + q * se))
 
 
 def associations(
@@ -137,7 +105,7 @@ def associations(
                     continue
                 res = _sps.spearmanr(pair[a], pair[b])
                 rho = float(res.statistic)
-                low, high = _spearman_ci(rho, n)
+                low, high = spearman_interval(rho, n)
                 rows.append({"group": group, "question_a": a, "question_b": b, "n": n, "rho": rho,
                              "ci_low": low, "ci_high": high, "p_value": float(res.pvalue)})
     out = pd.DataFrame(rows, columns=["group", "question_a", "question_b", "n", "rho", "ci_low", "ci_high", "p_value"])
@@ -149,18 +117,6 @@ def associations(
 def _positive(scores: pd.Series, k: int) -> pd.Series:
     """True where the level code is above the centre of a k-level scale (NaN stays NaN)."""
     return (scores > (k + 1) / 2).where(scores.notna())
-
-
-def two_proportion_p(x1: float, n1: float, x2: float, n2: float) -> float:
-    """Two-sided p-value of the pooled two-proportion z-test (NaN when undefined)."""
-    if not (n1 and n2):
-        return float("nan")
-    pooled = (x1 + x2) / (n1 + n2)
-    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
-        return 1.0
-    z = (x1 / n1 - x2 / n2) / se
-    return float(2 * _sps.norm.sf(abs(z)))
 
 
 def _compare(a: pd.Series, b: pd.Series, k: int) -> dict:
@@ -371,7 +327,7 @@ class Hypothesis:
 
 
 def _pct(x: float) -> str:
-    return f"{x:.0f}".replace("-", "−")
+    return format_number(x, 0)
 
 
 def _lower_first(text: str) -> str:

@@ -19,7 +19,8 @@ from matplotlib.axes import Axes
 
 from . import formatting as fmt
 from . import rootcause as rc
-from .anonymity import resolve_threshold
+from .anonymity import TOTAL_GROUP, resolve_threshold
+from .labels import GROUP_LABELS, format_number, format_pp
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
 from .survey import Survey
 
@@ -36,7 +37,6 @@ __all__ = [
 ]
 
 NEXT_STEPS_FILE = "nasta_steg.md"
-_ROLE_TITLES = {"förtroendevald": "Förtroendevalda", "tjänsteperson": "Tjänstepersoner", "alla": "Alla"}
 
 
 @dataclass
@@ -145,7 +145,7 @@ def association_heatmap(data: pd.DataFrame, *, instrument=None, group: str | Non
         for a, b in ((r.question_a, r.question_b), (r.question_b, r.question_a)):
             matrix.loc[a, b] = r.rho
             if not np.isnan(r.rho):
-                notes.loc[a, b] = f"{r.rho:.2f}".replace(".", ",") + ("*" if r.notable else "")
+                notes.loc[a, b] = format_number(r.rho, 2) + ("*" if r.notable else "")
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 5.2))
     names = [f"{instrument[q].number}" if instrument is not None else q for q in order]
@@ -154,7 +154,7 @@ def association_heatmap(data: pd.DataFrame, *, instrument=None, group: str | Non
                 ax=ax, linewidths=0.5, linecolor="white")
     ax.set_xlabel("Fråga")
     ax.set_ylabel("Fråga")
-    title = _ROLE_TITLES.get(group, group) if group else "Alla"
+    title = GROUP_LABELS.get(group, group) if group else GROUP_LABELS[TOTAL_GROUP]
     ax.set_title(f"Vilka svar följs åt? {title} (* tydligt samband)", loc="left", fontsize=11)
     return ax
 

@@ -40,13 +40,13 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
 
 from . import paths
+from ._lru import memoize
 from .errors import InputError
 from .textsafety import write_csv
 
@@ -377,22 +377,22 @@ def _read_list(name: str) -> list[str]:
         return [line.strip() for line in handle if line.strip() and not line.startswith("#")]
 
 
-@lru_cache(maxsize=1)
+@memoize(maxsize=1)
 def _first_names() -> frozenset[str]:
     return frozenset(_read_list("first_names.txt"))
 
 
-@lru_cache(maxsize=1)
+@memoize(maxsize=1)
 def _surnames() -> frozenset[str]:
     return frozenset(_read_list("surnames.txt"))
 
 
-@lru_cache(maxsize=1)
+@memoize(maxsize=1)
 def _name_words() -> frozenset[str]:
     return frozenset(_read_list("name_words.txt"))
 
 
-@lru_cache(maxsize=1)
+@memoize(maxsize=1)
 def _protected() -> frozenset[str]:
     """Lower-case words that are places, parties or bodies: never a name without strong context."""
     words: set[str] = set()

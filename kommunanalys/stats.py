@@ -12,6 +12,12 @@
     The pooled z-test of the difference of two independent proportions.
 ``mann_whitney``
     Mann–Whitney U test with the rank-biserial correlation (= Cliff's delta).
+``two_proportion_p``
+    Two-sided p-value of the pooled two-proportion z-test.
+``spearman_interval``
+    Fisher-z interval for Spearman's rank correlation.
+``holm``
+    Holm's step-down adjustment of p-values for multiple testing.
 
 Survey-level statistics (per question, role, municipality) live in :mod:`kommunanalys.questions`.
 """
@@ -35,6 +41,9 @@ __all__ = [
     "two_proportion_test",
     "mann_whitney",
     "MannWhitneyResult",
+    "two_proportion_p",
+    "spearman_interval",
+    "holm",
 ]
 
 
@@ -296,3 +305,91 @@ def mann_whitney(x, y) -> MannWhitneyResult:
     u = float(res.statistic)
     return MannWhitneyResult(u=u, p_value=float(res.pvalue), rank_biserial=2 * u / (a.size * b.size) - 1,
                              n_x=int(a.size), n_y=int(b.size))
+
+
+# ---------------------------------------------------------------------------------------------
+# Tests of proportions and correlations; multiple testing
+# ---------------------------------------------------------------------------------------------
+def two_proportion_p(x1: float, n1: float, x2: float, n2: float) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test of ``x1/n1`` against ``x2/n2``.
+
+    Parameters
+    ----------
+    x1, n1, x2, n2
+        Successes and group sizes of the two independent groups.
+
+    Returns
+    -------
+    float
+        ``2 * P(Z > |z|)`` with ``z = (p1 - p2) / sqrt(p (1 - p) (1/n1 + 1/n2))`` and ``p`` the
+        pooled proportion; NaN when a group is empty, 1.0 when both groups are all successes or
+        all failures. Equals the p-value of Pearson's chi-squared test of the 2 × 2 table
+        without continuity correction.
+    """
+    if not (n1 and n2):
+        return float("nan")
+    pooled = (x1 + x2) / (n1 + n2)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 1.0
+    z = (x1 / n1 - x2 / n2) / se
+    return float(2 * _sps.norm.sf(abs(z)))
+
+
+def spearman_interval(rho: float, n: int, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Fisher-z interval for Spearman's rank correlation ``rho`` over ``n`` pairs.
+
+    ``tanh(arctanh(rho) ± z * SE)`` with Bonett & Wright's standard error
+    ``SE = sqrt((1 + rho²/2) / (n − 3))`` (Bonett, D. G. & Wright, T. A. (2000), "Sample size
+    requirements for estimating Pearson, Kendall and Spearman correlations", Psychometrika
+    65(1):23–28).
+
+    Parameters
+    ----------
+    rho
+        Spearman's rho.
+    n
+        Number of pairs.
+    confidence
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``; ``(nan, nan)`` when ``n <= 3`` or ``rho`` is NaN.
+    """
+    if n <= 3 or np.isnan(rho):
+        return (np.nan, np.nan)
+    z = np.arctanh(np.clip(rho, -0.999999, 0.999999))
+    se = np.sqrt((1 + rho**2 / 2) / (n - 3))
+    q = _sps.norm.ppf(1 - (1 - confidence) / 2)
+    return float(np.tanh(z - q * se)), float(np.tanh(z + q * se))
+
+
+def holm(p: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values; NaN stays NaN and is not counted.
+
+    Holm, S. (1979), "A simple sequentially rejective multiple test procedure", Scandinavian
+    Journal of Statistics 6(2):65–70. Controls the family-wise error rate: the chance of calling
+    anything notable in a family without any real effect is at most the level used.
+
+    Parameters
+    ----------
+    p
+        The unadjusted p-values of one family of tests.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values in the order given: with the m non-missing p-values sorted,
+        ``max over j <= i of (m - j + 1) p_(j)``, capped at 1.
+    """
+    p = np.asarray(p, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = ok.size
+    if m:
+        order = ok[np.argsort(p[ok], kind="stable")]
+        adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
+        out[order] = np.minimum(adjusted, 1.0)
+    return out

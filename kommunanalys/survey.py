@@ -25,8 +25,9 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-from ._lru import LRU
+from ._lru import LRU, shielded
 from .instrument import Instrument
+from .labels import ROLE_LABELS
 
 __all__ = [
     "Survey",
@@ -39,8 +40,6 @@ __all__ = [
 ]
 
 ROLES = ("förtroendevald", "tjänsteperson")
-#: How a report writes the roles (the seed's slide headings).
-ROLE_LABELS = {"förtroendevald": "Förtroendevalda", "tjänsteperson": "Tjänstepersoner"}
 SUBGROUPS = (
     "förtroendevald",
     "chef i central förvaltning",
@@ -51,6 +50,9 @@ SUBGROUPS = (
 SUBSETS_KEPT = 4
 #: How every output shows a question the export has no column for (not "0 svar", not "inga svar").
 NOT_IN_EXPORT = "finns inte i exporten"
+#: How many derived tables a survey keeps (:meth:`Survey.memo`): enough for every table of a
+#: report and the explorer's recent states, bounded for a survey explored across 290 municipalities.
+MEMO_KEPT = 256
 RESPONDENT_COLUMNS = ["respondent_id", "municipality_code", "municipality_name", "role", "subgroup"]
 
 
@@ -109,9 +111,16 @@ class LoadReport:
         return "\n".join(lines)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Survey:
-    """A loaded survey: instrument, respondents, Likert answers (long form) and comments."""
+    """A loaded survey: instrument, respondents, Likert answers (long form) and comments.
+
+    Immutable: its fields cannot be reassigned, and its tables are read-only by contract (they
+    are shared with every table derived and cached from them); build a changed survey with
+    :func:`dataclasses.replace` or :meth:`subset`. Surveys compare and hash by identity.
+    Derived tables are cached on the survey, bounded (:data:`MEMO_KEPT` tables, the last
+    :data:`SUBSETS_KEPT` subsets), and die with it; see :mod:`kommunanalys._lru` for the policy.
+    """
 
     instrument: Instrument
     respondents: pd.DataFrame
@@ -119,15 +128,15 @@ class Survey:
     comments: pd.DataFrame
     report: LoadReport | None = None
     synthetic: bool = False
-    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _memo: LRU = field(default_factory=lambda: LRU(MEMO_KEPT), init=False, repr=False, compare=False)
+    _subsets: LRU = field(default_factory=lambda: LRU(SUBSETS_KEPT), init=False, repr=False, compare=False)
 
     def memo(self, key: tuple, compute):
-        """Compute a derived table once per survey object (tables are copied out, so callers
-        may change what they get). A subset is a new survey with a fresh memo."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        value = self._memo[key]
-        return value.copy() if hasattr(value, "copy") else value
+        """A derived table, computed once per survey object while it is among the last
+        :data:`MEMO_KEPT` asked for. Frames are handed out as copies, also inside tuples
+        (:func:`kommunanalys._lru.shielded`), so callers may change what they get. A subset is a
+        new survey with a fresh memo."""
+        return shielded(self._memo.get_or_make(key, compute))
 
     def in_export(self, question: str) -> bool:
         """Whether the export held a column for this question; a survey built without a load
@@ -204,8 +213,7 @@ class Survey:
                 mask &= frame["role"].isin(wanted)
             return mask
 
-        kept = self._memo.setdefault(("subsets",), LRU(SUBSETS_KEPT))
-        return kept.get_or_make((codes, wanted), lambda: replace(
+        return self._subsets.get_or_make((codes, wanted), lambda: replace(
             self,
             respondents=self.respondents[keep(self.respondents)].reset_index(drop=True),
             responses=self.responses[keep(self.responses)].reset_index(drop=True),

@@ -8,7 +8,6 @@ per theme and group.
 
 from __future__ import annotations
 
-import functools
 
 import re
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import pandas as pd
 import yaml
 
 from . import paths
+from ._lru import memoize
 from .errors import InputError
 
 __all__ = ["Theme", "THEMES_FILE", "NO_THEME", "load_themes", "code_themes", "uncoded", "theme_counts"]
@@ -140,7 +140,7 @@ def load_themes(path: str | Path | None = None) -> list[Theme]:
     return list(_read_themes(file, stat.st_mtime_ns, stat.st_size))
 
 
-@functools.lru_cache(maxsize=16)
+@memoize(maxsize=16)
 def _read_themes(file: Path, mtime_ns: int, size: int) -> tuple[Theme, ...]:
     """The themes of a file, parsed once per version of the file (themes are immutable)."""
     try:

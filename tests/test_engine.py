@@ -192,3 +192,34 @@ def test_every_plan_notebook_is_identical_warm_and_fresh(tmp_path, warm_kernel_f
         warm_nb = nbformat.read(tmp_path / "warm" / f"{entry.key}.ipynb", as_version=4)
         fresh_nb = nbformat.read(tmp_path / "fresh" / f"{entry.key}.ipynb", as_version=4)
         assert comparable(warm_nb) == comparable(fresh_nb), entry.key
+
+
+@pytest.mark.parametrize("first", ["import papermill", "import kommunanalys.engine", "import kommunanalys"])
+def test_engine_comes_in_through_papermills_entry_point(first):
+    """A fresh interpreter finds the engine without importing kommunanalys for its side effect,
+    whichever of papermill and kommunanalys it imports first (no circular import)."""
+    import subprocess
+    import sys
+
+    code = (f"{first}\n"
+            "from importlib.metadata import entry_points\n"
+            "from papermill.engines import papermill_engines\n"
+            "assert 'kommunanalys-warm' in {e.name for e in entry_points(group='papermill.engine')}\n"
+            "found = papermill_engines.get_engine('kommunanalys-warm')\n"
+            "from kommunanalys.engine import WarmKernelEngine\n"
+            "assert found.execute_notebook.__self__ is WarmKernelEngine, found.execute_notebook\n"
+            "assert found.nb_kernel_name.__self__ is WarmKernelEngine\n"
+            "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_kernel_side_code_is_a_module_the_engine_sends():
+    from kommunanalys import _kernel_reset
+
+    source = engine._kernel_source()
+    assert "def reset(cwd" in source and "def snapshot(imports" in source
+    namespace: dict = {}
+    exec(compile(source, "<kommunanalys-warm>", "exec"), namespace)  # what the kernel runs
+    assert callable(namespace["reset"]) and callable(namespace["snapshot"])
+    assert source == Path(_kernel_reset.__file__).read_text(encoding="utf-8")

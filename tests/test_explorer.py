@@ -179,9 +179,10 @@ def test_switching_to_the_demo_data(survey):
     assert e.state.municipality == "1761"  # kept when the new data has it
 
 
-def test_long_lived_objects_are_frozen_and_a_dropped_survey_is_still_freed(tmp_path, instrument):
-    """The explorer freezes the heap when it takes up a survey (no full-heap collections in the
-    middle of an update), and unfreezes first: a survey dropped since is collected."""
+def test_the_explorer_leaves_the_collector_alone_and_a_dropped_survey_is_freed(tmp_path, instrument):
+    """No collector tuning in the user's kernel (gc.freeze() measured at ~4 ms of collector time
+    per update, not worth it; see kommunanalys._lru), and the explorer's cache of the last two
+    surveys lets a dropped survey go."""
     import gc
     import weakref
 
@@ -194,11 +195,11 @@ def test_long_lived_objects_are_frozen_and_a_dropped_survey_is_still_freed(tmp_p
     make_export(instrument, seed=9).to_csv(tmp_path / "c.csv", index=False)
     first = load_survey(tmp_path / "a.csv")
     render(ExplorerState(first, municipality=first.municipality_codes[0], question="Q6"))
-    assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
     gone = weakref.ref(first)
     del first
     for name in ("b.csv", "c.csv"):  # the explorer keeps the pieces of the last two surveys
         later = load_survey(tmp_path / name)
         render(ExplorerState(later, municipality=later.municipality_codes[0], question="Q6"))
+    gc.collect()
     assert gone() is None
-    gc.unfreeze()

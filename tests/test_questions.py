@@ -229,7 +229,7 @@ def test_subset_is_made_once_and_holds_exactly_the_selection(fixture_survey):
     for code in fixture_survey.municipality_codes * 2:
         for role in ("förtroendevald", "tjänsteperson"):
             fixture_survey.subset(municipalities=code, roles=role)
-    assert len(fixture_survey._memo[("subsets",)]) == SUBSETS_KEPT
+    assert len(fixture_survey._subsets) == SUBSETS_KEPT
     assert fixture_survey.subset(municipalities="1761") is not one
 
 

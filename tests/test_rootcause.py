@@ -33,18 +33,6 @@ def _pairs(table):
 # -------------------------------------------------------------------------------------------
 # independent checks of the statistics
 # -------------------------------------------------------------------------------------------
-def test_holm_by_hand():
-    p = [0.01, 0.04, 0.03, np.nan, 0.005]
-    # sorted: 0.005*4=0.02, 0.01*3=0.03, 0.03*2=0.06, 0.04*1=0.04 -> monotone 0.06
-    expected = [0.03, 0.06, 0.06, np.nan, 0.02]
-    np.testing.assert_allclose(rc.holm(p), expected)
-
-
-def test_two_proportion_p_by_hand():
-    # 30/50 vs 20/50: pooled 0.5, se = sqrt(0.25*0.04) = 0.1, z = 2
-    assert rc.two_proportion_p(30, 50, 20, 50) == pytest.approx(2 * stats.norm.sf(2))
-
-
 def test_associations_match_pandas_spearman(survey):
     table = rc.associations(survey, by="role")
     scores = survey.scores()

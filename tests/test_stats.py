@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from kommunanalys.errors import InputError
-from kommunanalys.stats import likert, mann_whitney, newcombe_interval, wilson_interval
+from kommunanalys.stats import (
+    holm,
+    likert,
+    mann_whitney,
+    newcombe_interval,
+    spearman_interval,
+    two_proportion_p,
+    wilson_interval,
+)
 
 pyreadr = pytest.importorskip("pyreadr")
 DATA = Path(__file__).parent / "data" / "likert"
@@ -144,3 +154,60 @@ def test_mann_whitney_rank_biserial_is_cliffs_delta():
     assert back.p_value == pytest.approx(res.p_value)
     assert 0 < res.p_value <= 1
     assert np.isnan(mann_whitney([], y).p_value)
+
+
+# ---------------------------------------------------------------------------------------------
+# two_proportion_p, spearman_interval, holm (moved here from rootcause)
+# ---------------------------------------------------------------------------------------------
+def test_two_proportion_p_by_hand():
+    # 30/50 vs 20/50: pooled 0.5, se = sqrt(0.25 * 0.04) = 0.1, z = 2
+    assert two_proportion_p(30, 50, 20, 50) == pytest.approx(2 * stats.norm.sf(2))
+
+
+@pytest.mark.parametrize("x1, n1, x2, n2", [(30, 50, 20, 50), (7, 12, 19, 23), (1, 40, 9, 35), (55, 60, 40, 61)])
+def test_two_proportion_p_equals_uncorrected_chi_squared(x1, n1, x2, n2):
+    # the pooled z-test squared is Pearson's chi-squared of the 2 x 2 table (no Yates correction)
+    table = np.array([[x1, n1 - x1], [x2, n2 - x2]])
+    expected = stats.chi2_contingency(table, correction=False).pvalue
+    assert two_proportion_p(x1, n1, x2, n2) == pytest.approx(expected, rel=1e-9)
+
+
+def test_two_proportion_p_edges():
+    assert np.isnan(two_proportion_p(0, 0, 3, 10))
+    assert two_proportion_p(10, 10, 20, 20) == 1.0  # no variance: no evidence of a difference
+
+
+def test_spearman_interval_by_hand():
+    # Bonett & Wright (2000): rho = 0.5, n = 28 -> SE = sqrt((1 + 0.125) / 25) = 0.212132,
+    # arctanh(0.5) = 0.549306, z(0.975) = 1.959964 -> tanh(0.549306 -+ 0.415771)
+    low, high = spearman_interval(0.5, 28)
+    assert low == pytest.approx(math.tanh(0.549306 - 0.415771), abs=1e-5)
+    assert high == pytest.approx(math.tanh(0.549306 + 0.415771), abs=1e-5)
+    # at rho = 0 the standard error is Fisher's 1 / sqrt(n - 3)
+    low, high = spearman_interval(0.0, 103, confidence=0.90)
+    assert high == pytest.approx(math.tanh(1.644854 / 10), abs=1e-6) and low == pytest.approx(-high)
+
+
+def test_spearman_interval_undefined():
+    assert all(np.isnan(spearman_interval(0.3, 3)))
+    assert all(np.isnan(spearman_interval(float("nan"), 50)))
+
+
+def test_holm_by_hand():
+    p = [0.01, 0.04, 0.03, np.nan, 0.005]
+    # sorted: 0.005*4=0.02, 0.01*3=0.03, 0.03*2=0.06, 0.04*1=0.04 -> monotone 0.06
+    expected = [0.03, 0.06, 0.06, np.nan, 0.02]
+    np.testing.assert_allclose(holm(p), expected)
+
+
+def test_holm_matches_statsmodels():
+    multipletests = pytest.importorskip("statsmodels.stats.multitest").multipletests
+    rng = np.random.default_rng(14)
+    for size in (1, 2, 7, 40):
+        p = rng.uniform(0, 0.2, size) ** 2
+        p[rng.integers(0, size)] = 0.9  # one large value, so the cap at 1 is exercised
+        expected = multipletests(p, method="holm")[1]
+        np.testing.assert_allclose(holm(p), expected, rtol=1e-12)
+        with_gaps = np.insert(p, [0, size], np.nan)  # NaN is left out of the family
+        np.testing.assert_allclose(holm(with_gaps)[1:-1], expected, rtol=1e-12)
+        assert np.isnan(holm(with_gaps)[[0, -1]]).all()

@@ -24,8 +24,8 @@ from pptx.util import Emu, Pt
 
 from ..errors import ReportError
 from ..paths import DATA_DIR
+from ..labels import ROLE_SUFFIX, format_number
 from ..plots import level_colours
-from ..quotes_page import ROLE_SUFFIX
 from ..survey import ROLES
 from ..textsafety import display_text
 from .content import METHOD_NOTE, MunicipalityContent, hidden_text
@@ -43,7 +43,7 @@ _LABEL_FORMAT = '[<6]"";0" %"'
 
 
 def _pct(value: float) -> str:
-    return f"{value:.0f}".replace("-", "−")
+    return format_number(value, 0)
 
 
 def _layouts(prs) -> tuple:

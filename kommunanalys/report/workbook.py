@@ -16,11 +16,12 @@ from typing import Iterable
 import pandas as pd
 import xlsxwriter
 
+from ..labels import GROUP_LABELS
 from .content import MunicipalityContent, hidden_text
 
 __all__ = ["build_workbook", "build_batch_workbook"]
 
-_ROLE_LABELS = {"förtroendevald": "Förtroendevalda", "tjänsteperson": "Tjänstepersoner", "alla": "Alla"}
+_ROLE_LABELS = GROUP_LABELS
 
 
 def _safe(text: object) -> str:

@@ -1,0 +1,56 @@
+"""The rebuild fingerprint covers every source file of the package, subpackages included."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import kommunanalys
+from kommunanalys import batch
+
+
+@pytest.fixture
+def package_copy(tmp_path, monkeypatch):
+    """A copy of the package's files that the fingerprint reads instead of the installed ones."""
+    source = Path(kommunanalys.__file__).parent
+    copy = tmp_path / "kommunanalys"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(kommunanalys, "__file__", str(copy / "__init__.py"))
+    return copy
+
+
+def _digest() -> str:
+    return batch._package_fingerprint(None)["digest"]
+
+
+def test_the_copy_has_the_same_fingerprint(package_copy):
+    before = _digest()
+    shutil.rmtree(package_copy)
+    shutil.copytree(Path(batch.__file__).parent, package_copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert _digest() == before
+
+
+@pytest.mark.parametrize("relative", ["report/deck.py", "report/workbook.py", "report/__init__.py", "plots.py"])
+def test_a_change_in_any_source_file_changes_it(package_copy, relative):
+    assert (package_copy / relative).is_file(), f"{relative} is not in the package any more"
+    before = _digest()
+    with open(package_copy / relative, "a", encoding="utf-8") as f:
+        f.write("\n# changed\n")
+    assert _digest() != before
+
+
+def test_a_new_module_in_a_new_subpackage_changes_it(package_copy):
+    before = _digest()
+    (package_copy / "pages").mkdir()
+    (package_copy / "pages" / "__init__.py").write_text("", encoding="utf-8")
+    assert _digest() != before
+
+
+def test_bytecode_caches_do_not(package_copy):
+    before = _digest()
+    cache = package_copy / "report" / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    (cache / "deck.cpython-311.pyc").write_bytes(b"\x00\x01")
+    assert _digest() == before
