@@ -809,6 +809,8 @@ def _notebook_parameters(code: str, entry: PlanEntry, data: Path, threshold: int
         params["population"] = population
         if low_rate is not None:
             params["low_rate"] = low_rate
+    if population and Path(entry.notebook).name == QUESTION_NOTEBOOK:  # intervals with the FPC
+        params["population"] = population
     params.update(entry.parameters)
     return params
 

@@ -29,6 +29,7 @@ __all__ = [
     "GROUPING_LABELS",
     "QuestionPage",
     "build_page",
+    "fpc_role_intervals",
     "group_table",
     "gap_table",
     "benchmark_table",
@@ -77,6 +78,7 @@ class QuestionPage:
     benchmark_distribution: pd.DataFrame
     comments: pd.DataFrame
     municipality_name: str = field(default="")
+    population_given: bool = field(default=False)
 
     @property
     def in_export(self) -> bool:
@@ -117,7 +119,8 @@ _PUBLISHED_COUNT_COLUMNS = frozenset({"n", "n_respondents", "n_non_substantive",
 
 
 def build_page(survey: Survey, municipality: str, question: str, *, grouping: str = "role",
-               comparison: Iterable[str] | None = None, threshold: int | None = None) -> QuestionPage:
+               comparison: Iterable[str] | None = None, threshold: int | None = None,
+               population: str | Path | pd.DataFrame | None = None) -> QuestionPage:
     """Compute every table of the question page.
 
     Parameters
@@ -134,6 +137,10 @@ def build_page(survey: Survey, municipality: str, question: str, *, grouping: st
         Municipality codes of a comparison group for the benchmark (optional).
     threshold
         Anonymity threshold; default the instrument's.
+    population
+        A population file or a frame of :func:`kommunanalys.population.read_population`
+        (optional): the roles' intervals of the share positive then use the finite population
+        correction with the role's invited count (:func:`fpc_role_intervals`).
     """
     threshold = resolve_threshold(threshold, survey)
     municipality = str(municipality)
@@ -151,16 +158,72 @@ def build_page(survey: Survey, municipality: str, question: str, *, grouping: st
     comp = None if comparison is None else ([comparison] if isinstance(comparison, str) else [str(c) for c in comparison])
     distribution, summary = municipality_statistics(survey, municipality, grouping, threshold)
     benchmark, benchmark_distribution = municipality_benchmark(survey, municipality, comp, threshold)
+    summary = question_rows(summary, question)
+    if population is not None:
+        summary = fpc_role_intervals(summary, survey, population, municipality, threshold=threshold)
     return QuestionPage(
         survey=survey, municipality=municipality, question=survey.instrument[question], grouping=grouping,
         threshold=threshold, comparison=comp,
-        distribution=question_rows(distribution, question), summary=question_rows(summary, question),
+        distribution=question_rows(distribution, question), summary=summary,
         gaps=questions.rank_gaps(questions.role_gap(survey, municipalities=municipality, threshold=threshold)),
         benchmark=question_rows(benchmark, question),
         benchmark_distribution=question_rows(benchmark_distribution, question),
         comments=comment_counts(survey, municipality, question, threshold=threshold),
         municipality_name=survey.municipality_name(municipality),
+        population_given=population is not None,
     )
+
+
+#: Under the role table when a population is given (the FPC of :func:`fpc_role_intervals`).
+FPC_SENTENCE = ("Intervallen för rollerna tar hänsyn till hur stor del av rollens inbjudna som svarat "
+                "(ändlighetskorrektion, Cochran 1977); för en grupp som inte visas anges inget antal inbjudna.")
+
+
+def fpc_role_intervals(summary: pd.DataFrame, survey: Survey, population: str | Path | pd.DataFrame,
+                       municipality: str, *, threshold: int | None = None,
+                       confidence: float = 0.95) -> pd.DataFrame:
+    """The summary with the roles' intervals of the share positive corrected for a finite population.
+
+    Parameters
+    ----------
+    summary
+        :func:`kommunanalys.questions.summary` rows of one municipality (any grouping; only the
+        role groups change).
+    survey, municipality, threshold
+        As for :func:`build_page`.
+    population
+        A population file or a frame of :func:`kommunanalys.population.read_population`.
+    confidence
+        Of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``invited`` (the role's invited count where
+        :func:`kommunanalys.population.response_rates` publishes it, else missing: a hidden
+        group's invited count is never shown) and ``positive_ci_low``/``positive_ci_high`` from
+        :func:`kommunanalys.stats.wilson_interval` with ``population`` = invited (Wilson at the
+        effective n = n·(N−1)/(N−n)) where the role is shown and its invited count published.
+    """
+    from .population import population_for, response_rates
+    from .stats import wilson_interval
+
+    pop = population_for(population)
+    rates = response_rates(survey, pop, municipality, threshold=threshold)
+    invited = rates[rates["level"] == "role"].set_index("group")["invited"]
+    out = summary.copy()
+    hidden = out["suppressed"].fillna(False).astype(bool) if "suppressed" in out.columns else False
+    big = out["group"].map(invited).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    big = np.where(hidden, np.nan, big)
+    out["invited"] = pd.array(np.where(np.isnan(big), pd.NA, big), dtype="Int64") if len(out) else pd.Series(
+        dtype="Int64")
+    use = ~np.isnan(big) & (out["n"].to_numpy(dtype=float) > 0)
+    if use.any():
+        n = out.loc[use, "n"].to_numpy(dtype=float)
+        x = out.loc[use, "positive"].to_numpy(dtype=float) / 100 * n
+        lo, hi = wilson_interval(np.round(x), n, confidence=confidence, population=big[use])
+        out.loc[use, "positive_ci_low"], out.loc[use, "positive_ci_high"] = lo * 100, hi * 100
+    return out
 
 
 # The statistics of every Likert question of a municipality are computed at once, once per
@@ -327,6 +390,8 @@ def show_groups(page: QuestionPage, *, output_dir: str | Path | None = None):
     ax = plots.role_chart(page.distribution, question=page.question, threshold=page.threshold)
     show_figure()
     show(group_table(page))
+    if page.population_given and page.grouping == "role":
+        show_markdown(f"*{FPC_SENTENCE}*")
     frames = page.tables()
     write_tables(frames, output_dir, [n for n in frames if "_fordelning_" in n or "_sammanfattning_" in n])
     return ax
