@@ -926,6 +926,7 @@ def run_reports(
     texts: str | os.PathLike | None = None,
     population: str | os.PathLike | None = None,
     low_rate: float | None = None,
+    round_column: str | None = None,
 ) -> BatchResult:
     """Build one report per municipality, and the index; see the module docstring.
 
@@ -994,6 +995,11 @@ def run_reports(
     texts
         The consultant's own report texts (lead-ins, summary heading, method appendix; default
         ``data/report_texts.yaml``, see :mod:`kommunanalys.report_texts`).
+    round_column
+        The column of an export holding several rounds (``"Omgång"``; found by that name when not
+        given): the newest round (or ``current_round``) is the current survey, the others the
+        earlier rounds (:func:`kommunanalys.rounds.split_rounds`; a row without a round is
+        rejected and listed in ``omgangar/avvisade_rader.csv``).
     population
         A population file (invited per municipality and role; :mod:`kommunanalys.population`):
         response rates, weighted figures and intervals with a finite population correction in
@@ -1039,6 +1045,9 @@ def run_reports(
         load_report_texts(texts)  # a bad texts file fails before anything runs
     out_dir = Path(out) if out is not None else paths.REPORTS_DIR
     out_dir = out_dir.resolve()
+    data_path, previous, current_round, round_notes = _round_column_split(
+        data, data_path, round_column, previous, current_round, out_dir)  # --round-column Omgång
+    data = None if data is None else data_path
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else paths.NOTEBOOKS_DIR
     nb_dir = nb_dir.resolve()
     try:
@@ -1076,7 +1085,7 @@ def run_reports(
             active.append(entry)
         elif entry.notebook not in skipped:
             skipped.append(entry.notebook)
-    warnings_: list[str] = []
+    warnings_: list[str] = list(round_notes)
     data_sha = _sha256_file(data_path)
     if rounds_ or comparison_groups is not None:  # a changed earlier round or group file rebuilds too
         data_sha = hashlib.sha256(json.dumps([data_sha, rounds_, str(comparison_of)]).encode()).hexdigest()
@@ -1550,3 +1559,32 @@ class _Progress:
             for bar in self.bars:
                 bar.close()
             self.bars = None
+
+
+def _round_column_split(data, data_path: Path, round_column: str | None, previous, current_round,
+                        out_dir: Path) -> tuple[Path, Any, str | None, list[str]]:
+    """An export with a round column split into the current round's export and the earlier ones
+    (under ``<out>/omgangar``); unchanged without a round column (or for the demo)."""
+    from .rounds import round_column_of, split_rounds
+
+    if data is None and round_column is None:
+        return data_path, previous, current_round, []
+    try:
+        column = round_column_of(data_path, round_column)
+        if column is None:
+            return data_path, previous, current_round, []
+        if previous:
+            raise ReportError(f"exporten har omgångskolumnen {column!r}; ange inte också --previous "
+                              "(eller ta bort kolumnen)")
+        current, earlier, label, rejected = split_rounds(data_path, out_dir / "omgangar", column=column,
+                                                         current_round=current_round)
+    except ReportError:
+        raise
+    except Exception as exc:
+        raise ReportError(f"kunde inte dela upp enkätexporten efter omgång: {exc}") from exc
+    notes = []
+    if len(rejected):
+        rejected.to_csv(out_dir / "omgangar" / "avvisade_rader.csv", index=False, encoding="utf-8")
+        notes.append(f"{len(rejected)} rader i {data_path.name} saknar omgång och lästes inte in "
+                     f"(rader: {', '.join(map(str, rejected['row'].head(10)))}; se omgangar/avvisade_rader.csv)")
+    return current, earlier, label, notes

@@ -88,7 +88,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         anonymity_threshold=threshold,
         instrument=args.instrument, review=args.review, key_figures=args.key_figures,
         previous=args.previous, current_round=args.current_round, comparison_groups=args.comparison_groups,
-        population=args.population, low_rate=_low_rate(args.low_rate),
+        population=args.population, low_rate=_low_rate(args.low_rate), round_column=args.round_column,
     )
     print(terminal_safe(result.summary()))
     return result.exit_code
@@ -257,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--previous", action="append", metavar="ETIKETT=FIL",
                    help="en tidigare omgång av enkäten, t.ex. 2024=export_2024.csv; rapporterna visar förändringen "
                         "sedan dess; kan upprepas (demodata utan --data: omgång 2024 ingår)")
+    p.add_argument("--round-column", metavar="KOLUMN",
+                   help="kolumnen i --data som anger omgång (t.ex. Omgång med året); den senaste omgången (eller "
+                        "--current-round) är denna omgång, de övriga tidigare omgångar. En kolumn som heter "
+                        "Omgång hittas utan flaggan")
     p.add_argument("--current-round", metavar="ETIKETT",
                    help="den här omgångens etikett i jämförelsen, t.ex. 2026 (standard: 'denna omgång')")
     p.add_argument("--comparison-groups", metavar="FIL",

@@ -3,7 +3,9 @@
 A consultant repeats the survey. Each round is its own export, loaded with the same instrument
 and given a label (usually the year): ``kommunanalys report --data export_2026.csv --previous
 2024=export_2024.csv`` (command line), ``run_reports(..., previous={"2024": "export_2024.csv"})``
-(Python), or :func:`load_rounds` here.
+(Python), or :func:`load_rounds` here. One export may also hold every round in a column
+``Omgång`` (``--round-column``, found by that name without the flag): :func:`split_rounds`
+writes one export per round and the rounds are then read as above.
 
 Matching questions
     A question keeps its id across rounds (:func:`match_questions`). A question reworded since an
@@ -53,6 +55,9 @@ __all__ = [
     "changes",
     "latest_label",
     "demo_rounds",
+    "ROUND_COLUMN",
+    "round_column_of",
+    "split_rounds",
 ]
 
 #: The label of the current round when none is given.
@@ -383,3 +388,91 @@ def changes(current: Survey, previous: Mapping[str, Survey], municipality: str |
     parts = [change(current, survey, municipality, current_label=current_label, previous_label=label,
                     threshold=threshold, confidence=confidence) for label, survey in previous.items()]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_CHANGE_COLUMNS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Several rounds in one export (a round column)
+# ---------------------------------------------------------------------------------------------
+#: The round column a consultant's export usually has (a year or a label per row).
+ROUND_COLUMN = "Omgång"
+
+
+def round_column_of(path: str | Path, column: str | None = None) -> str | None:
+    """The export's round column: ``column`` if given (an error when absent), else a column
+    named :data:`ROUND_COLUMN` (any case) when the export has one, else None."""
+    from .loader import read_table
+
+    return _round_column(path, [str(c) for c in read_table(path)[0].columns], column)
+
+
+def _round_column(path, headers: list[str], column: str | None) -> str | None:
+    if column is not None:
+        if column not in headers:
+            raise InputError(f"exporten saknar omgångskolumnen {column!r}", file=path, column=column,
+                             hint="ange kolumnens rubrik exakt som i filen med --round-column; kolumner: "
+                                  + "; ".join(headers[:20]))
+        return column
+    found = [h for h in headers if normalize_text(h) == normalize_text(ROUND_COLUMN)]
+    return found[0] if found else None
+
+
+def split_rounds(path: str | Path, out_dir: str | Path, *, column: str = ROUND_COLUMN,
+                 current_round: str | None = None) -> tuple[Path, dict[str, str], str, pd.DataFrame]:
+    """Split an export holding several rounds (a column ``Omgång``) into one export per round.
+
+    Parameters
+    ----------
+    path
+        The export (any format :func:`kommunanalys.loader.read_table` reads).
+    out_dir
+        Where the per-round exports are written (UTF-8 CSV, ``omgang_<label>.csv``, the same
+        columns without the round column and with the original row number in ``Källrad``, which
+        the loader ignores).
+    column
+        The round column's header.
+    current_round
+        The label of the current round; default the newest (:func:`latest_label`).
+
+    Returns
+    -------
+    tuple
+        ``(current export, {label: earlier export}, current label, rejected)``: ``rejected`` holds
+        the rows with an empty round value (``row``, ``reason`` = ``"missing_round"``, ``column``,
+        ``value``, ``message``), so every row of the file is in one round's export or rejected.
+
+    Raises
+    ------
+    InputError
+        Without the column, with fewer than two rounds, or with ``current_round`` not among them.
+    """
+    from .loader import read_table
+
+    path, out_dir = Path(path), Path(out_dir)
+    frame, _ = read_table(path)
+    column = _round_column(path, [str(c) for c in frame.columns], column)
+    labels = frame[column].astype(str).str.strip()
+    empty = labels.eq("")
+    rejected = pd.DataFrame({
+        "row": np.flatnonzero(empty.to_numpy()) + 2, "respondent_id": None, "reason": "missing_round",
+        "column": column, "value": "",
+        "message": f"omgången är inte angiven; fyll i kolumnen {column!r} (t.ex. året) eller ta bort raden",
+    }, columns=["row", "respondent_id", "reason", "column", "value", "message"])
+    present = list(dict.fromkeys(labels[~empty]))
+    if len(present) < 2:
+        raise InputError(f"omgångskolumnen {column!r} anger {len(present)} omgång(ar); minst två behövs",
+                         file=path, column=column, value=", ".join(present),
+                         hint="en export med en omgång läses in utan --round-column")
+    current = current_round if current_round is not None else latest_label(present)
+    if current not in present:
+        raise InputError(f"omgången {current!r} finns inte i kolumnen {column!r}", file=path, column=column,
+                         value=current, hint="välj en av: " + ", ".join(present))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for label in present:
+        part = frame[labels.eq(label)].drop(columns=[column])
+        part.insert(len(part.columns), "Källrad", (np.flatnonzero(labels.eq(label).to_numpy()) + 2).astype(str))
+        safe = re.sub(r"[^0-9A-Za-z_-]+", "_", label) or "omgang"
+        target = out_dir / f"omgang_{safe}.csv"
+        part.to_csv(target, sep=";", index=False, encoding="utf-8")
+        files[label] = str(target)
+    return Path(files.pop(current)), files, current, rejected
