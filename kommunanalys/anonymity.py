@@ -76,6 +76,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .survey import Survey
 
 __all__ = [
+    "NOT_IN_EXPORT",
     "DisclosurePlan",
     "disclosure_plan",
     "respondent_plan",
@@ -102,6 +103,8 @@ DEFAULT_THRESHOLD = 5
 #: least that keeps a single member from recovering another's answers (Hundepool et al. 2012,
 #: Statistical Disclosure Control, ch. 4: the minimum-frequency rule uses 3 as its floor).
 MIN_THRESHOLD = 3
+#: How every output shows a question the export has no column for (not "0 svar", not "inga svar").
+NOT_IN_EXPORT = "finns inte i exporten"
 #: The group label of "everyone" (all respondents of the selection).
 TOTAL_GROUP = "alla"
 _FV, _TP = "förtroendevald", "tjänsteperson"
@@ -440,7 +443,6 @@ def _suppression_plan(survey: "Survey", ids: list[str], threshold: int) -> pd.Da
     notes = [suppression_note(int(v), threshold) if h else "" for v, h in zip(n, hidden.ravel())]
     absent = [not survey.in_export(q) for q in index.get_level_values("question")]
     if any(absent):  # a question without a column in the export: hidden, and said so (not "inga svar")
-        from .survey import NOT_IN_EXPORT
 
         gone = np.repeat(absent, n_groups)
         hidden.ravel()[gone] = True

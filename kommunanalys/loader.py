@@ -21,25 +21,13 @@ from . import paths
 from .errors import DataFormatError, InputError
 from .instrument import Instrument, Question, load_instrument, normalize_text
 from .municipalities import lookup_municipality
-from .survey import RESPONDENT_COLUMNS, LoadReport, Survey
+from .survey import REJECTION_REASONS, RESPONDENT_COLUMNS, LoadReport, Survey
 
 __all__ = ["load_survey", "load_demo", "read_table", "match_columns", "has_municipality_column",
            "REJECTION_REASONS"]
 
 #: Why a row can be rejected (the ``reason`` column of ``LoadReport.rejected``), described in
 #: Swedish as ``kommunanalys validate`` shows it.
-REJECTION_REASONS = {
-    "empty_row": "raden är helt tom",
-    "duplicate_respondent_id": "svarande-id:t användes redan på en tidigare rad",
-    "missing_municipality": "ingen kommun angiven",
-    "unknown_municipality": "kommunen är inte en av Sveriges 290 (kod eller namn)",
-    "missing_role": "rollfrågan är inte besvarad",
-    "unknown_role": "rollsvaret motsvarar ingen roll i instrumentet",
-    "unknown_answer": "ett svar motsvarar varken en etikett eller en kod på frågans skala",
-    "no_answers": "den svarande besvarade inga frågor utöver bakgrundsfrågorna",
-    "short_row": "raden har färre fält än rubrikraden (t.ex. en avbruten export)",
-    "too_many_fields": "raden har fler fält än rubrikraden (en avgränsare i text utan citattecken)",
-}
 
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}

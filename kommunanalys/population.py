@@ -47,12 +47,12 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ._lru import memoize
 from .errors import InputError
 from .municipalities import lookup_municipality
 from .stats import fpc_effective_n, wilson_interval
@@ -477,7 +477,7 @@ def population_for(population: str | os.PathLike | pd.DataFrame | None, data: st
     return _read_cached(str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0).copy()
 
 
-@lru_cache(maxsize=4)
+@memoize(maxsize=4)
 def _read_cached(path: str, mtime_ns: int) -> pd.DataFrame:
     return read_population(path)
 

@@ -200,7 +200,7 @@ def _sentences(frame: pd.DataFrame, name: str, threshold: int) -> dict[str, str]
         out["role_gap"] = f"Rollerna kan inte jämföras: en av dem har färre än {threshold} svar."
     look = frame[frame["kind"] == "look_into"]
     said = set(gaps.loc[gaps["clear"].astype(bool), "question"])  # clear role gaps said just above
-    new = look[~(look["question"].isin(said) & look["text"].str.contains("ser tydligt olika"))]
+    new = look[~(look["question"].isin(said) & look["text"].astype(str).str.contains("ser tydligt olika"))]
     then = " Pröva i intervjuer och dialog vad som ligger bakom innan ni väljer lösning."
     if len(new):
         out["look_into"] = "Att titta närmare på: " + "; ".join(new["text"]) + "." + then

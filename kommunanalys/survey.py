@@ -27,6 +27,7 @@ import pandas as pd
 
 from ._lru import LRU, shielded
 from .instrument import Instrument
+from .anonymity import NOT_IN_EXPORT  # noqa: F401 (importable from survey too)
 from .labels import ROLE_LABELS
 
 __all__ = [
@@ -48,12 +49,24 @@ SUBGROUPS = (
 )
 #: How many subsets a survey keeps for reuse (:meth:`Survey.subset`).
 SUBSETS_KEPT = 4
-#: How every output shows a question the export has no column for (not "0 svar", not "inga svar").
-NOT_IN_EXPORT = "finns inte i exporten"
 #: How many derived tables a survey keeps (:meth:`Survey.memo`): enough for every table of a
 #: report and the explorer's recent states, bounded for a survey explored across 290 municipalities.
 MEMO_KEPT = 256
 RESPONDENT_COLUMNS = ["respondent_id", "municipality_code", "municipality_name", "role", "subgroup"]
+
+#: Why a row of an export is rejected (:class:`LoadReport`), in the Swedish the messages use.
+REJECTION_REASONS = {
+    "empty_row": "raden är helt tom",
+    "duplicate_respondent_id": "svarande-id:t användes redan på en tidigare rad",
+    "missing_municipality": "ingen kommun angiven",
+    "unknown_municipality": "kommunen är inte en av Sveriges 290 (kod eller namn)",
+    "missing_role": "rollfrågan är inte besvarad",
+    "unknown_role": "rollsvaret motsvarar ingen roll i instrumentet",
+    "unknown_answer": "ett svar motsvarar varken en etikett eller en kod på frågans skala",
+    "no_answers": "den svarande besvarade inga frågor utöver bakgrundsfrågorna",
+    "short_row": "raden har färre fält än rubrikraden (t.ex. en avbruten export)",
+    "too_many_fields": "raden har fler fält än rubrikraden (en avgränsare i text utan citattecken)",
+}
 
 
 @dataclass
@@ -98,8 +111,6 @@ class LoadReport:
             f"Inlästa svarande: {self.loaded}",
             f"Avvisade rader: {self.n_rejected}",
         ]
-        from .loader import REJECTION_REASONS
-
         for reason, n in self.rejected_by_reason().items():
             lines.append(f"  {reason} ({REJECTION_REASONS.get(reason, reason)}): {n}")
         if self.ignored_columns:

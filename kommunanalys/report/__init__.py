@@ -76,12 +76,13 @@ def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: s
     return target
 
 
-def write_deliverables(folder, *, survey, municipality: str, threshold: int, formats=FORMATS,
+def write_deliverables(folder, *, survey, municipality: str, threshold: int, formats=("pptx", "xlsx"),
                        template=None, review=None, previous=None, current_round=None, population=None) -> list:
     """Write the deck, the workbook and/or the PDF of one municipality into ``folder``; return the paths.
 
-    The PDF is made from ``folder/report.html`` (the batch writes it first); ``survey`` is needed
-    for the deck and the workbook only. ``review`` (a review file) is applied to the quotes. With
+    The PDF (``"pdf"`` in ``formats``; the batch asks for it) is made from ``folder/report.html``,
+    which must be there; the default is the deck and the workbook. ``survey`` is needed for the
+    deck and the workbook only. ``review`` (a review file) is applied to the quotes. With
     ``previous`` (earlier rounds, ``{label: path or Survey}``) the deck gets the slide "Förändring
     sedan …" and the workbook the sheet "Förändring" (:mod:`kommunanalys.rounds`). ``population``:
     a population file or frame (:mod:`kommunanalys.population`) for response rates.

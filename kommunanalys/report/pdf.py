@@ -26,9 +26,9 @@ loads, and :class:`~kommunanalys.errors.ReportError` says how to install it when
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
+from .._lru import memoize
 from ..errors import ReportError
 
 __all__ = ["build_pdf", "pdf_available", "require_pdf", "PRINT_CSS", "PDF_VARIANT"]
@@ -85,7 +85,7 @@ def require_pdf() -> None:
     _weasyprint()
 
 
-@lru_cache(maxsize=1)
+@memoize(maxsize=1)
 def _weasyprint():
     try:
         import weasyprint
@@ -97,7 +97,7 @@ def _weasyprint():
     return weasyprint
 
 
-@lru_cache(maxsize=1)
+@memoize(maxsize=1)
 def _fetcher():
     """WeasyPrint's URL fetcher for a report: the embedded ``data:`` images only, no file, no network."""
     from weasyprint.urls import URLFetcher
@@ -135,6 +135,6 @@ def build_pdf(report_html: str | Path, *, path: str | Path) -> Path:
     return path
 
 
-@lru_cache(maxsize=1)
+@memoize(maxsize=1)
 def _stylesheet():
     return _weasyprint().CSS(string=PRINT_CSS, url_fetcher=_fetcher())
