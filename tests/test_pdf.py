@@ -36,8 +36,10 @@ def _pdftotext(path, *args) -> str:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    plan = [e for e in default_plan() if e.section == "respondents" or e.notebook == "02_quotes.ipynb"]
-    assert len(plan) >= 2
+    # a report shows each quote once, under the question it comments on (Q10: economy follow-up)
+    plan = [e for e in default_plan() if e.section == "respondents" or e.notebook == "02_quotes.ipynb"
+            or (e.notebook == "01_question.ipynb" and e.parameters.get("question") == "Q10")]
+    assert len(plan) >= 3
     out = tmp_path_factory.mktemp("pdf")
     result = run_reports(None, out=out, municipalities=[CODE], plan=plan, jobs=1, progress=False,
                          formats=("html", "pdf"))
