@@ -42,7 +42,6 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch
@@ -59,7 +58,7 @@ from .municipalities import lookup_municipality, municipalities
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
 from .labels import GROUP_LABELS, format_number
 from .plots import ROLE_COLOURS, VERDICT_COLOURS
-from .survey import ROLES, Survey
+from .survey import Survey
 
 __all__ = [
     "ILLUSTRATIVE_NOTE",

@@ -11,6 +11,12 @@ typesetting (Språkrådet, *Svenska skrivregler*, on numbers and units).
     A percentage with its unit (``45.2`` → ``"45 %"``).
 ``format_pp``
     A signed difference in percentage points (``-5`` → ``"−5"``, ``3`` → ``"+3"``).
+``format_interval``
+    An interval in running text (``(-59.3, -1.6)`` → ``"−59 till −2"``).
+``format_p``
+    A p-value that never reads "0,000" (``"p < 0,001"``, ``"p = 0,030"``).
+
+A number that rounds to zero is written ``0`` — never ``−0`` nor ``+0``.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ __all__ = [
     "format_number",
     "format_percent",
     "format_pp",
+    "format_interval",
+    "format_p",
 ]
 
 #: The minus sign of typeset numbers (U+2212).
@@ -84,13 +92,18 @@ def format_number(value: float | None, decimals: int = 2, *, signed: bool = Fals
     -------
     str
         For example ``format_number(-0.254)`` → ``"−0,25"``, ``format_number(3.5, 1, signed=True)``
-        → ``"+3,5"``, ``format_number(12345.6, 0, grouping=True)`` → ``"12\u00a0346"``.
+        → ``"+3,5"``, ``format_number(12345.6, 0, grouping=True)`` → ``"12\u00a0346"``;
+        ``format_number(-0.2, 0)`` → ``"0"`` (a number that rounds to zero has no sign).
     """
     if _missing(value):
         return missing
-    spec = f"{'+' if signed else ''}{',' if grouping else ''}.{decimals}f"
-    text = format(float(value), spec)  # type: ignore[arg-type]
-    return text.replace(",", "\u00a0").replace(".", ",").replace("-", MINUS)
+    x = float(value)  # type: ignore[arg-type]
+    text = format(abs(x), f"{',' if grouping else ''}.{decimals}f")
+    if not any(digit in text for digit in "123456789"):
+        sign = ""  # rounds to zero: no "−0", no "+0"
+    else:
+        sign = MINUS if x < 0 else ("+" if signed else "")
+    return sign + text.replace(",", "\u00a0").replace(".", ",")
 
 
 def format_percent(value: float | None, decimals: int = 0, *, missing: str = "") -> str:
@@ -125,3 +138,40 @@ def format_pp(value: float | None, decimals: int = 0, *, missing: str = "") -> s
         The text for a missing value.
     """
     return format_number(value, decimals, signed=True, missing=missing)
+
+
+def format_interval(low: float | None, high: float | None, *, signed: bool = False, decimals: int = 0,
+                    missing: str = "") -> str:
+    """An interval in running text: ``(-59.3, -1.6)`` → ``"−59 till −2"``.
+
+    Parameters
+    ----------
+    low, high
+        The ends; either missing gives ``missing``.
+    signed
+        Write ``+`` before positive ends (an interval of a difference).
+    decimals
+        Decimals shown.
+    missing
+        The text when an end is missing.
+    """
+    if _missing(low) or _missing(high):
+        return missing
+    return f"{format_number(low, decimals, signed=signed)} till {format_number(high, decimals, signed=signed)}"
+
+
+def format_p(value: float | None, *, missing: str = "") -> str:
+    """A p-value: ``"p < 0,001"`` below one in a thousand, else three decimals (``"p = 0,030"``).
+
+    Parameters
+    ----------
+    value
+        The p-value; None, NaN and ``pd.NA`` are missing.
+    missing
+        The text for a missing value.
+    """
+    if _missing(value):
+        return missing
+    if float(value) < 0.001:  # type: ignore[arg-type]
+        return "p < 0,001"
+    return f"p = {format_number(value, 3)}"

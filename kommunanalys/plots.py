@@ -391,7 +391,7 @@ def change_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = None,
             marker, face = markers.get(row.group, ("o", "black"))
             ax.errorbar(row.change, yy, xerr=[[row.change - row.change_ci_low], [row.change_ci_high - row.change]],
                         fmt=marker, color="black", mfc=face, ms=6, capsize=3, lw=1.1)
-            ax.text(row.change_ci_high + 2, yy, f"{row.change:+.0f}".replace("-", "−"), va="center", fontsize=8)
+            ax.text(row.change_ci_high + 2, yy, format_pp(row.change), va="center", fontsize=8)
     ax.axvline(0, color="0.3", lw=0.8, ls="--")
     ax.set_yticks(range(len(qids)), names)
     ax.set_ylim(len(qids) - 0.5, -0.5)

@@ -54,6 +54,7 @@ import pandas as pd
 
 from ._lru import memoize
 from .errors import InputError
+from .labels import format_number, format_percent
 from .municipalities import lookup_municipality
 from .stats import fpc_effective_n, wilson_interval
 from .survey import ROLES, Survey
@@ -320,7 +321,7 @@ def response_rates(survey: Survey, population: pd.DataFrame, municipality: str, 
 
 
 def _percent(rate: float, digits: int = 0) -> str:
-    return f"{rate * 100:.{digits}f} %".replace(".", ",")
+    return format_percent(rate * 100, digits, missing="–")
 
 
 def format_response_rates(table: pd.DataFrame) -> pd.DataFrame:
@@ -443,7 +444,7 @@ def format_weighted_shares(table: pd.DataFrame, survey: Survey) -> pd.DataFrame:
     def pct(v, lo, hi):
         if pd.isna(v):
             return "–"
-        return f"{v:.0f} % ({lo:.0f}–{hi:.0f})".replace(".", ",")
+        return f"{format_percent(v)} ({format_number(lo, 0)}–{format_number(hi, 0)})"
 
     out = pd.DataFrame({
         "Fråga": [f"{inst[qid].number}. {inst[qid].short}" for qid in table["question"]],

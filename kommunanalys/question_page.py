@@ -16,12 +16,11 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from . import formatting as fmt
 from . import plots, questions
 from .anonymity import TOTAL_GROUP, published_count, resolve_threshold, suppression_plan
 from .errors import InputError
 from .instrument import Question
-from .labels import GROUPING_LABELS, format_number, format_percent, format_pp
+from .labels import GROUPING_LABELS, format_interval, format_number, format_percent, format_pp
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
 from .survey import NOT_IN_EXPORT, ROLES, Survey
 
@@ -274,7 +273,7 @@ def question_rows(frame: pd.DataFrame, question: str) -> pd.DataFrame:
 # Tables for display
 # ---------------------------------------------------------------------------------------------
 def _pct(v: float) -> str:
-    return fmt.percent(v, missing="")
+    return format_percent(v)
 
 
 def group_table(page: QuestionPage) -> pd.DataFrame:
@@ -299,7 +298,7 @@ def group_table(page: QuestionPage) -> pd.DataFrame:
         cells["Antal svar (n)"] = f"{int(s['n'])}"
         cells["Andel som instämmer (95 % KI)"] = (f"{_pct(s['positive'])} ({s['positive_ci_low']:.0f}–"
                                               f"{s['positive_ci_high']:.0f})" if s["n"] else "")
-        cells[f"Medelvärde (1–{page.question.scale.k})"] = fmt.number(s["mean"], 2, missing="")
+        cells[f"Medelvärde (1–{page.question.scale.k})"] = format_number(s["mean"], 2)
         columns[label] = pd.Series(cells)
     table = pd.DataFrame(columns)
     table.index.name = "Svar"
@@ -328,9 +327,9 @@ def gap_table(page: QuestionPage) -> pd.DataFrame:
         rows.append({
             "Plats": "" if pd.isna(r.rank) else int(r.rank),
             "Fråga": f"{q.number}. {q.short}",
-            "Instämmer, förtroendevalda": fmt.percent(r.positive_fv) if shown else r.note,
-            "Instämmer, tjänstepersoner": fmt.percent(r.positive_tp) if shown else "",
-            "Skillnad i procentenheter (95 % KI)": (f"{fmt.points(r.gap)} ({fmt.interval(r.gap_ci_low, r.gap_ci_high, signed=True)})"
+            "Instämmer, förtroendevalda": format_percent(r.positive_fv, missing="–") if shown else r.note,
+            "Instämmer, tjänstepersoner": format_percent(r.positive_tp, missing="–") if shown else "",
+            "Skillnad i procentenheter (95 % KI)": (f"{format_pp(r.gap, missing='–')} ({format_interval(r.gap_ci_low, r.gap_ci_high, signed=True, missing='–')})"
                                                     if shown else ""),
             "Tydlig skillnad": "ja" if shown and clear.get(r.question) else "",
         })
@@ -351,7 +350,7 @@ def benchmark_table(page: QuestionPage) -> pd.DataFrame:
             "Andel som instämmer (95 % KI)": (f"{_pct(r.positive)} ({r.positive_ci_low:.0f}–{r.positive_ci_high:.0f})"
                                          if shown and r.n else r.note),
             "Andel som inte instämmer": _pct(r.negative) if shown else "",
-            "Medelvärde": fmt.number(r.mean, 2) if shown and r.n else "",
+            "Medelvärde": format_number(r.mean, 2, missing="–") if shown and r.n else "",
         })
     return pd.DataFrame(rows).set_index(["Roll", "Grupp"])
 
@@ -422,9 +421,9 @@ def gap_sentence(gaps: pd.DataFrame, question: Question, *, clear: bool | None =
     ranked = int(gaps["rank"].notna().sum())
     words = "" if clear is None else (
         f" – {gap_words(row['gap'], row['gap_ci_low'], row['gap_ci_high'], clear=clear)}")
-    return (f"Fråga {question.number}: {fmt.percent(row['positive_fv'])} av de förtroendevalda och "
-            f"{fmt.percent(row['positive_tp'])} av tjänstepersonerna instämmer, en skillnad på "
-            f"{fmt.points(row['gap'])} procentenheter (95 % KI {fmt.interval(row['gap_ci_low'], row['gap_ci_high'], signed=True)})"
+    return (f"Fråga {question.number}: {format_percent(row['positive_fv'], missing='–')} av de förtroendevalda och "
+            f"{format_percent(row['positive_tp'], missing='–')} av tjänstepersonerna instämmer, en skillnad på "
+            f"{format_pp(row['gap'], missing='–')} procentenheter (95 % KI {format_interval(row['gap_ci_low'], row['gap_ci_high'], signed=True, missing='–')})"
             f"{words}. Plats {int(row['rank'])} av {ranked} frågor efter skillnadens storlek.")
 
 

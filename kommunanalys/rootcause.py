@@ -335,9 +335,7 @@ def _lower_first(text: str) -> str:
 
 
 def _rho(x: float) -> str:
-    from .formatting import number
-
-    return number(x, 2)
+    return format_number(x, 2, missing="–")
 
 
 def _about(question) -> str:

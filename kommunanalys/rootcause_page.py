@@ -17,10 +17,9 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
-from . import formatting as fmt
 from . import rootcause as rc
 from .anonymity import TOTAL_GROUP, resolve_threshold
-from .labels import GROUP_LABELS, format_number, format_pp
+from .labels import GROUP_LABELS, format_number, format_percent, format_pp
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
 from .survey import Survey
 
@@ -163,15 +162,15 @@ def association_heatmap(data: pd.DataFrame, *, instrument=None, group: str | Non
 # Display
 # ---------------------------------------------------------------------------------------------
 def _pp(value: float) -> str:
-    return fmt.points(value)
+    return format_pp(value, missing="–")
 
 
 def _comparison_table(table: pd.DataFrame, instrument, label_a: str, label_b: str) -> pd.DataFrame:
     """A two-sided comparison (:func:`rc.subgroup_contrasts`, :func:`rc.separation`) for display."""
     return pd.DataFrame({
         "Fråga": [instrument[q].short for q in table["question"]],
-        label_a: [fmt.percent(v * 100) for v in table["positive_a"]],
-        label_b: [fmt.percent(v * 100) for v in table["positive_b"]],
+        label_a: [format_percent(v * 100, missing="–") for v in table["positive_a"]],
+        label_b: [format_percent(v * 100, missing="–") for v in table["positive_b"]],
         "Skillnad (procentenheter)": [_pp(v * 100) for v in table["difference"]],
         "Tydlig skillnad": ["ja" if n else "" for n in table["notable"]],
     }).set_index("Fråga")

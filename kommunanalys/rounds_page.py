@@ -16,13 +16,11 @@ import pandas as pd
 
 from . import plots, rounds
 from .anonymity import resolve_threshold
+from .labels import GROUP_LABELS, format_pp
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
 from .survey import Survey
 
 __all__ = ["TrendPage", "build_trends", "trend_table", "trend_sentence", "show_trends"]
-
-_GROUP_LABELS = {"förtroendevald": "Förtroendevalda", "tjänsteperson": "Tjänstepersoner", "alla": "Alla svarande"}
-
 
 @dataclass
 class TrendPage:
@@ -69,11 +67,6 @@ def build_trends(survey: Survey, municipality: str, *, previous: Mapping[str, ob
                      synthetic=survey.synthetic or any(s.synthetic for s in earlier.values()))
 
 
-def _pp(value: float) -> str:
-    text = f"{value:+.0f}"
-    return ("0" if text in ("+0", "-0") else text).replace("-", "−")
-
-
 def trend_table(page: TrendPage, previous_label: str | None = None) -> pd.DataFrame:
     """The changes as a report shows them (Swedish headers; a hidden group shows its note only)."""
     label = previous_label or rounds.latest_label(page.previous_labels)
@@ -85,11 +78,11 @@ def trend_table(page: TrendPage, previous_label: str | None = None) -> pd.DataFr
         shown = r.status == "visas"
         rows.append({
             "Fråga": f"{q.number}. {q.short}",
-            "Grupp": _GROUP_LABELS.get(r.group, r.group),
+            "Grupp": GROUP_LABELS.get(r.group, r.group),
             f"Instämmer {label}": f"{r.positive_previous:.0f} %" if shown else "",
             f"Instämmer {page.current_label}": f"{r.positive_current:.0f} %" if shown else "",
-            "Förändring, procentenheter": _pp(r.change) if shown else "",
-            "95 % KI": f"{_pp(r.change_ci_low)}\u00a0till\u00a0{_pp(r.change_ci_high)}" if shown else "",  # no wrap
+            "Förändring, procentenheter": format_pp(r.change) if shown else "",
+            "95 % KI": f"{format_pp(r.change_ci_low)}\u00a0till\u00a0{format_pp(r.change_ci_high)}" if shown else "",  # no wrap
             f"Antal svar {label} / {page.current_label}": f"{int(r.n_previous)} / {int(r.n_current)}" if shown else "",
             "Anmärkning": "" if shown else r.note,
         })
@@ -112,8 +105,8 @@ def trend_sentence(page: TrendPage, previous_label: str | None = None) -> str:
     parts = []
     for r in clear.reindex(clear["change"].abs().sort_values(ascending=False).index).head(4).itertuples():
         q = inst[r.question]
-        parts.append(f"{_GROUP_LABELS[r.group].lower()} om fråga {q.number} ({q.short.lower()}): "
-                     f"{_pp(r.change)} procentenheter")
+        parts.append(f"{GROUP_LABELS[r.group].lower()} om fråga {q.number} ({q.short.lower()}): "
+                     f"{format_pp(r.change)} procentenheter")
     return f"Tydligast förändring sedan {label}: " + "; ".join(parts) + "."
 
 

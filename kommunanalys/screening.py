@@ -174,11 +174,16 @@ def _shaped_like_identity_number(number: str) -> str | None:
     century 18–20) with a valid date of birth (day + 60 for a samordningsnummer); ``None`` for
     anything else (10 bare digits without a separator may be a phone or an article number).
     """
-    digits = re.sub(r"\D", "", number)
     separated = bool(re.search(r"\d{6}\s?[-+]\s?\d{4}$", number))
+    return _birth_date_kind(re.sub(r"\D", "", number), ten_digits=separated)
+
+
+def _birth_date_kind(digits: str, *, ten_digits: bool = True) -> str | None:
+    """``"personnummer"`` or ``"samordningsnummer"`` (day + 60) when ``digits`` begin with a valid
+    date of birth: 12 digits with century 18–20, or (with ``ten_digits``) 10 digits; else ``None``."""
     if len(digits) == 12 and int(digits[:2]) in (18, 19, 20):
         years, short = [int(digits[:4])], digits[2:]
-    elif len(digits) == 10 and separated:
+    elif len(digits) == 10 and ten_digits:
         short = digits
         years = [1900 + int(short[:2]), 2000 + int(short[:2])]
     else:
@@ -206,23 +211,8 @@ def classify_identity_number(number: str) -> str | None:
         number has no valid date or fails the Luhn check.
     """
     digits = re.sub(r"\D", "", number)
-    if len(digits) == 12:
-        century, short = int(digits[:2]), digits[2:]
-        if century not in (18, 19, 20):
-            return None
-        years = [century * 100 + int(short[:2])]
-    elif len(digits) == 10:
-        short = digits
-        years = [1900 + int(short[:2]), 2000 + int(short[:2])]
-    else:
-        return None
-    month, day = int(short[2:4]), int(short[4:6])
-    kind = "personnummer"
-    if day > 60:
-        kind, day = "samordningsnummer", day - 60
-    if not any(_valid_date(year, month, day) for year in years):
-        return None
-    return kind if luhn_checksum_ok(short) else None
+    kind = _birth_date_kind(digits)
+    return kind if kind is not None and luhn_checksum_ok(digits[-10:]) else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .anonymity import resolve_threshold
-from .formatting import interval, percent, points
+from .labels import format_interval, format_number, format_percent, format_pp
 from .survey import Survey
 
 __all__ = ["Summary", "summarize", "summary_markdown", "gap_words", "memo_friction", "UNCERTAIN_WIDTH",
@@ -167,21 +167,21 @@ def summarize(survey: Survey, municipality: str, *, threshold: int | None = None
 def _statement(r, name: str) -> str:
     label = f"{r.short.lower()} (fråga {r.number})"
     if r.kind in ("strongest", "weakest"):
-        other = f", övriga kommuner {percent(r.other)}" if pd.notna(r.other) else ""
-        return f"{label}: {percent(r.value)} instämmer{other}"
+        other = f", övriga kommuner {format_percent(r.other, missing='–')}" if pd.notna(r.other) else ""
+        return f"{label}: {format_percent(r.value, missing='–')} instämmer{other}"
     if r.kind == "role_gap":
         higher = "förtroendevalda" if r.value > 0 else "tjänstepersonerna"
         words = gap_words(r.value, r.ci_low, r.ci_high, clear=bool(r.clear))
         # said as "x more positive": the interval in the same direction as the gap
         low, high = (r.ci_low, r.ci_high) if r.value > 0 else (-r.ci_high, -r.ci_low)
-        return (f"{label}: {higher} är mer positiva, {points(abs(r.value), signed=False)} procentenheter "
-                f"(95 % konfidensintervall {interval(low, high)}) – {words}")
+        return (f"{label}: {higher} är mer positiva, {format_number(abs(r.value), 0, missing='–')} procentenheter "
+                f"(95 % konfidensintervall {format_interval(low, high, missing='–')}) – {words}")
     if r.text == "role_gap":
         return (f"{label}: förtroendevalda och tjänstepersoner ser tydligt olika på frågan "
-                f"({points(r.value)} procentenheter)")
+                f"({format_pp(r.value, missing='–')} procentenheter)")
     direction = "fler" if r.value > 0 else "färre"
     return (f"{label}: tydligt {direction} instämmer i {name} än i övriga kommuner "
-            f"({points(r.value)} procentenheter)")
+            f"({format_pp(r.value, missing='–')} procentenheter)")
 
 
 def _sentences(frame: pd.DataFrame, name: str, threshold: int) -> dict[str, str]:

@@ -12,7 +12,7 @@ import pytest
 import kommunanalys
 from kommunanalys import labels
 from kommunanalys.anonymity import TOTAL_GROUP
-from kommunanalys.labels import format_number, format_percent, format_pp
+from kommunanalys.labels import format_interval, format_number, format_p, format_percent, format_pp
 from kommunanalys.survey import ROLES, SUBGROUPS
 
 MINUS = "\u2212"  # Unicode's MINUS SIGN, which Swedish typesetting uses for negative numbers
@@ -26,7 +26,13 @@ NBSP = "\u00a0"
     (2.0, {"decimals": 0}, "2"),
     (0.5, {"decimals": 2, "signed": True}, "+0,50"),
     (-12.0, {"decimals": 0, "signed": True}, f"{MINUS}12"),
-    (0.0, {"decimals": 1, "signed": True}, "+0,0"),
+    (0.0, {"decimals": 1, "signed": True}, "0,0"),  # zero has no sign ...
+    (-0.2, {"decimals": 0}, "0"),  # ... not even when it was a small negative number: no "−0"
+    (0.04, {"decimals": 1, "signed": True}, "0,0"),
+    (-0.06, {"decimals": 1}, f"{MINUS}0,1"),
+    (1083.4, {"decimals": 0, "grouping": True}, f"1{NBSP}083"),
+    (999.6, {"decimals": 0, "grouping": True}, f"1{NBSP}000"),
+    (1083.4, {"decimals": 0}, "1083"),  # thousands are grouped only on request
     (1234567.8, {"decimals": 0, "grouping": True}, f"1{NBSP}234{NBSP}568"),
     (-2500.25, {"decimals": 1, "grouping": True}, f"{MINUS}2{NBSP}500,2"),
     (np.float64(7.25), {"decimals": 1}, "7,2"),  # round half to even, as Python's format
@@ -46,6 +52,42 @@ def test_percent_and_percentage_points():
     assert format_percent(45.2) == "45 %"
     assert format_percent(99.95, 1) == "100,0 %"
     assert format_pp(-5) == f"{MINUS}5" and format_pp(3) == "+3" and format_pp(2.25, 1) == "+2,2"
+    assert format_pp(-38.2) == f"{MINUS}38" and format_pp(0.3) == "0" and format_pp(-0.3) == "0"
+    assert format_percent(36.04, 1) == "36,0 %" and format_percent(-0.4) == "0 %"
+
+
+@pytest.mark.parametrize("low, high, kwargs, expected", [
+    (-59.3, -1.6, {"signed": True}, f"{MINUS}59 till {MINUS}2"),  # Munkfors Q6 style gap interval
+    (-12.0, 30.4, {"signed": True}, f"{MINUS}12 till +30"),
+    (12.0, 30.4, {}, "12 till 30"),
+    (-0.4, 8.25, {"signed": True, "decimals": 1}, f"{MINUS}0,4 till +8,2"),
+    (float("nan"), 3.0, {}, ""),
+    (1.0, None, {"missing": "–"}, "–"),
+])
+def test_format_interval(low, high, kwargs, expected):
+    assert format_interval(low, high, **kwargs) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    (0.0, "p < 0,001"),
+    (0.000999, "p < 0,001"),
+    (0.001, "p = 0,001"),
+    (0.0304, "p = 0,030"),
+    (0.5, "p = 0,500"),
+    (1.0, "p = 1,000"),
+])
+def test_format_p_never_reads_zero(value, expected):
+    assert format_p(value) == expected
+
+
+def test_format_p_missing():
+    assert format_p(None) == "" and format_p(float("nan"), missing="–") == "–"
+
+
+def test_formatting_has_one_home():
+    """The former kommunanalys.formatting is folded into labels: no second module to drift."""
+    package = Path(kommunanalys.__file__).parent
+    assert not (package / "formatting.py").exists()
 
 
 def test_group_labels_name_every_role_group_and_subgroup():

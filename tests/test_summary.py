@@ -1,4 +1,4 @@
-"""The summary ("Sammanfattning"), the report texts and Swedish number formatting.
+"""The summary ("Sammanfattning") and the report texts (its numbers' Swedish form: tests/test_labels.py).
 
 Expected shares are recomputed with plain pandas from the fixture export
 (tests/data/question_survey), not taken from the package.
@@ -11,7 +11,6 @@ import re
 import pandas as pd
 import pytest
 
-from kommunanalys import formatting as fmt
 from kommunanalys.errors import InputError
 from kommunanalys.report_html import render_report
 from kommunanalys.report_texts import DEFAULT_TEXTS, load_report_texts
@@ -62,11 +61,11 @@ def test_summary_with_a_hidden_role_has_no_role_gap_and_only_whole_municipality_
     # a role's (the hidden förtroendevalda, or the tjänstepersoner that would give them by subtraction)
     others = raw()
     others = others[others["code"] != "1715"]
-    allowed = {fmt.percent(v) for v in everyone.values()}
+    allowed = {f"{v:.0f} %" for v in everyone.values()}  # whole percent, as the text writes them
     for qid in LIKERT:
         answers = others[_column(others, qid)]
         answers = answers[answers.isin(SUBSTANTIVE)]
-        allowed.add(fmt.percent(100 * answers.isin(POSITIVE).mean()))
+        allowed.add(f"{100 * answers.isin(POSITIVE).mean():.0f} %")
     found = re.findall(r"\d+ %", " ".join(s.sentences))
     assert found and set(found) <= allowed
 
@@ -89,17 +88,6 @@ def test_gap_words_say_how_sure_a_gap_is():
     assert gap_words(-63, -84, -12, clear=False).startswith("stor men osäker")
     assert gap_words(-20, -28, -12, clear=False).startswith("stor, men inte tydlig")
     assert gap_words(5, -10, 20, clear=False).startswith("liten eller osäker")
-
-
-def test_swedish_numbers():
-    assert fmt.number(1083.4) == "1\u202f083"
-    assert fmt.number(2.345, 2) == "2,35" or fmt.number(2.345, 2) == "2,34"  # binary rounding
-    assert fmt.number(-0.2) == "0"  # no "−0"
-    assert fmt.points(-38.2) == "−38" and fmt.points(10) == "+10"
-    assert fmt.percent(36.04, 1) == "36,0 %"
-    assert fmt.p_value(0.0) == "p < 0,001" and fmt.p_value(0.0304) == "p = 0,030"
-    assert fmt.interval(-59.3, -1.6, signed=True) == "−59 till −2"
-    assert fmt.number(float("nan")) == "–"
 
 
 def _render(texts):

@@ -8,6 +8,8 @@ print. The library does not import this package.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .content import MunicipalityContent, gather
 from .deck import build_deck
 from .pdf import build_pdf, pdf_available
@@ -52,12 +54,11 @@ def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: i
 
 def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: str | None = None,
                          export_municipality: str | None = None, previous=None, current_round=None,
-                         population: str | None = None) -> "Path":
+                         population: str | None = None) -> Path:
     """``<out>/bilaga_alla_kommuner.xlsx`` across the municipalities ``codes`` (written atomically);
     with earlier rounds ``previous`` also the sheet "Förändring" for all of them."""
     import os
     import uuid
-    from pathlib import Path
 
     survey = _survey(data, instrument, export_municipality)
     target = Path(out) / BATCH_WORKBOOK_FILE

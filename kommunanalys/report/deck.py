@@ -24,7 +24,7 @@ from pptx.util import Emu, Pt
 
 from ..errors import ReportError
 from ..paths import DATA_DIR
-from ..labels import ROLE_SUFFIX, format_number
+from ..labels import ROLE_SUFFIX, format_interval, format_number, format_pp
 from ..plots import level_colours
 from ..survey import ROLES
 from ..textsafety import display_text
@@ -305,11 +305,11 @@ def _change_slide(deck: _Deck, content: MunicipalityContent) -> None:
                 notes.append(f"Fråga {q.number}, {plural[role]}: {r['note']}.")
                 continue
             cells.append(f"{_pct(r['positive_previous'])} → {_pct(r['positive_current'])} % "
-                         f"({r['change']:+.0f})".replace("-", "−"))
-            notes.append(f"Fråga {q.number}, {plural[role]}: {r['change']:+.0f} procentenheter (95 % "
-                         f"konfidensintervall {r['change_ci_low']:+.0f} till {r['change_ci_high']:+.0f}); "
+                         f"({format_pp(r['change'])})")
+            notes.append(f"Fråga {q.number}, {plural[role]}: {format_pp(r['change'])} procentenheter (95 % "
+                         f"konfidensintervall {format_interval(r['change_ci_low'], r['change_ci_high'], signed=True)}); "
                          f"{int(r['n_previous'])} svar {label}, {int(r['n_current'])} svar "
-                         f"{content.current_round}.".replace("-", "−"))
+                         f"{content.current_round}.")
         rows.append(cells)
     notes.append(f"Andelen som instämmer {label} → {content.current_round}, i parentes förändringen i "
                  "procentenheter. Ett intervall som inte omfattar noll är en tydlig förändring. En grupp visas "
