@@ -18,16 +18,14 @@ import numpy as np
 import pandas as pd
 
 from . import paths
+from ._lru import memoize
 from .errors import DataFormatError, InputError
 from .instrument import Instrument, Question, load_instrument, normalize_text
 from .municipalities import lookup_municipality
 from .survey import REJECTION_REASONS, RESPONDENT_COLUMNS, LoadReport, Survey
 
-__all__ = ["load_survey", "load_demo", "read_table", "match_columns", "has_municipality_column",
+__all__ = ["survey_for", "load_survey", "load_demo", "read_table", "match_columns", "has_municipality_column",
            "REJECTION_REASONS"]
-
-#: Why a row can be rejected (the ``reason`` column of ``LoadReport.rejected``), described in
-#: Swedish as ``kommunanalys validate`` shows it.
 
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -712,3 +710,30 @@ def load_demo() -> Survey:
         raise DataFormatError("demoexporten saknas", file=paths.DEMO_EXPORT,
                               hint="bygg den igen med `python -m kommunanalys.demo`")
     return load_survey(paths.DEMO_EXPORT, synthetic=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsed once per process (the batch's warm kernels, the deliverables, the explorer)
+# ---------------------------------------------------------------------------------------------
+@memoize(maxsize=4)
+def _cached(path: str, mtime_ns: int, instrument: str | None, instrument_mtime_ns: int,
+            municipality: str | None) -> Survey:
+    return load_survey(path, instrument, municipality=municipality)
+
+
+def survey_for(data: str | Path | None = None, *, instrument: str | Path | None = None,
+               municipality: str | None = None) -> Survey:
+    """The survey in ``data`` (default: the bundled synthetic demo), parsed once per kernel.
+
+    ``instrument`` is the path of an instrument YAML (default: the bundled one);
+    ``municipality`` the code or name of the municipality of an export of one municipality
+    without a ``Kommun`` column (``kommunanalys report --municipality``). A changed data or
+    instrument file is read again.
+    """
+    path = Path(data) if data else paths.DEMO_EXPORT
+    inst = Path(instrument) if instrument else None
+    survey = _cached(str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0,
+                     str(inst.resolve()) if inst else None,
+                     inst.stat().st_mtime_ns if inst is not None and inst.exists() else 0,
+                     str(municipality) if municipality else None)
+    return survey

@@ -1,8 +1,8 @@
 """What every notebook needs: loading the survey once per kernel, display defaults, outputs.
 
 Notebooks stay thin: a ``parameters`` cell, then calls into the package. The batch runner
-reuses warm kernels, so :func:`survey_for` caches the parsed survey per data file (keyed by path
-and modification time); callers must treat the returned :class:`Survey` as read-only.
+reuses warm kernels, so :func:`kommunanalys.loader.survey_for` (importable from here too)
+caches the parsed survey per data file (keyed by path and modification time).
 """
 
 from __future__ import annotations
@@ -12,11 +12,8 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-from . import paths
 from .anonymity import published_sizes
-from ._lru import memoize
-from .loader import load_survey
-from .survey import Survey
+from .loader import survey_for  # noqa: F401 (the notebooks' import; lives with the loader)
 from .textsafety import write_csv
 
 __all__ = [
@@ -25,30 +22,6 @@ __all__ = [
 ]
 
 SYNTHETIC_NOTE = "Syntetiska demodata – inga verkliga svar."
-
-
-@memoize(maxsize=4)
-def _cached(path: str, mtime_ns: int, instrument: str | None, instrument_mtime_ns: int,
-            municipality: str | None) -> Survey:
-    return load_survey(path, instrument, municipality=municipality)
-
-
-def survey_for(data: str | Path | None = None, *, instrument: str | Path | None = None,
-               municipality: str | None = None) -> Survey:
-    """The survey in ``data`` (default: the bundled synthetic demo), parsed once per kernel.
-
-    ``instrument`` is the path of an instrument YAML (default: the bundled one);
-    ``municipality`` the code or name of the municipality of an export of one municipality
-    without a ``Kommun`` column (``kommunanalys report --municipality``). A changed data or
-    instrument file is read again.
-    """
-    path = Path(data) if data else paths.DEMO_EXPORT
-    inst = Path(instrument) if instrument else None
-    survey = _cached(str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0,
-                     str(inst.resolve()) if inst else None,
-                     inst.stat().st_mtime_ns if inst is not None and inst.exists() else 0,
-                     str(municipality) if municipality else None)
-    return survey
 
 
 def setup() -> None:

@@ -39,6 +39,7 @@ __all__ = [
     "ROLE_COLOURS",
     "VERDICT_COLOURS",
     "level_colours",
+    "plot_respondents",
 ]
 
 BENCHMARK_LABELS = {"kommun": None, "övriga kommuner": "Övriga kommuner", "jämförelsegrupp": "Jämförelsegrupp"}
@@ -403,5 +404,31 @@ def change_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = None,
                        plt.Line2D([], [], marker="s", color="black", mfc="white", ls="", label=ROLE_LABELS["tjänsteperson"])],
               loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
     ax.set_title(f"Förändring sedan {previous_label}", loc="left", fontsize=11)
+    ax.grid(axis="y", visible=False)
+    return ax
+
+
+def plot_respondents(table: pd.DataFrame, *, ax=None):
+    """Horizontal bars of the shown groups of :func:`kommunanalys.respondents.respondent_counts`; hidden groups are written out.
+
+    Returns the matplotlib Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(table)))
+    labels = table["label"].tolist()[::-1]
+    values = table["n"].fillna(0).astype(float).tolist()[::-1]
+    shown = table["shown"].tolist()[::-1]
+    suppressed = table["suppressed"].tolist()[::-1]
+    colors = ["#9aa5b1" if lvl == "all" else "#2a6f97" for lvl in table["level"].tolist()[::-1]]
+    bars = ax.barh(labels, values, color=colors)
+    top = max(values) if values and max(values) > 0 else 1
+    for bar, text, hidden in zip(bars, shown, suppressed):
+        ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2, text,
+                va="center", ha="left", fontsize=9, style="italic" if hidden else "normal")
+    ax.set_xlim(0, top * 1.25)
+    ax.set_xlabel("Antal svar")
+    ax.set_ylabel("")
     ax.grid(axis="y", visible=False)
     return ax

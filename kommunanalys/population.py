@@ -73,7 +73,6 @@ __all__ = [
     "rate_line",
     "post_stratified_share",
     "population_for",
-    "show_population",
     "population_summary",
 ]
 
@@ -481,42 +480,3 @@ def population_for(population: str | os.PathLike | pd.DataFrame | None, data: st
 @memoize(maxsize=4)
 def _read_cached(path: str, mtime_ns: int) -> pd.DataFrame:
     return read_population(path)
-
-
-def show_population(survey: Survey, municipality: str, *, population: str | os.PathLike | pd.DataFrame | None,
-                    data: str | os.PathLike | None = None, threshold: int | None = None,
-                    low_rate: float = DEFAULT_LOW_RATE, output_dir=None):
-    """The response-rate part of "Vem svarade?": rates, low-rate notes and weighted figures.
-
-    ``population`` and ``data`` as in :func:`population_for`; without a population the page
-    says how to add one and returns None. Writes ``svarsfrekvens.csv`` and
-    ``viktade_andelar.csv``. Returns the table of :func:`response_rates`.
-    """
-    from .notebook import SYNTHETIC_NOTE, show, show_markdown, write_table
-
-    pop = population_for(population, data)
-    if pop is None:
-        show_markdown("*Svarsfrekvens visas när antalet inbjudna per kommun och roll anges "
-                      "(`kommunanalys report --population inbjudna.csv`).*")
-        return None
-    check_population(pop, survey)
-    code = survey.resolve_municipality(municipality)
-    rates = response_rates(survey, pop, code, threshold=threshold, low_rate=low_rate)
-    write_table(rates.drop(columns=["n"]), output_dir, "svarsfrekvens")
-    synthetic = f" *{SYNTHETIC_NOTE} Antalet inbjudna är också påhittat.*" if survey.synthetic else ""
-    show_markdown("### Svarsfrekvens\n\nSvarsfrekvens = antal svar / antal inbjudna. För en grupp som "
-                  "redovisas utan antal visas varken inbjudna eller svarsfrekvens." + synthetic)
-    show(format_response_rates(rates))
-    notes = low_rate_notes(rates, low_rate=low_rate)
-    if notes:
-        show_markdown("\n".join(f"- **Obs:** {n}" for n in notes))
-    weighted = weighted_shares(survey, pop, code, threshold=threshold)
-    write_table(weighted, output_dir, "viktade_andelar")
-    show_markdown(
-        "### Alla svarande, viktat efter inbjudna\n\n"
-        "Andelen som instämmer bland alla svarande blandar rollerna i den proportion de svarade. "
-        "Viktat efter inbjudna väger varje roll som dess andel av de inbjudna. Effektivt n (Kish) "
-        "visar hur många oviktade svar det viktade värdet motsvarar. Intervallen (95 %) tar hänsyn "
-        "till att en stor del av de inbjudna svarat (ändlighetskorrektion).")
-    show(format_weighted_shares(weighted, survey))
-    return rates

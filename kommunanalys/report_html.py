@@ -167,7 +167,7 @@ def report_words(*, data: str | None, municipality: str, threshold: int, texts: 
     per process (:func:`kommunanalys.notebook.survey_for`), the texts from ``texts`` (default
     ``data/report_texts.yaml``); ``instrument`` and ``export_municipality`` as for the notebooks.
     """
-    from .notebook import survey_for
+    from .loader import survey_for
     from .report_texts import load_report_texts
     from .summary import summarize
 

@@ -15,7 +15,7 @@ from .anonymity import (HIERARCHY_MARGINS, group_sizes, resolve_threshold, respo
 from .labels import HIERARCHY_LABELS as GROUP_LABELS
 from .survey import Survey
 
-__all__ = ["respondent_counts", "format_respondents", "plot_respondents", "show_respondents", "GROUP_LABELS"]
+__all__ = ["respondent_counts", "format_respondents", "GROUP_LABELS"]
 
 def respondent_counts(survey: Survey, municipality: str | None = None, *,
                       threshold: int | None = None) -> pd.DataFrame:
@@ -63,58 +63,3 @@ def format_respondents(table: pd.DataFrame) -> pd.DataFrame:
     """The table of :func:`respondent_counts` as a report shows it (Swedish headings)."""
     return (table.set_index("label")[["shown"]]
             .rename(columns={"shown": "Antal svar"}).rename_axis("Grupp"))
-
-
-def plot_respondents(table: pd.DataFrame, *, ax=None):
-    """Horizontal bars of the shown groups of :func:`respondent_counts`; hidden groups are written out.
-
-    Returns the matplotlib Axes.
-    """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(table)))
-    labels = table["label"].tolist()[::-1]
-    values = table["n"].fillna(0).astype(float).tolist()[::-1]
-    shown = table["shown"].tolist()[::-1]
-    suppressed = table["suppressed"].tolist()[::-1]
-    colors = ["#9aa5b1" if lvl == "all" else "#2a6f97" for lvl in table["level"].tolist()[::-1]]
-    bars = ax.barh(labels, values, color=colors)
-    top = max(values) if values and max(values) > 0 else 1
-    for bar, text, hidden in zip(bars, shown, suppressed):
-        ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2, text,
-                va="center", ha="left", fontsize=9, style="italic" if hidden else "normal")
-    ax.set_xlim(0, top * 1.25)
-    ax.set_xlabel("Antal svar")
-    ax.set_ylabel("")
-    ax.grid(axis="y", visible=False)
-    return ax
-
-
-
-def show_respondents(survey: Survey, municipality: str, *, threshold: int | None = None,
-                     output_dir=None):
-    """The "Vem svarade?" page: a sentence, the table and the chart; writes ``respondenter.csv``.
-
-    Returns the table of :func:`respondent_counts`.
-    """
-    from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_table
-
-    threshold = resolve_threshold(threshold, survey)
-    municipality = survey.resolve_municipality(municipality)
-    name = survey.municipality_name(municipality)
-    table = respondent_counts(survey, municipality, threshold=threshold)
-    write_table(table, output_dir, "respondenter")
-    if survey.synthetic:
-        show_markdown(f"*{SYNTHETIC_NOTE}*")
-    total = table.loc[table["group"] == "alla", "shown"].iat[0]
-    show_markdown(
-        f"**Svarande i {name}:** {total}.\n\n"
-        f"Grupper med färre än {threshold} svarande redovisas utan antal. En grupp vars "
-        "antal annars skulle kunna räknas fram ur summan döljs också."
-    )
-    show(format_respondents(table))
-    ax = plot_respondents(table)
-    ax.set_title(f"Svarande i {name} per roll")
-    show_figure()
-    return table

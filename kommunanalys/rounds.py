@@ -141,7 +141,7 @@ def load_rounds(previous: str | Iterable[str] | Mapping[str, object] | None, *,
             raise InputError(f"exporten för omgång {label} finns inte", file=path, column="--previous",
                              hint="ange sökvägen till den tidigare omgångens export, t.ex. --previous 2024=export_2024.csv")
         if cached:
-            from .notebook import survey_for
+            from .loader import survey_for
 
             source = instrument.source if isinstance(instrument, Instrument) else instrument
             out[label] = survey_for(path, instrument=source)

@@ -50,3 +50,20 @@ def test_a_forbidden_import_breaks_a_contract(tmp_path, module, line, contract):
     assert done.returncode != 0, done.stdout
     broken = [row for row in done.stdout.splitlines() if row.endswith("BROKEN")]
     assert any(contract in row for row in broken), done.stdout
+
+
+def test_every_module_of_the_package_is_in_a_layer():
+    """A new module cannot escape the rules: each top-level module (and subpackage) of
+    ``kommunanalys`` is named in the layers contract, and every library module is also a source
+    of the no-notebook-machinery contract."""
+    import tomllib
+
+    contracts = {c["id"]: c for c in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["importlinter"]["contracts"]}
+    layers = [[m.strip() for m in layer.split(":")] for layer in contracts["layers"]["layers"]]
+    named = {m for layer in layers for m in layer}
+    modules = {f"kommunanalys.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    modules |= {f"kommunanalys.{p.parent.name}" for p in PACKAGE.glob("*/__init__.py")}
+    assert sorted(modules - named) == []
+    library = set(layers[-1])
+    assert sorted(library - set(contracts["no-notebook-machinery"]["source_modules"])) == []

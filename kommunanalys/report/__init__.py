@@ -31,7 +31,7 @@ DELIVERABLES = {"pptx": (DECK_FILE, "presentation"), "xlsx": (WORKBOOK_FILE, "bi
 
 
 def _survey(data: str, instrument: str | None = None, export_municipality: str | None = None):
-    from ..notebook import survey_for  # parsed once per process (keyed by path and mtime)
+    from ..loader import survey_for  # parsed once per process (keyed by path and mtime)
 
     return survey_for(data, instrument=instrument, municipality=export_municipality)
 
