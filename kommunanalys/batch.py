@@ -464,7 +464,7 @@ def _input_hash(*, data_sha: str, notebook_sha: str, parameters: Mapping[str, An
                 package: Mapping[str, str], inputs: Mapping[str, str] | None = None) -> str:
     content = {"data": data_sha, "notebook": notebook_sha, "parameters": dict(parameters),
                "package": dict(package)}
-    if inputs:  # digests of the files a parameter names (review file, key figures)
+    if inputs:  # digests of the files a parameter names (review file, key figures, population)
         content["inputs"] = dict(inputs)
     blob = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -1172,9 +1172,9 @@ def _run_locked(ctx: dict) -> BatchResult:
                                           population=population, low_rate=low_rate)
             if comparison_of.get(code) and "comparison" in declared:
                 params["comparison"] = comparison_of[code]  # --comparison-groups
-            # a changed population file reruns the notebooks that read it (then the deck and workbook)
-            ihash = _input_hash(data_sha=data_sha + (ctx.get("population_sha", "") if "population" in params else ""),
-                                notebook_sha=notebook_sha[entry.notebook],
+            if "population" in params:  # a changed population file reruns the notebooks that read it
+                inputs = {**inputs, "population": ctx.get("population_sha", "")}
+            ihash = _input_hash(data_sha=data_sha, notebook_sha=notebook_sha[entry.notebook],
                                 parameters=params, package=package, inputs=inputs)
             prev = old_entries.get(entry.key)
             executed = final / "notebooks" / f"{entry.key}.ipynb"
