@@ -2,7 +2,7 @@
 
 Measured side by side in one run:
 
-1. **demo**: the bundled demo (16 Värmland municipalities) with :func:`kommunanalys.batch.run_reports`
+1. **demo**: the bundled demo (16 Värmland municipalities) with :func:`kommunanalys.report.batch.run_reports`
    (warm kernels, ``--jobs`` processes);
 2. **all**: all 290 municipalities from the demo generator
    (``kommunanalys.demo.generate_survey(codes="all")`` written with ``write_export``);
@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kommunanalys import paths  # noqa: E402
-from kommunanalys.batch import default_plan, run_reports  # noqa: E402
+from kommunanalys.report.batch import default_plan, run_reports  # noqa: E402
 
 
 class PeakMemory:
@@ -106,7 +106,7 @@ def run_batch(label: str, data: Path | None, out: Path, jobs: int | None, munici
 def run_deliverables(data: Path | None, codes: list[str] | None, out: Path) -> dict:
     """The deck and workbook alone, one process, per municipality (kommunanalys.report), and the
     workbook across municipalities: seconds each, to see their share of a batch."""
-    from kommunanalys.notebook import survey_for
+    from kommunanalys.pages.notebook import survey_for
     from kommunanalys.report import write_batch_workbook, write_deliverables
 
     survey = survey_for(data)

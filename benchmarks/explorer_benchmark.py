@@ -1,7 +1,7 @@
 """Update latency of the explorer (issue 8: target < 0.3 s per update).
 
 Replays what an analyst does — change the question, the municipality, the grouping, turn a
-comparison on — through :func:`kommunanalys.explorer.render`, the function every widget change
+comparison on — through :func:`kommunanalys.pages.explorer.render`, the function every widget change
 calls, and prints the time per update by kind of change: median, 90th percentile and maximum.
 Two surveys: the bundled demo (16 municipalities, 656 respondents) and a synthetic survey of all
 290 municipalities from :func:`kommunanalys.demo.generate_survey` (written as a CSV export and
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from kommunanalys import demo
-from kommunanalys.explorer import ExplorerState, clear_cache, render
+from kommunanalys.pages.explorer import ExplorerState, clear_cache, render
 from kommunanalys.loader import load_demo, load_survey
 
 TARGET_S = 0.3

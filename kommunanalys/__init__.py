@@ -46,7 +46,7 @@ __all__ = [
 def __getattr__(name: str):
     # ipywidgets and the drawing stack load only when the explorer is asked for
     if name == "explore":
-        from .explorer import explore
+        from .pages.explorer import explore
 
         return explore
     raise AttributeError(f"module 'kommunanalys' has no attribute {name!r}")

@@ -10,7 +10,7 @@ Caching policy of kommunanalys (one place, one rule):
   dataclass whose tables are read-only by convention), and dies with it.
 * Cached frames are handed out as copies (:func:`shielded`), so a caller may change what it gets.
 * Library code never tunes the garbage collector; the warm kernels of the batch, which the batch
-  owns, are the one place that freezes it (:mod:`kommunanalys._kernel_reset`).
+  owns, are the one place that freezes it (:mod:`kommunanalys.report._kernel_reset`).
 """
 
 from __future__ import annotations

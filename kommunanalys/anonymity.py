@@ -596,7 +596,7 @@ def published_sizes(frame: pd.DataFrame) -> pd.DataFrame:
     Rows with a true ``suppressed`` column get the values of their ``n``-like columns (``n``,
     ``n_respondents``, ``n_total``, ``n_comments``; blanks stay blank) replaced by the row's ``note`` ("färre än k svar", "dold – …",
     "inga svar"; :func:`suppression_note`), or "dold" when the row has no note. Used by every CSV
-    writer (:func:`kommunanalys.notebook.write_table`), so that no table prints a hidden size.
+    writer (:func:`kommunanalys.pages.notebook.write_table`), so that no table prints a hidden size.
     """
     if "suppressed" not in frame.columns or not len(frame):
         return frame

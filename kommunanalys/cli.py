@@ -65,7 +65,7 @@ _VALIDATE_COLUMNS = {"code": "kod", "name": "kommun", "n": "svarande", "förtroe
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from .anonymity import parse_threshold
-    from .batch import run_reports
+    from .report.batch import run_reports
     from .errors import ReportError
 
     formats = [f.strip().lower() for f in (args.format or "html,pptx,xlsx,pdf").split(",") if f.strip()]

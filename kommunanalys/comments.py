@@ -4,7 +4,7 @@ The library part of the quotes (no display): :func:`comment_key` gives each comm
 pseudonym, :func:`attribution` says per commented question which role groups may be shown
 (:func:`kommunanalys.anonymity.suppression_plan`), and :func:`screened_comments` returns a
 municipality's comments with personal data masked (:func:`kommunanalys.screening.screen_frame`).
-The quotes page (:mod:`kommunanalys.quotes_page`) and the review file
+The quotes page (:mod:`kommunanalys.pages.quotes`) and the review file
 (:mod:`kommunanalys.review`) both build on this module.
 """
 

@@ -121,7 +121,7 @@ def load_rounds(previous: str | Iterable[str] | Mapping[str, object] | None, *,
         The instrument to read the exports with (default: the bundled one). Give the current
         round's instrument: questions are matched by its ids and ``earlier_texts``.
     cached
-        Parse each export once per process (:func:`kommunanalys.notebook.survey_for`), as the
+        Parse each export once per process (:func:`kommunanalys.pages.notebook.survey_for`), as the
         notebooks of a batch do.
 
     Raises

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from kommunanalys import engine, load_survey, paths
-from kommunanalys.batch import PlanEntry, _publish, _recover, default_plan, run_reports
+from kommunanalys import load_survey, paths
+from kommunanalys.report import engine as engine
+from kommunanalys.report.batch import PlanEntry, _publish, _recover, default_plan, run_reports
 from kommunanalys.instrument import load_instrument
 from kommunanalys.respondents import respondent_counts
 
@@ -29,7 +30,7 @@ def _boom(folder: Path, *, fail_for: str | None) -> Path:
         new_markdown_cell("# Testanalys", metadata={"tags": ["remove-cell"]}),
         new_code_cell('municipality = "1761"\ndata = None\noutput_dir = None\nanonymity_threshold = 5\n'
                       "interactive = True", metadata={"tags": ["parameters"]}),
-        new_code_cell("from kommunanalys.notebook import write_table\nimport pandas as pd\n"
+        new_code_cell("from kommunanalys.pages.notebook import write_table\nimport pandas as pd\n"
                       "write_table(pd.DataFrame({'kommun': [municipality]}), output_dir, 'testtabell');"),
         new_code_cell(f"if municipality == {fail_for!r}:\n    raise RuntimeError('injicerat fel')"),
         new_markdown_cell("Testavsnittet är klart."),
@@ -51,7 +52,7 @@ def _plan(boom: Path) -> list[PlanEntry]:
 @pytest.fixture(autouse=True)
 def same_package(monkeypatch):
     """Other modules of the package may be edited while the tests run: pin the package digest."""
-    import kommunanalys.batch as batch
+    import kommunanalys.report.batch as batch
 
     fingerprint = batch._package_fingerprint(None)
     monkeypatch.setattr(batch, "_package_fingerprint", lambda source: fingerprint)
@@ -200,7 +201,7 @@ def test_rerun_redoes_only_what_failed_or_changed(tmp_path, threads):
 
 
 def test_an_interrupted_batch_leaves_no_half_written_report(tmp_path, threads, monkeypatch):
-    import kommunanalys.batch as batch
+    import kommunanalys.report.batch as batch
 
     interrupted_pool = cf.ThreadPoolExecutor(max_workers=2)
     out = tmp_path / "reports"

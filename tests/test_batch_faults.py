@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from kommunanalys import paths
-from kommunanalys.batch import _lock_output, _notebook_digest, _write_atomic, run_reports
+from kommunanalys.report.batch import _lock_output, _notebook_digest, _write_atomic, run_reports
 from kommunanalys.cli import main
 from kommunanalys.errors import ReportError
 
@@ -203,7 +203,7 @@ def _table_notebook(folder: Path) -> Path:
     nb = new_notebook(cells=[
         new_code_cell('municipality = "1761"\ndata = None\noutput_dir = None\nanonymity_threshold = 5\n'
                       "interactive = True", metadata={"tags": ["parameters"]}),
-        new_code_cell("from kommunanalys.notebook import write_table\nimport pandas as pd\n"
+        new_code_cell("from kommunanalys.pages.notebook import write_table\nimport pandas as pd\n"
                       "write_table(pd.DataFrame({'kommun': [municipality]}), output_dir, 'samma_namn');"),
     ], metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
     for i, cell in enumerate(nb.cells):
@@ -216,8 +216,8 @@ def _table_notebook(folder: Path) -> Path:
 def test_two_notebooks_writing_one_table_name_is_an_error_not_an_overwrite(tmp_path):
     import concurrent.futures as cf
 
-    from kommunanalys import engine
-    from kommunanalys.batch import PlanEntry
+    from kommunanalys.report import engine as engine
+    from kommunanalys.report.batch import PlanEntry
 
     notebook = _table_notebook(tmp_path)
     plan = [PlanEntry(str(notebook), section="respondents", key="98_table-a"),

@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kommunanalys import engine, load_survey, paths
-from kommunanalys.batch import PlanEntry, run_reports
+from kommunanalys import load_survey, paths
+from kommunanalys.report import engine as engine
+from kommunanalys.report.batch import PlanEntry, run_reports
 from kommunanalys.respondents import respondent_counts
 
 distributed = pytest.importorskip("distributed")

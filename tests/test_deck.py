@@ -174,7 +174,7 @@ def test_deck_converts_with_libreoffice(survey, tmp_path):
 
 
 def test_batch_writes_deck_and_workbooks_and_links_them(tmp_path):
-    from kommunanalys.batch import run_reports
+    from kommunanalys.report.batch import run_reports
 
     result = run_reports(FIXTURE, out=tmp_path / "r", plan=[], progress=False, jobs=1,
                          municipalities=["1715", "1780"])
@@ -189,7 +189,7 @@ def test_batch_writes_deck_and_workbooks_and_links_them(tmp_path):
 
 
 def test_batch_formats_can_be_skipped(tmp_path):
-    from kommunanalys.batch import run_reports
+    from kommunanalys.report.batch import run_reports
 
     run_reports(FIXTURE, out=tmp_path / "r", plan=[], progress=False, jobs=1, municipalities=["1780"],
                 formats=("html",))

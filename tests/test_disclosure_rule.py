@@ -16,7 +16,7 @@ import pytest
 import kommunanalys
 from kommunanalys.anonymity import HIERARCHY_MARGINS, disclosure_plan, respondent_plan, suppressed_groups
 from kommunanalys.loader import load_survey
-from kommunanalys.quotes_page import screened_comments
+from kommunanalys.pages.quotes import screened_comments
 
 PACKAGE = Path(kommunanalys.__file__).parent
 EXPORT = Path(__file__).parent / "data" / "adversarial_export.csv"  # make_adversarial_export.py

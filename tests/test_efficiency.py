@@ -377,7 +377,7 @@ def test_plots_draw_and_return_axes():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from kommunanalys.efficiency_plots import frontier_plot, index_plot
+    from kommunanalys.plots.efficiency import frontier_plot, index_plot
 
     values = pd.Series([100.0, 120.0, 150.0], index=CODES)
     ax = index_plot(index_to_reference(values), highlight="1761")

@@ -1,4 +1,4 @@
-"""The efficiency page (kommunanalys.efficiency_page) and notebooks/04_efficiency.ipynb.
+"""The efficiency page (kommunanalys.pages.efficiency) and notebooks/04_efficiency.ipynb.
 
 Expected ratios and DEA scores are recomputed here with plain pandas from the bundled CSV, not
 with the package's ratio or DEA functions.
@@ -17,12 +17,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-import kommunanalys.efficiency_page as ep  # noqa: E402
+import kommunanalys.pages.efficiency as ep  # noqa: E402
 from kommunanalys import paths  # noqa: E402
-from kommunanalys.efficiency_plots import frontier_plot  # noqa: E402
+from kommunanalys.plots.efficiency import frontier_plot  # noqa: E402
 from kommunanalys.errors import InputError  # noqa: E402
 from kommunanalys.kolada import DEMO_KEY_FIGURES_FILE, DEMO_MUNICIPALITIES, read_kolada  # noqa: E402
-from kommunanalys.engine import IPCKernelManager  # noqa: E402
+from kommunanalys.report.engine import IPCKernelManager  # noqa: E402
 
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "04_efficiency.ipynb"

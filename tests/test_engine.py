@@ -11,8 +11,9 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from kommunanalys import engine, paths
-from kommunanalys.batch import default_plan
+from kommunanalys import paths
+from kommunanalys.report import engine as engine
+from kommunanalys.report.batch import default_plan
 
 DATA = Path(__file__).parent / "data" / "batch_export.csv"
 RESPONDENTS = paths.NOTEBOOKS_DIR / "00_respondents.ipynb"
@@ -59,7 +60,7 @@ def _notebook(tmp_path: Path, name: str, *sources: str) -> Path:
 PROBE = (
     "import os, sys, warnings, logging\n"
     "import numpy as np, pandas as pd, matplotlib, matplotlib.pyplot as plt, seaborn as sns\n"
-    "import kommunanalys.notebook\n"
+    "import kommunanalys.pages.notebook\n"
     "print(sorted(k for k in globals() if not k.startswith('_')))\n"
     "print(os.getcwd(), sys.path[:3], 'POLLUTED' in os.environ)\n"
     "print(len(warnings.filters), logging.getLogger().level, np.get_printoptions()['precision'])\n"
@@ -194,7 +195,7 @@ def test_every_plan_notebook_is_identical_warm_and_fresh(tmp_path, warm_kernel_f
         assert comparable(warm_nb) == comparable(fresh_nb), entry.key
 
 
-@pytest.mark.parametrize("first", ["import papermill", "import kommunanalys.engine", "import kommunanalys"])
+@pytest.mark.parametrize("first", ["import papermill", "import kommunanalys.report.engine", "import kommunanalys"])
 def test_engine_comes_in_through_papermills_entry_point(first):
     """A fresh interpreter finds the engine without importing kommunanalys for its side effect,
     whichever of papermill and kommunanalys it imports first (no circular import)."""
@@ -206,7 +207,7 @@ def test_engine_comes_in_through_papermills_entry_point(first):
             "from papermill.engines import papermill_engines\n"
             "assert 'kommunanalys-warm' in {e.name for e in entry_points(group='papermill.engine')}\n"
             "found = papermill_engines.get_engine('kommunanalys-warm')\n"
-            "from kommunanalys.engine import WarmKernelEngine\n"
+            "from kommunanalys.report.engine import WarmKernelEngine\n"
             "assert found.execute_notebook.__self__ is WarmKernelEngine, found.execute_notebook\n"
             "assert found.nb_kernel_name.__self__ is WarmKernelEngine\n"
             "print('ok')\n")
@@ -215,7 +216,7 @@ def test_engine_comes_in_through_papermills_entry_point(first):
 
 
 def test_kernel_side_code_is_a_module_the_engine_sends():
-    from kommunanalys import _kernel_reset
+    from kommunanalys.report import _kernel_reset as _kernel_reset
 
     source = engine._kernel_source()
     assert "def reset(cwd" in source and "def snapshot(imports" in source

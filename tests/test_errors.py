@@ -31,7 +31,7 @@ def _defined_classes():
 
 def test_the_walk_sees_subpackages_and_the_known_classes():
     names = {m.__name__ for m in _modules()}
-    assert "kommunanalys.report.deck" in names and "kommunanalys.engine" in names
+    assert "kommunanalys.report.deck" in names and "kommunanalys.report.engine" in names
     classes = set(_defined_classes())
     assert {errors.KoladaWarning, errors.EfficiencyWarning, errors.KernelResetError} <= classes
 

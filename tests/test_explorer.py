@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from kommunanalys.errors import InputError
-from kommunanalys.explorer import ExplorerState, comparison_codes, explore, render
+from kommunanalys.pages.explorer import ExplorerState, comparison_codes, explore, render
 from kommunanalys.loader import load_demo
 from kommunanalys.screening import screen_text
 

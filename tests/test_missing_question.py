@@ -21,7 +21,7 @@ from kommunanalys import paths, questions  # noqa: E402
 from kommunanalys.anonymity import suppression_plan  # noqa: E402
 from kommunanalys.cli import main  # noqa: E402
 from kommunanalys.loader import load_survey  # noqa: E402
-from kommunanalys.question_page import build_page, gap_table, show_gap, show_groups, show_heading  # noqa: E402
+from kommunanalys.pages.question import build_page, gap_table, show_gap, show_groups, show_heading  # noqa: E402
 from kommunanalys.survey import NOT_IN_EXPORT  # noqa: E402
 
 from .conftest import assert_accounting  # noqa: E402
@@ -86,7 +86,7 @@ def test_question_page_says_not_in_export(survey, tmp_path):
 
 
 def test_explorer_title_says_not_in_export(survey):
-    from kommunanalys.explorer import ExplorerState, render
+    from kommunanalys.pages.explorer import ExplorerState, render
 
     view = render(ExplorerState(survey, municipality="1780", question=GONE))
     assert NOT_IN_EXPORT in view.title and not ZERO.search(view.title)
@@ -112,7 +112,7 @@ def test_deck_slide_and_workbook_sheet_say_not_in_export(survey, tmp_path):
 @pytest.mark.slow
 def test_question_notebook_shows_not_in_export(export, tmp_path):
     papermill = pytest.importorskip("papermill")
-    from kommunanalys.engine import IPCKernelManager
+    from kommunanalys.report.engine import IPCKernelManager
 
     out_nb = tmp_path / "executed.ipynb"
     papermill.execute_notebook(

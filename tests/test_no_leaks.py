@@ -10,7 +10,7 @@ import pytest
 
 from kommunanalys import demo as demo_module
 from kommunanalys import paths
-from kommunanalys.batch import run_reports
+from kommunanalys.report.batch import run_reports
 
 # the municipalities whose demo comments carry planted personal data
 PLANTED = sorted({"1715", "1766", "1780", "1782", "1784"})

@@ -16,7 +16,7 @@ import pytest
 
 from kommunanalys import demo as demo_module
 from kommunanalys import paths
-from kommunanalys.batch import default_plan, run_reports
+from kommunanalys.report.batch import default_plan, run_reports
 from kommunanalys.errors import ReportError
 from kommunanalys.report import pdf as pdf_module
 

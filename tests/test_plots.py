@@ -1,4 +1,4 @@
-"""kommunanalys.plots: what is drawn (segments, labels, suppressed bars), not the pixels."""
+"""kommunanalys.plots.charts: what is drawn (segments, labels, suppressed bars), not the pixels."""
 
 from __future__ import annotations
 
@@ -187,7 +187,7 @@ def test_figure_png_with_a_layout_engine_is_matplotlibs_tight_crop():
 
 
 def test_figure_alt_text_names_the_titles():
-    from kommunanalys.notebook import figure_alt
+    from kommunanalys.pages.notebook import figure_alt
 
     fig, (a, b) = plt.subplots(1, 2)
     fig.suptitle("Uppföljning")
@@ -212,7 +212,7 @@ def test_likert_levels_have_the_same_colours_in_the_charts_and_the_deck():
 
 
 def test_frontier_labels_do_not_overlap():
-    from kommunanalys.efficiency_plots import frontier_plot
+    from kommunanalys.plots.efficiency import frontier_plot
 
     rng = np.random.default_rng(7)
     codes = [f"{1700 + i}" for i in range(14)]

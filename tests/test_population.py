@@ -329,8 +329,8 @@ def test_reports_show_rates_and_never_a_hidden_groups_invited_count(tmp_path):
     import openpyxl
     from pptx import Presentation
 
-    from kommunanalys import engine
-    from kommunanalys.batch import PlanEntry, run_reports
+    from kommunanalys.report import engine as engine
+    from kommunanalys.report.batch import PlanEntry, run_reports
 
     pop_path, survey = _batch_population(tmp_path)
     fv_invited = 3 + 1  # Munkfors: 3 förtroendevalda answered (hidden), 4 invited

@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kommunanalys import engine
+from kommunanalys.report import engine as engine
 from kommunanalys.anonymity import disclosure_plan
-from kommunanalys.batch import run_reports
+from kommunanalys.report.batch import run_reports
 from kommunanalys.loader import load_survey
-from kommunanalys.report_html import CONTENT_SECURITY_POLICY
+from kommunanalys.report.html import CONTENT_SECURITY_POLICY
 from kommunanalys.respondents import GROUP_LABELS
 from kommunanalys.textsafety import FORMULA_PREFIXES
 

@@ -14,9 +14,9 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 import kommunanalys as ka
-import kommunanalys.question_page as qp
+import kommunanalys.pages.question as qp
 from kommunanalys import paths
-from kommunanalys.batch import PlanEntry, _notebook_parameters
+from kommunanalys.report.batch import PlanEntry, _notebook_parameters
 from kommunanalys.population import read_population
 
 QUESTION = "Q6"

@@ -12,8 +12,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from kommunanalys import paths  # noqa: E402
-from kommunanalys.question_page import build_page, group_table  # noqa: E402
-from kommunanalys.engine import IPCKernelManager  # noqa: E402
+from kommunanalys.pages.question import build_page, group_table  # noqa: E402
+from kommunanalys.report.engine import IPCKernelManager  # noqa: E402
 
 from ._question_fixture import FIXTURE  # noqa: E402
 
@@ -141,7 +141,7 @@ def test_notebook_runs_and_hides_small_groups(tmp_path, municipality, question, 
 
 
 def test_interactive_view_switches_without_rerun(fixture_survey, monkeypatch):
-    import kommunanalys.question_page as qp
+    import kommunanalys.pages.question as qp
 
     assert qp.interactive_view(fixture_survey, municipality="1761", question="Q6") is None  # no kernel
     assert qp.interactive_view(fixture_survey, municipality="1761", question="Q6", enabled=False) is None
@@ -166,7 +166,7 @@ def test_show_gap_overview_or_one_question(fixture_survey, monkeypatch, overview
     """The batch reports pass ``overview=False``: this question's gap and rank, no chart."""
     import matplotlib.pyplot as plt
 
-    import kommunanalys.question_page as qp
+    import kommunanalys.pages.question as qp
     from kommunanalys.questions import role_gap
 
     shown, texts, figures = [], [], []
@@ -196,7 +196,7 @@ def test_show_gap_overview_or_one_question(fixture_survey, monkeypatch, overview
 
 
 def test_gap_sentence_for_a_hidden_gap(fixture_survey):
-    import kommunanalys.question_page as qp
+    import kommunanalys.pages.question as qp
 
     page = build_page(fixture_survey, "1715", "Q7")  # Kil: 3 förtroendevalda
     assert qp.gap_sentence(page.gaps, page.question) == (

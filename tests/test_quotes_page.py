@@ -16,7 +16,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from kommunanalys import demo, paths  # noqa: E402
 from kommunanalys.errors import InputError  # noqa: E402
 from kommunanalys.loader import load_survey  # noqa: E402
-from kommunanalys.quotes_page import (  # noqa: E402
+from kommunanalys.pages.quotes import (  # noqa: E402
     build_quotes,
     quotes_for_question,
     screened_comments,
@@ -25,7 +25,7 @@ from kommunanalys.quotes_page import (  # noqa: E402
     show_theme_counts,
 )
 from kommunanalys.review import comment_keys  # noqa: E402
-from kommunanalys.engine import IPCKernelManager  # noqa: E402
+from kommunanalys.report.engine import IPCKernelManager  # noqa: E402
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "02_quotes.ipynb"
 VARMLAND = sorted(pd.read_csv(paths.MUNICIPALITIES_FILE, dtype=str).query("county_code == '17'")["code"])
@@ -292,7 +292,7 @@ def test_position_references_wait_for_review(survey):
 
 
 def test_interactive_view_only_in_a_kernel(survey):
-    from kommunanalys.quotes_page import interactive_view
+    from kommunanalys.pages.quotes import interactive_view
 
     assert interactive_view(survey, municipality="1761") is None
     assert interactive_view(survey, municipality="1761", enabled=False) is None
@@ -326,7 +326,7 @@ def test_no_near_duplicate_quotes_under_a_question(survey):
 
 
 def test_in_a_report_the_quotes_page_points_to_the_questions(survey):
-    from kommunanalys.quotes_page import IN_REPORT_NOTE
+    from kommunanalys.pages.quotes import IN_REPORT_NOTE
 
     page = build_quotes(survey, "1780")
     text = show_quotes(page, in_report=True)

@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kommunanalys import engine
-from kommunanalys.batch import default_plan, run_reports
+from kommunanalys.report import engine as engine
+from kommunanalys.report.batch import default_plan, run_reports
 from kommunanalys.instrument import load_instrument
-from kommunanalys.report_html import CONTENT_SECURITY_POLICY
+from kommunanalys.report.html import CONTENT_SECURITY_POLICY
 from kommunanalys.textsafety import FORMULA_PREFIXES
 
 BATCH = Path(__file__).parent / "data" / "batch_export.csv"  # 1761 Hammarö has 23 respondents

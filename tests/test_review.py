@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from kommunanalys import demo, paths  # noqa: E402
 from kommunanalys.errors import InputError  # noqa: E402
 from kommunanalys.loader import load_survey  # noqa: E402
-from kommunanalys.quotes_page import build_quotes, screened_comments, show_quotes  # noqa: E402
+from kommunanalys.pages.quotes import build_quotes, screened_comments, show_quotes  # noqa: E402
 from kommunanalys.review import (  # noqa: E402
     REVIEW_COLUMNS,
     apply_review,

@@ -10,7 +10,7 @@ from scipy import stats
 import kommunanalys as ka
 from kommunanalys import demo
 from kommunanalys import rootcause as rc
-from kommunanalys import rootcause_page as rp
+from kommunanalys.pages import rootcause as rp
 from kommunanalys.anonymity import suppression_plan
 
 

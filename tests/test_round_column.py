@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from kommunanalys import paths, rounds
-from kommunanalys.batch import _round_column_split
+from kommunanalys.report.batch import _round_column_split
 from kommunanalys.errors import InputError, ReportError
 from kommunanalys.loader import load_survey, read_table
 

@@ -280,7 +280,7 @@ def test_cli_takes_previous_rounds_and_comparison_groups():
 
 
 def test_the_trend_section_comes_after_who_answered():
-    from kommunanalys.batch import _with_trends, default_plan
+    from kommunanalys.report.batch import _with_trends, default_plan
 
     plan = _with_trends(default_plan(), {"previous": {"2024": "/x.csv"}, "current_round": "2026"})
     assert [e.section for e in plan[:2]] == ["respondents", "trends"]
@@ -386,7 +386,7 @@ def test_comparison_group_file_errors_name_row_column_and_value(tmp_path, conten
 
 def test_comparison_groups_become_each_municipalitys_benchmark(two_rounds):
     from kommunanalys import questions
-    from kommunanalys.batch import _comparison_of
+    from kommunanalys.report.batch import _comparison_of
 
     _, _, _, cur = two_rounds  # Karlstad, Kil, Hammarö
     of = _comparison_of(GROUPS, cur)
@@ -405,8 +405,8 @@ def test_batch_builds_the_trend_section_deck_slide_and_sheet(two_rounds, tmp_pat
     import openpyxl
     from pptx import Presentation
 
-    from kommunanalys import engine
-    from kommunanalys.batch import TRENDS_NOTEBOOK, PlanEntry, run_reports
+    from kommunanalys.report import engine as engine
+    from kommunanalys.report.batch import TRENDS_NOTEBOOK, PlanEntry, run_reports
 
     before, now, _, _ = two_rounds
     data, prev = _write(now, tmp_path / "r2026.csv"), _write(before, tmp_path / "r2024.csv")
@@ -435,7 +435,7 @@ def test_batch_builds_the_trend_section_deck_slide_and_sheet(two_rounds, tmp_pat
 
 
 def test_batch_rejects_a_bad_previous_round_before_writing_anything(two_rounds, tmp_path):
-    from kommunanalys.batch import run_reports
+    from kommunanalys.report.batch import run_reports
     from kommunanalys.errors import KommunanalysError
 
     _, now, _, _ = two_rounds
@@ -448,7 +448,7 @@ def test_batch_rejects_a_bad_previous_round_before_writing_anything(two_rounds, 
 
 
 def test_the_report_table_shows_a_hidden_group_by_its_note_only(two_rounds):
-    from kommunanalys.rounds_page import build_trends, trend_sentence, trend_table
+    from kommunanalys.pages.rounds import build_trends, trend_sentence, trend_table
 
     _, _, prev, cur = two_rounds
     page = build_trends(cur, "1715", previous={"2024": prev}, current_label="2026")

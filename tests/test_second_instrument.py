@@ -19,10 +19,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kommunanalys import engine, load_survey
-from kommunanalys.batch import PlanEntry, _options_for, default_plan, run_reports
+from kommunanalys import load_survey
+from kommunanalys.report import engine as engine
+from kommunanalys.report.batch import PlanEntry, _options_for, default_plan, run_reports
 from kommunanalys.cli import main
-from kommunanalys.efficiency_page import NO_KEY_FIGURES_NOTE, build_efficiency
+from kommunanalys.pages.efficiency import NO_KEY_FIGURES_NOTE, build_efficiency
 from kommunanalys.errors import ReportError
 from kommunanalys.instrument import load_instrument
 from kommunanalys.instrument_draft import order_levels
@@ -236,8 +237,8 @@ def test_scales_of_two_to_eleven_levels_flow_through_statistics_and_charts(tmp_p
     import matplotlib.pyplot as plt
 
     from kommunanalys import questions
-    from kommunanalys.plots import likert_bars
-    from kommunanalys.plots import level_colours
+    from kommunanalys.plots.charts import likert_bars
+    from kommunanalys.plots.charts import level_colours
 
     non_substantive = ["Vet ej", "Ingen uppfattning"]
     spec = {

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from kommunanalys.errors import InputError
-from kommunanalys.report_html import render_report
+from kommunanalys.report.html import render_report
 from kommunanalys.report_texts import DEFAULT_TEXTS, load_report_texts
 from kommunanalys.summary import gap_words, summarize
 from tests._question_fixture import raw

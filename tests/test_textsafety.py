@@ -87,7 +87,7 @@ def test_spreadsheet_safe_neutralises_formula_text_and_keeps_numbers():
 
 
 def test_tables_scrub_and_rejected_rows_have_no_formula_cells(tmp_path, instrument):
-    from kommunanalys.notebook import write_table
+    from kommunanalys.pages.notebook import write_table
 
     target = write_table(pd.DataFrame({"text": ["=1+1", "ok"], "share": [-0.5, 0.5]}), tmp_path, "t")
     written = pd.read_csv(target)

@@ -33,7 +33,7 @@ def test_floor_is_three():
 
 @pytest.mark.parametrize("bad", [4.5, True, "5", 0, -3])
 def test_run_reports_rejects_before_reading_the_data(tmp_path, bad):
-    from kommunanalys.batch import run_reports
+    from kommunanalys.report.batch import run_reports
 
     # the export does not exist: a threshold error must come first, and nothing is written
     with pytest.raises(InputError, match="anonymitetsgränsen"):
@@ -43,10 +43,10 @@ def test_run_reports_rejects_before_reading_the_data(tmp_path, bad):
 
 @pytest.mark.parametrize("bad", [4.5, True, "5", 0, -1])
 def test_page_builders_reject(fixture_survey, bad):
-    from kommunanalys.question_page import build_page
-    from kommunanalys.quotes_page import build_quotes
+    from kommunanalys.pages.question import build_page
+    from kommunanalys.pages.quotes import build_quotes
     from kommunanalys.respondents import respondent_counts
-    from kommunanalys.rootcause_page import build_rootcause
+    from kommunanalys.pages.rootcause import build_rootcause
 
     code = fixture_survey.municipality_codes[0]
     question = fixture_survey.instrument.questions[0].id

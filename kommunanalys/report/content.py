@@ -3,7 +3,7 @@
 Only already-suppressed frames are taken: :func:`kommunanalys.questions.summary` and
 ``distribution`` (via the question page's per-municipality statistics),
 :func:`kommunanalys.questions.role_gap`, :func:`kommunanalys.respondents.respondent_counts`, the
-quotes page's selection (:func:`kommunanalys.quotes_page.build_quotes`) and the root-cause
+quotes page's selection (:func:`kommunanalys.pages.quotes.build_quotes`) and the root-cause
 hypotheses (:func:`kommunanalys.rootcause.hypotheses`). Their ``suppressed`` flag and ``note``
 decide what is shown; the formats never look at a hidden group's counts.
 """
@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import questions
 from ..anonymity import resolve_threshold
-from ..question_page import municipality_statistics
+from ..pages.question import municipality_statistics
 from ..respondents import respondent_counts
 from ..survey import Survey
 
@@ -78,7 +78,7 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
     population
         A population file or frame (:mod:`kommunanalys.population`): adds the response rates.
     """
-    from ..quotes_page import build_quotes
+    from ..pages.quotes import build_quotes
     from ..rootcause import hypotheses
 
     t = resolve_threshold(threshold, survey)

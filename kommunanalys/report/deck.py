@@ -25,7 +25,7 @@ from pptx.util import Emu, Pt
 from ..errors import ReportError
 from ..paths import DATA_DIR
 from ..labels import ROLE_SUFFIX, format_interval, format_number, format_pp
-from ..plots import level_colours
+from ..plots.charts import level_colours
 from ..survey import ROLES
 from ..textsafety import display_text
 from .content import METHOD_NOTE, MunicipalityContent, hidden_text

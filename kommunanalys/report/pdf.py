@@ -13,7 +13,7 @@ The PDF is the same report as the HTML, laid out for A4 by :data:`PRINT_CSS`:
   a figure and a short paragraph are never split; a table's header row repeats on each page;
 * page numbers ("Sida 3 av 24") and the municipality in the running head; the table of contents
   gives the page of each section;
-* figures are the report's own PNG (drawn at 2× resolution, :func:`kommunanalys.notebook.setup`)
+* figures are the report's own PNG (drawn at 2× resolution, :func:`kommunanalys.pages.notebook.setup`)
   scaled to the text width.
 
 Nothing is loaded from outside: the URL fetcher (:func:`_fetcher`) refuses every URL except the ``data:`` images
@@ -111,7 +111,7 @@ def build_pdf(report_html: str | Path, *, path: str | Path) -> Path:
     Parameters
     ----------
     report_html
-        The municipality's ``report.html`` (:func:`kommunanalys.report_html.write_report`).
+        The municipality's ``report.html`` (:func:`kommunanalys.report.html.write_report`).
     path
         The PDF to write.
 

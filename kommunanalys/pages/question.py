@@ -16,13 +16,14 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from . import plots, questions
-from .anonymity import TOTAL_GROUP, published_count, resolve_threshold, suppression_plan
-from .errors import InputError
-from .instrument import Question
-from .labels import GROUPING_LABELS, format_interval, format_number, format_percent, format_pp
+from ..plots import charts as plots
+from .. import questions
+from ..anonymity import TOTAL_GROUP, published_count, resolve_threshold, suppression_plan
+from ..errors import InputError
+from ..instrument import Question
+from ..labels import GROUPING_LABELS, format_interval, format_number, format_percent, format_pp
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
-from .survey import NOT_IN_EXPORT, ROLES, Survey
+from ..survey import NOT_IN_EXPORT, ROLES, Survey
 
 __all__ = [
     "GROUPING_LABELS",
@@ -204,8 +205,8 @@ def fpc_role_intervals(summary: pd.DataFrame, survey: Survey, population: str | 
         :func:`kommunanalys.stats.wilson_interval` with ``population`` = invited (Wilson at the
         effective n = n·(N−1)/(N−n)) where the role is shown and its invited count published.
     """
-    from .population import population_for, response_rates
-    from .stats import wilson_interval
+    from ..population import population_for, response_rates
+    from ..stats import wilson_interval
 
     pop = population_for(population)
     rates = response_rates(survey, pop, municipality, threshold=threshold)
@@ -307,7 +308,7 @@ def group_table(page: QuestionPage) -> pd.DataFrame:
 
 def _clear_gaps(page: QuestionPage) -> dict[str, bool]:
     """Question id → the role gap is a "tydlig skillnad" (Holm-adjusted, as in the root causes)."""
-    from .summary import memo_friction
+    from ..summary import memo_friction
 
     fr = memo_friction(page.survey, page.municipality, page.threshold)
     return dict(zip(fr["question"], fr["gap_notable"].astype(bool)))
@@ -408,7 +409,7 @@ def gap_sentence(gaps: pd.DataFrame, question: Question, *, clear: bool | None =
     ``clear`` its "tydlig skillnad" verdict, which adds how sure the gap is in words
     (:func:`kommunanalys.summary.gap_words`).
     """
-    from .summary import gap_words
+    from ..summary import gap_words
 
     row = gaps[gaps["question"] == question.id]
     if not row.empty and row["note"].iloc[0] == NOT_IN_EXPORT:
@@ -489,11 +490,11 @@ def show_comments(page: QuestionPage, *, output_dir: str | Path | None = None,
                   review: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
     """Comments to the question: their number per role, then the screened quotes.
 
-    Quotes come from :func:`kommunanalys.quotes_page.show_quotes_for_question`: screened for
+    Quotes come from :func:`kommunanalys.pages.quotes.show_quotes_for_question`: screened for
     personal data, attributed to a role only where the role group may be shown, and filtered by
     the consultant's review file when one is given. Raw comment text is never displayed.
     """
-    from .quotes_page import show_quotes_for_question
+    from .quotes import show_quotes_for_question
 
     if not page.in_export:
         return _not_in_export_line()

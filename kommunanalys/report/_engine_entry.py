@@ -1,9 +1,9 @@
 """papermill's entry point for the warm-kernel engine (``pyproject.toml``, ``papermill.engine``).
 
 papermill loads its entry points while ``papermill.engines`` is being imported. The engine
-(:class:`kommunanalys.engine.WarmKernelEngine`) subclasses papermill's ``NBClientEngine``, so
+(:class:`kommunanalys.report.engine.WarmKernelEngine`) subclasses papermill's ``NBClientEngine``, so
 pointing the entry point at it would import papermill from inside papermill's own import whenever
-``kommunanalys.engine`` is imported first (a circular import). This stand-in imports nothing: any
+``kommunanalys.report.engine`` is imported first (a circular import). This stand-in imports nothing: any
 attribute papermill asks of it (``execute_notebook``, ``nb_kernel_name``, ``nb_language``) is the
 engine's own, looked up on first use.
 """

@@ -23,12 +23,12 @@ Every notebook in ``notebooks/`` that the batch runs follows it:
   derived from parameters are computed in a later cell (papermill does not recompute the
   parameters cell). Keep one ``=`` per line in the parameters cell (papermill's parser).
 * the data behind every chart and table is written with
-  :func:`kommunanalys.notebook.write_table` to ``<output_dir>/tables/<name>.csv``; table names
+  :func:`kommunanalys.pages.notebook.write_table` to ``<output_dir>/tables/<name>.csv``; table names
   must be unique across the notebooks of a report (the batch merges them into one ``tables/``);
-* the survey is loaded with :func:`kommunanalys.notebook.survey_for` (cached per kernel) and
+* the survey is loaded with :func:`kommunanalys.pages.notebook.survey_for` (cached per kernel) and
   treated as read-only; notebooks do not change kernel configuration (``%config``), module globals
   or the working directory for later notebooks to see — the warm-kernel engine resets everything a
-  fresh kernel would not have (see :mod:`kommunanalys.engine`), but not those;
+  fresh kernel would not have (see :mod:`kommunanalys.report.engine`), but not those;
 * outputs are deterministic (seeded randomness; no timestamps, memory addresses or random ids in
   outputs — e.g. display DataFrames, not ``Styler`` objects, whose HTML ids are random);
 * ``report.html`` shows every markdown cell and every output, never code. Left out are the cells
@@ -91,7 +91,7 @@ restores a folder that was moved aside but not replaced. Run one batch per outpu
 Speed and executors
 -------------------
 Notebooks run in parallel on ``jobs`` worker processes (default: all cores available to this
-process). Each worker keeps one warm kernel (:mod:`kommunanalys.engine`) that imports pandas,
+process). Each worker keeps one warm kernel (:mod:`kommunanalys.report.engine`) that imports pandas,
 seaborn and kommunanalys once and is reset before every notebook, so a notebook costs its own
 cells, not kernel start-up and imports. Pass ``engine="nbclient"`` to run every notebook on a
 fresh kernel instead (papermill's default; slower, for comparison).
@@ -126,10 +126,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from . import paths
-from ._lru import memoize
-from .errors import ReportError
-from .municipalities import lookup_municipality, slugify
+from .. import paths
+from .._lru import memoize
+from ..errors import ReportError
+from ..municipalities import lookup_municipality, slugify
 
 __all__ = [
     "PlanEntry",
@@ -156,7 +156,7 @@ SECTION_NOTEBOOKS = {
 }
 QUESTION_NOTEBOOK = "01_question.ipynb"
 QUOTES_NOTEBOOK = "02_quotes.ipynb"
-#: The trend section (:mod:`kommunanalys.rounds_page`), in the plan only when earlier rounds are given.
+#: The trend section (:mod:`kommunanalys.pages.rounds`), in the plan only when earlier rounds are given.
 TRENDS_NOTEBOOK = "06_trends.ipynb"
 TRENDS_SECTION = {"id": "trends", "title": "Förändring sedan förra omgången"}
 #: Notebooks told they run inside a report: each quote is shown once per report, on the page of
@@ -215,7 +215,7 @@ def _slug_part(value: Any) -> str:
 def default_plan(instrument=None) -> list[PlanEntry]:
     """The plan of a municipality report, in the seed's order (see the module docstring)."""
     if instrument is None:
-        from .instrument import load_instrument
+        from ..instrument import load_instrument
 
         instrument = load_instrument()
     plan: list[PlanEntry] = []
@@ -259,7 +259,7 @@ def _quote_sections(instrument) -> set[str]:
 
 def _codebook_theme(theme: str | None) -> str | None:
     """The instrument theme if the quote codebook knows it, else None (every theme)."""
-    from .themes import load_themes
+    from ..themes import load_themes
 
     if theme is None:
         return None
@@ -606,7 +606,7 @@ class _AssembleTask:
 
 def _assemble(task: _AssembleTask) -> tuple[str, str | None]:
     """Merge the tables, write report.html and manifest.json into the staging folder."""
-    from .report_html import report_words, write_report
+    from .html import report_words, write_report
 
     staging = Path(task.staging)
     try:
@@ -645,7 +645,7 @@ def _assemble(task: _AssembleTask) -> tuple[str, str | None]:
         )
         # --- deliverables hook (kommunanalys.report): deck and workbook beside report.html ---
         if task.deliverables:
-            from .report import deliverables_for_batch
+            from . import deliverables_for_batch
 
             deliverables_for_batch(staging, municipality=task.code, **task.deliverables)
         # --- end of the deliverables hook ---
@@ -853,7 +853,7 @@ def _review_for(review: Path | None, code: str) -> Path | None:
 def _export_municipality(data_path: Path, instrument: Path | None, municipalities) -> str | None:
     """For an export without a municipality column: the one municipality given with
     ``--municipality`` (which then names the export's municipality), else None."""
-    from .loader import has_municipality_column
+    from ..loader import has_municipality_column
 
     if municipalities is None or has_municipality_column(data_path, instrument):
         return None
@@ -887,7 +887,7 @@ def _options_for(entry_declared: frozenset[str], code: str, *, instrument: Path 
 def _population_input(population, data, survey) -> tuple[str | None, str]:
     """The population file of a batch (the demo's synthetic one for the demo), read and checked
     against the survey before anything runs; its path and content hash (for reruns)."""
-    from .population import check_population, read_population
+    from ..population import check_population, read_population
 
     if population is None and data is None and paths.DEMO_POPULATION.exists():
         population = paths.DEMO_POPULATION
@@ -1019,8 +1019,8 @@ def run_reports(
         When the data cannot be loaded, a municipality is unknown or the plan is invalid
         (before anything is written).
     """
-    from .anonymity import resolve_threshold
-    from .loader import load_survey
+    from ..anonymity import resolve_threshold
+    from ..loader import load_survey
 
     if anonymity_threshold is not None:
         resolve_threshold(anonymity_threshold)  # a bad threshold fails before the data is read
@@ -1031,7 +1031,7 @@ def run_reports(
         raise ReportError(f"enkätexporten {data_path} finns inte{hint}; kontrollera sökvägen till --data")
     data_path = data_path.resolve()
     if "pdf" in formats:  # WeasyPrint needs the system's Pango: say so before anything runs
-        from .report.pdf import require_pdf
+        from .pdf import require_pdf
 
         require_pdf()
     if template is not None and not Path(template).is_file():
@@ -1040,7 +1040,7 @@ def run_reports(
     review_path = _existing(review, "--review", "granskningsfilen")
     key_figures_path = _existing(key_figures, "--key-figures", "nyckeltalsfilen")
     if texts is not None:
-        from .report_texts import load_report_texts
+        from ..report_texts import load_report_texts
 
         load_report_texts(texts)  # a bad texts file fails before anything runs
     out_dir = Path(out) if out is not None else paths.REPORTS_DIR
@@ -1129,7 +1129,7 @@ def _run_locked(ctx: dict) -> BatchResult:
     consultant = ctx.get("consultant") or {}
     comparison_of = ctx.get("comparison_of") or {}  # --comparison-groups: {code: [codes of its group]}
     population, low_rate = ctx.get("population"), ctx.get("low_rate")
-    from .respondents import respondent_counts
+    from ..respondents import respondent_counts
 
     texts = ctx.get("texts")  # the report's own words (kommunanalys.report_texts)
     _recover(out_dir)
@@ -1137,7 +1137,7 @@ def _run_locked(ctx: dict) -> BatchResult:
     names = {code: survey.municipality_name(code) for code in codes}
     respondents = {code: respondent_counts(survey, code, threshold=threshold) for code in survey.municipality_codes}
     if population:  # the same rows with invited counts and response rates (kommunanalys.population)
-        from .population import DEFAULT_LOW_RATE, population_for, response_rates
+        from ..population import DEFAULT_LOW_RATE, population_for, response_rates
 
         pop = population_for(population)
         respondents = {code: response_rates(survey, pop, code, threshold=threshold,
@@ -1390,7 +1390,7 @@ def _run_locked(ctx: dict) -> BatchResult:
                          skipped_notebooks=skipped, elapsed=time.perf_counter() - started,
                          jobs=jobs_used, engine=engine, warnings=warnings_)
     if "xlsx" in formats:  # the appendix across municipalities (kommunanalys.report)
-        from .report import write_batch_workbook
+        from . import write_batch_workbook
 
         write_batch_workbook(out_dir, data=str(data_path), threshold=threshold, codes=survey.municipality_codes,
                              **survey_options, **(ctx.get("rounds") or {}),  # rounds: the sheet "Förändring"
@@ -1404,7 +1404,7 @@ def _run_locked(ctx: dict) -> BatchResult:
 def _earlier_rounds(data, previous, current_round, instrument) -> dict | None:
     """``{"previous": {label: absolute path}, "current_round": label}``, or None without earlier
     rounds; every earlier export is read once here, so a bad one fails before anything is built."""
-    from .rounds import demo_rounds, load_rounds
+    from ..rounds import demo_rounds, load_rounds
 
     found, label = demo_rounds(data, previous, current_round)
     if not found:
@@ -1429,7 +1429,7 @@ def _comparison_of(path, survey) -> dict[str, list[str]]:
     """Each municipality's comparison group from a ``--comparison-groups`` file ({} without one)."""
     if path is None:
         return {}
-    from .comparison_groups import comparison_for, load_comparison_groups
+    from ..comparison_groups import comparison_for, load_comparison_groups
 
     groups = load_comparison_groups(path)
     codes = survey.municipality_codes
@@ -1478,7 +1478,7 @@ def _missing_contract_parameters(path: Path, entry: PlanEntry) -> list[str]:
 
 
 def _write_index(out_dir: Path, survey, respondents, result: BatchResult, *, title: str, threshold: int) -> None:
-    from .report_html import render_index
+    from .html import render_index
 
     built = {m.code: m for m in result.municipalities}
     rows = []
@@ -1527,7 +1527,7 @@ def _write_index(out_dir: Path, survey, respondents, result: BatchResult, *, tit
 
 def _deliverable_links(folder: Path) -> list[tuple[str, str]]:
     """(file, link text) of the deck and workbook present in a municipality folder."""
-    from .report import DELIVERABLES
+    from . import DELIVERABLES
 
     return [(name, label) for name, label in DELIVERABLES.values() if (folder / name).exists()]
 
@@ -1565,7 +1565,7 @@ def _round_column_split(data, data_path: Path, round_column: str | None, previou
                         out_dir: Path) -> tuple[Path, Any, str | None, list[str]]:
     """An export with a round column split into the current round's export and the earlier ones
     (under ``<out>/omgangar``); unchanged without a round column (or for the demo)."""
-    from .rounds import round_column_of, split_rounds
+    from ..rounds import round_column_of, split_rounds
 
     if data is None and round_column is None:
         return data_path, previous, current_round, []

@@ -22,9 +22,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .anonymity import DEFAULT_THRESHOLD, TOTAL_GROUP
-from .errors import InputError
-from .labels import GROUP_LABELS, ROLE_LABELS, format_pp
+from ..anonymity import DEFAULT_THRESHOLD, TOTAL_GROUP
+from ..errors import InputError
+from ..labels import GROUP_LABELS, ROLE_LABELS, format_pp
 
 __all__ = [
     "GROUP_LABELS",

@@ -13,9 +13,9 @@ Two layers:
 
 Nothing is computed here that the package computes elsewhere: the statistics come from
 :mod:`kommunanalys.questions` (anonymity already applied, :mod:`kommunanalys.anonymity`), the
-display tables from :mod:`kommunanalys.question_page`, the chart from :mod:`kommunanalys.plots`
+display tables from :mod:`kommunanalys.pages.question`, the chart from :mod:`kommunanalys.plots.charts`
 and the quotes — screened for personal data, roles attributed only where the anonymity rule
-allows — from :mod:`kommunanalys.quotes_page`. Raw comments never reach the explorer's output.
+allows — from :mod:`kommunanalys.pages.quotes`. Raw comments never reach the explorer's output.
 
 Responsiveness: every piece is cached by exactly what it depends on (the role gap and the
 quotes by municipality and threshold, the distribution by municipality, grouping and threshold
@@ -35,12 +35,15 @@ from typing import Any, Callable, Hashable
 
 import pandas as pd
 
-from . import plots, question_page, questions, quotes_page
-from ._lru import LRU
-from .anonymity import published_count, resolve_threshold
-from .errors import InputError, KommunanalysError
+from ..plots import charts as plots
+from . import question as question_page
+from .. import questions
+from . import quotes as quotes_page
+from .._lru import LRU
+from ..anonymity import published_count, resolve_threshold
+from ..errors import InputError, KommunanalysError
 from .notebook import SYNTHETIC_NOTE, survey_for
-from .survey import NOT_IN_EXPORT, Survey
+from ..survey import NOT_IN_EXPORT, Survey
 
 __all__ = [
     "COMPARISONS",
@@ -213,7 +216,7 @@ class ExplorerView:
     chart_png
         The role chart (or the chosen grouping), PNG bytes.
     table
-        The display table of :func:`kommunanalys.question_page.group_table` (text cells).
+        The display table of :func:`kommunanalys.pages.question.group_table` (text cells).
     distribution, summary
         The long-form statistics behind chart and table (:mod:`kommunanalys.questions`).
     gap
@@ -221,7 +224,7 @@ class ExplorerView:
     gaps
         The ranked role gap over all questions of the municipality.
     quotes
-        The screened quotes on the question (:func:`kommunanalys.quotes_page.build_quotes`);
+        The screened quotes on the question (:func:`kommunanalys.pages.quotes.build_quotes`);
         empty when the question has no comment question.
     benchmark, benchmark_distribution, benchmark_png
         The comparison (None when ``comparison == "none"``).
@@ -283,7 +286,7 @@ def comparison_codes(survey: Survey, municipality: str, comparison: str) -> tupl
 
 
 def _page(state: ExplorerState, *, distribution=None, summary=None, gaps=None, benchmark=None):
-    """A :class:`~kommunanalys.question_page.QuestionPage` holding the pieces computed so far,
+    """A :class:`~kommunanalys.pages.question.QuestionPage` holding the pieces computed so far,
     so the question page's table formatters serve the explorer too (one formatter per table)."""
     empty = pd.DataFrame()
     survey = state.survey

@@ -17,11 +17,11 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
-from . import rootcause as rc
-from .anonymity import TOTAL_GROUP, resolve_threshold
-from .labels import GROUP_LABELS, format_number, format_percent, format_pp
+from .. import rootcause as rc
+from ..anonymity import TOTAL_GROUP, resolve_threshold
+from ..labels import GROUP_LABELS, format_number, format_percent, format_pp
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
-from .survey import Survey
+from ..survey import Survey
 
 __all__ = [
     "RootCausePage",
@@ -77,7 +77,7 @@ def build_rootcause(survey: Survey, municipality: str, *, threshold: int | None 
     if subgroups.empty:
         subgroups = survey.memo(("subgroup_contrasts", t), lambda: rc.subgroup_contrasts(survey, threshold=t))
         scope = "hela enkäten"
-    from .summary import memo_friction  # shared with the summary and the question pages
+    from ..summary import memo_friction  # shared with the summary and the question pages
 
     friction = memo_friction(survey, municipality, t)
     found = rc.findings(survey, municipality, threshold=t, friction_table=friction)
@@ -243,11 +243,11 @@ def show_quotes_found(page: RootCausePage, *, output_dir: str | Path | None = No
 
     For every question with a notable finding (then, if none, the three largest) that has a
     comment question: its theme counts by role and a few screened, representative quotes, with
-    the same anonymity rules as the quotes notebook (:mod:`kommunanalys.quotes_page`). With
+    the same anonymity rules as the quotes notebook (:mod:`kommunanalys.pages.quotes`). With
     ``in_report=True`` the quotes are left to the question pages (each quote once per report) and
     only the themes are shown.
     """
-    from .quotes_page import build_quotes, show_quotes_for_question, theme_chart
+    from .quotes import build_quotes, show_quotes_for_question, theme_chart
 
     inst = page.survey.instrument
     commented = {q.comments for q in inst.comment_questions()}
@@ -280,7 +280,7 @@ def show_quotes_found(page: RootCausePage, *, output_dir: str | Path | None = No
 
 def show_next_steps(page: RootCausePage, *, output_dir: str | Path | None = None) -> str:
     """The generated hypotheses and interview guide; written as ``nasta_steg.md`` to edit."""
-    from .summary import summarize
+    from ..summary import summarize
 
     parts = summarize(page.survey, page.municipality, threshold=page.threshold).parts
     text = rc.next_steps_markdown(page.hypotheses, municipality_name=page.municipality_name,

@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 
 import nbformat
 
-from ._lru import memoize
+from .._lru import memoize
 
 __all__ = ["write_report", "render_report", "render_index", "REMOVED_TAGS", "STATUS_LABELS",
            "CONTENT_SECURITY_POLICY", "report_words"]
@@ -163,13 +163,13 @@ def report_words(*, data: str | None, municipality: str, threshold: int, texts: 
                  instrument: str | None = None, export_municipality: str | None = None) -> dict:
     """What :func:`render_report` needs besides the notebooks: the summary and the report texts.
 
-    The batch's hook (:func:`kommunanalys.batch._assemble`): the survey at ``data`` is read once
-    per process (:func:`kommunanalys.notebook.survey_for`), the texts from ``texts`` (default
+    The batch's hook (:func:`kommunanalys.report.batch._assemble`): the survey at ``data`` is read once
+    per process (:func:`kommunanalys.pages.notebook.survey_for`), the texts from ``texts`` (default
     ``data/report_texts.yaml``); ``instrument`` and ``export_municipality`` as for the notebooks.
     """
-    from .loader import survey_for
-    from .report_texts import load_report_texts
-    from .summary import summarize
+    from ..loader import survey_for
+    from ..report_texts import load_report_texts
+    from ..summary import summarize
 
     survey = survey_for(data, instrument=instrument, municipality=export_municipality)
     labels = dict.fromkeys(label for q in survey.instrument.likert_questions

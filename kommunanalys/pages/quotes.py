@@ -37,19 +37,19 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from .anonymity import TOTAL_GROUP, resolve_threshold, respondent_plan
-from .comments import attribution, screened_comments
-from .comments import comment_questions as _comment_questions
-from .comments import likert_of as _likert_of
-from .errors import InputError
-from .labels import GROUP_LABELS, ROLE_SUFFIX
+from ..anonymity import TOTAL_GROUP, resolve_threshold, respondent_plan
+from ..comments import attribution, screened_comments
+from ..comments import comment_questions as _comment_questions
+from ..comments import likert_of as _likert_of
+from ..errors import InputError
+from ..labels import GROUP_LABELS, ROLE_SUFFIX
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
-from .plots import ROLE_COLOURS
-from .quotes import near_duplicate, select_quotes
-from .review import apply_review, load_review
-from .survey import ROLES, Survey
-from .textsafety import display_text, plain_text
-from .themes import NO_THEME, Theme, code_themes, load_themes
+from ..plots.charts import ROLE_COLOURS
+from ..quotes import near_duplicate, select_quotes
+from ..review import apply_review, load_review
+from ..survey import ROLES, Survey
+from ..textsafety import display_text, plain_text
+from ..themes import NO_THEME, Theme, code_themes, load_themes
 
 __all__ = [
     "QuotesPage",

@@ -47,18 +47,18 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from . import questions
-from .anonymity import resolve_threshold
-from .dea import dea, dea_peers
-from .efficiency import ResultChain, effectiveness, index_to_reference, load_result_chain, place_on_chain
-from .efficiency_plots import frontier_plot, index_plot
-from .errors import InputError
-from .kolada import DEMO_KEY_FIGURES_FILE, read_kolada
-from .municipalities import lookup_municipality, municipalities
+from .. import questions
+from ..anonymity import resolve_threshold
+from ..dea import dea, dea_peers
+from ..efficiency import ResultChain, effectiveness, index_to_reference, load_result_chain, place_on_chain
+from ..plots.efficiency import frontier_plot, index_plot
+from ..errors import InputError
+from ..kolada import DEMO_KEY_FIGURES_FILE, read_kolada
+from ..municipalities import lookup_municipality, municipalities
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
-from .labels import GROUP_LABELS, format_number
-from .plots import ROLE_COLOURS, VERDICT_COLOURS
-from .survey import Survey
+from ..labels import GROUP_LABELS, format_number
+from ..plots.charts import ROLE_COLOURS, VERDICT_COLOURS
+from ..survey import Survey
 
 __all__ = [
     "ILLUSTRATIVE_NOTE",

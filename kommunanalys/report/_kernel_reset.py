@@ -1,10 +1,10 @@
-"""The kernel side of the warm-kernel engine (:mod:`kommunanalys.engine`): snapshot and reset.
+"""The kernel side of the warm-kernel engine (:mod:`kommunanalys.report.engine`): snapshot and reset.
 
 This module runs **inside** a warm kernel. The engine sends its source to the kernel, which runs
 it as the hidden module ``_kommunanalys_warm`` (so it works on any kernel that has IPython, even
 one whose interpreter cannot import kommunanalys): :func:`snapshot` once after start,
 :func:`reset` before every notebook. It imports nothing beyond the standard library at import
-time; what it restores is described in :mod:`kommunanalys.engine`.
+time; what it restores is described in :mod:`kommunanalys.report.engine`.
 
 The garbage collector is frozen here, and only here in the package: after the warm imports and
 after each reset, what survived a full collection is long-lived (modules, the cached survey), so

@@ -2,7 +2,7 @@
 
 :func:`build_trends` gathers the change since each earlier round (:mod:`kommunanalys.rounds`,
 anonymity applied in both rounds); :func:`show_trends` displays a heading sentence, the chart
-(:func:`kommunanalys.plots.change_chart`), the table and the questions that could not be
+(:func:`kommunanalys.plots.charts.change_chart`), the table and the questions that could not be
 compared, and writes the data behind them as CSV.
 """
 
@@ -14,11 +14,12 @@ from typing import Mapping
 
 import pandas as pd
 
-from . import plots, rounds
-from .anonymity import resolve_threshold
-from .labels import GROUP_LABELS, format_pp
+from ..plots import charts as plots
+from .. import rounds
+from ..anonymity import resolve_threshold
+from ..labels import GROUP_LABELS, format_pp
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
-from .survey import Survey
+from ..survey import Survey
 
 __all__ = ["TrendPage", "build_trends", "trend_table", "trend_sentence", "show_trends"]
 

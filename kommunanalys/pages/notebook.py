@@ -12,9 +12,9 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-from .anonymity import published_sizes
-from .loader import survey_for  # noqa: F401 (the notebooks' import; lives with the loader)
-from .textsafety import write_csv
+from ..anonymity import published_sizes
+from ..loader import survey_for  # noqa: F401 (the notebooks' import; lives with the loader)
+from ..textsafety import write_csv
 
 __all__ = [
     "survey_for", "setup", "tables_dir", "write_table", "write_tables", "SYNTHETIC_NOTE",
@@ -149,7 +149,7 @@ def show_figure() -> None:
     """Show the open matplotlib figures in the notebook as PNG and close them.
 
     The PNG is cropped to the drawn area like the inline backend's ``bbox_inches="tight"``, but
-    drawn once (:func:`kommunanalys.plots.figure_png`), and compressed at zlib level 1: for these
+    drawn once (:func:`kommunanalys.plots.charts.figure_png`), and compressed at zlib level 1: for these
     charts about as small as the default level 6, in a third of the time. It is drawn at
     :data:`FIGURE_SCALE` times ``savefig.dpi`` and displayed at the size of one times (the image's
     ``width``), so a report's figures keep their size and have twice the resolution.
@@ -160,7 +160,7 @@ def show_figure() -> None:
     if in_kernel():
         from IPython.display import Image, display
 
-        from .plots import figure_png
+        from ..plots.charts import figure_png
 
         dpi = matplotlib.rcParams["savefig.dpi"]
         for number in plt.get_fignums():

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["index_plot", "frontier_plot"]
 

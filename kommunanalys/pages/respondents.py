@@ -2,7 +2,7 @@
 
 What ``notebooks/00_respondents.ipynb`` shows, composed from the library
 (:func:`kommunanalys.respondents.respondent_counts`, :mod:`kommunanalys.population`) and the
-chart :func:`kommunanalys.plots.plot_respondents`.
+chart :func:`kommunanalys.plots.charts.plot_respondents`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import os
 
 import pandas as pd
 
-from .anonymity import resolve_threshold
+from ..anonymity import resolve_threshold
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_table
-from .plots import plot_respondents
-from .population import (DEFAULT_LOW_RATE, check_population, format_response_rates, format_weighted_shares,
+from ..plots.charts import plot_respondents
+from ..population import (DEFAULT_LOW_RATE, check_population, format_response_rates, format_weighted_shares,
                          low_rate_notes, population_for, response_rates, weighted_shares)
-from .respondents import format_respondents, respondent_counts
-from .survey import Survey
+from ..respondents import format_respondents, respondent_counts
+from ..survey import Survey
 
 __all__ = ["show_respondents", "show_population"]
 

@@ -19,19 +19,19 @@ kernel has:
   the root logger's level and handlers, ``sys.path``, ``sys.argv``, ``os.environ`` and the working
   directory are restored; the kernel's ``cwd`` is the one papermill would give a fresh kernel.
 
-Imported modules stay imported (that is the point) and :func:`kommunanalys.notebook.survey_for`
+Imported modules stay imported (that is the point) and :func:`kommunanalys.pages.notebook.survey_for`
 keeps its parsed survey per data file, which notebooks treat as read-only. What a warm kernel
 cannot undo — a notebook mutating a module's globals, monkey-patching, printing at import time —
 would make a report differ from a fresh run; ``tests/test_engine.py`` runs the real notebooks both
 ways and compares the executed notebooks (volatile metadata such as timestamps removed).
 
 A kernel that dies, times out or fails to reset is discarded and replaced on the next request;
-the batch runner retries such a notebook once (see :mod:`kommunanalys.batch`). A kernel is also
+the batch runner retries such a notebook once (see :mod:`kommunanalys.report.batch`). A kernel is also
 replaced after :data:`NOTEBOOKS_PER_KERNEL` notebooks: the memory a long-lived kernel gathers
 (native memory of figure drawing that the allocator does not give back, about 10 MB per
 municipality in a 290-municipality batch) then stays bounded, for a restart every few minutes.
 
-The code that runs inside the kernel is :mod:`kommunanalys._kernel_reset` (sent as source).
+The code that runs inside the kernel is :mod:`kommunanalys.report._kernel_reset` (sent as source).
 
 Use it through papermill (no import needed: ``pyproject.toml`` registers the engine under
 ``[project.entry-points."papermill.engine"]``, which papermill loads with
@@ -61,7 +61,7 @@ from papermill.engines import NBClientEngine
 from papermill.log import logger as papermill_logger
 
 from . import _kernel_reset
-from .errors import KernelResetError
+from ..errors import KernelResetError
 
 __all__ = [
     "ENGINE_NAME",
@@ -87,13 +87,13 @@ KERNEL_NAME = "python3"
 NOTEBOOKS_PER_KERNEL = 240
 #: Modules imported once when a kernel starts (what every notebook imports).
 WARM_IMPORTS: tuple[str, ...] = (
-    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "kommunanalys", "kommunanalys.notebook",
+    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "kommunanalys", "kommunanalys.pages.notebook",
 )
 #: Same history setting as nbclient gives every kernel it starts.
 _KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
 
-#: Installs the kernel-side module (:mod:`kommunanalys._kernel_reset`, sent as source) in the kernel.
+#: Installs the kernel-side module (:mod:`kommunanalys.report._kernel_reset`, sent as source) in the kernel.
 _INSTALL = (
     "import sys as _s, types as _t\n"
     "_m = _t.ModuleType('_kommunanalys_warm')\n"
@@ -106,7 +106,7 @@ _RESET = "__import__('_kommunanalys_warm').reset({cwd!r})"
 
 
 def _kernel_source() -> str:
-    """The source of :mod:`kommunanalys._kernel_reset`, as sent to a kernel."""
+    """The source of :mod:`kommunanalys.report._kernel_reset`, as sent to a kernel."""
     return inspect.getsource(_kernel_reset)
 
 
