@@ -192,6 +192,9 @@ class Analysis:
         Question id → topic of its interview questions. Default: the question's ``theme``.
     interview_questions
         Topic → interview questions (Swedish). Default: none (the interview guide says so).
+    hypotheses
+        Topic → a possible explanation to test when a question of the topic is a municipality's
+        weak area (whole Swedish sentences). Default: none (a general sentence is used).
     """
 
     culture_question: str | None = None
@@ -199,6 +202,7 @@ class Analysis:
     key_figure_questions: tuple[str, ...] = ()
     interview_topics: dict[str, str] = field(default_factory=dict)
     interview_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    hypotheses: dict[str, str] = field(default_factory=dict)
 
 
 #: What a report says when the instrument lacks a part (one line, Swedish).
@@ -393,12 +397,17 @@ def _parse_analysis(spec: Any, questions: list[Question], source: str | None) ->
     if not isinstance(topics, dict) or not isinstance(guide, dict):
         raise InstrumentError("analysis: interview_topics and interview_questions must be mappings",
                               file=source, hint="write `topic: [question, ...]` under interview_questions")
+    leads = spec.get("hypotheses") or {}
+    if not isinstance(leads, dict) or not all(isinstance(v, str) for v in leads.values()):
+        raise InstrumentError("analysis: hypotheses must map a topic to a text", file=source, value=leads,
+                              hint="write `topic: En möjlig förklaring: …` under hypotheses")
     return Analysis(
         culture_question=check(culture, "culture_question", likert) if culture else None,
         culture_label=str(spec["culture_label"]) if spec.get("culture_label") else None,
         key_figure_questions=tuple(check(q, "key_figure_questions", likert) for q in key_figures),
         interview_topics={check(k, "interview_topics", known): str(v) for k, v in topics.items()},
         interview_questions={str(k): tuple(str(x) for x in (v or [])) for k, v in guide.items()},
+        hypotheses={str(k): " ".join(str(v).split()) for k, v in leads.items()},
     )
 
 

@@ -22,9 +22,9 @@ import pandas as pd
 from scipy import stats as _sps
 
 from .anonymity import disclosure_plan
-from .labels import format_number
+from .labels import GROUP_LABELS, MINUS, ROLE_LABELS, format_number, format_percent
 from .stats import holm, mann_whitney, newcombe_interval, spearman_interval, two_proportion_p
-from .survey import Survey
+from .survey import ROLES, Survey
 
 __all__ = [
     "ASSOCIATION_NOTE",
@@ -38,6 +38,8 @@ __all__ = [
     "next_steps_markdown",
     "interview_questions",
     "culture_label",
+    "role_name",
+    "HYPOTHESIS_TEMPLATES",
 ]
 
 #: Said plainly beside every association table.
@@ -306,12 +308,45 @@ def culture_label(instrument) -> str:
     return instrument.analysis.culture_label or f"instämmer i fråga {q.number} ({_lower_first(q.short)})"
 
 
-_WHOM = {
-    "förtroendevald": "förtroendevalda",
-    "tjänsteperson": "tjänstepersoner",
-    "chef i central förvaltning": "chefer i central förvaltning",
-    "övrig tjänsteperson": "övriga tjänstepersoner",
+#: The sentences of the generated hypotheses (:func:`hypotheses`), whole Swedish sentences to edit.
+#: Placeholders: ``{kommun}`` the municipality; ``{fraga}`` a question in running text ("fråga 12
+#: (uppföljning och analys av kvalitet)"); ``{roll_a}``, ``{roll_b}`` the two roles and ``{hogre}``,
+#: ``{lagre}`` the role more / less positive (:func:`role_name`); ``{andel}``, ``{andel_hogre}``,
+#: ``{andel_lagre}``, ``{ovriga}`` shares ("61 %"); ``{skillnad}`` a difference in whole percentage
+#: points with its unit ("12 procentenheter"); ``{riktning}`` "högre" or "lägre"; ``{sakerhet}`` how certain
+#: (:func:`kommunanalys.summary.gap_words`); ``{jamfort}`` the comparison with the other
+#: municipalities (``compared``, ``compared_equal`` or nothing); ``{mest}`` "mest " for the largest
+#: role gap; ``{k}`` the anonymity threshold. The explanation to test for a weak area is the
+#: instrument's (``analysis: hypotheses`` per topic), else ``weak_lead``.
+HYPOTHESIS_TEMPLATES: dict[str, str] = {
+    "weakest": "Svagast i {kommun} är {fraga}: {andel} instämmer{jamfort}.",
+    "strongest": "Starkast i {kommun} är {fraga}: {andel} instämmer{jamfort}.",
+    "stands_out": "I {kommun} sticker {fraga} ut: {andel} instämmer{jamfort}.",
+    "compared": " mot {ovriga} i övriga kommuner, {skillnad} {riktning} – {sakerhet}",
+    "compared_equal": ", lika stor andel som i övriga kommuner",
+    "weak_lead": "Pröva i intervjuer vad som ligger bakom svaren innan ni väljer lösning.",
+    "strong_lead": "Att pröva: vad som gör att det här fungerar, och om det går att använda där resultatet är svagare.",
+    "role_gap": ("{roll_a} och {roll_b} i {kommun} ser {mest}olika på {fraga}: bland {hogre} instämmer "
+                 "{andel_hogre}, bland {lagre} {andel_lagre} – {sakerhet}."),
+    "role_gap_equal": ("{roll_a} och {roll_b} i {kommun} ser ungefär lika på frågorna: störst är skillnaden "
+                       "på {fraga}, under en procentenhet."),
+    "partner": "Skillnaden kan hänga ihop med synen på {fraga}.",
+    "role_gap_lead": ("Att pröva: om ansvarsfördelningen är tydlig, om rollerna förstår varandras uppdrag och om "
+                      "dialogen mellan dem räcker – den gyllene zonen."),
+    "hidden": ("Inga hypoteser bygger på svaren från {kommun}: varje grupp där har färre än {k} svar eller "
+               "döljs för att skydda en annan grupp."),
 }
+
+
+def role_name(role: str, *, capital: bool = False) -> str:
+    """A role in running text, plural ("förtroendevalda"), from :data:`kommunanalys.labels.ROLE_LABELS`."""
+    label = ROLE_LABELS.get(role, role)
+    return label[:1].upper() + label[1:] if capital else _lower_first(label)
+
+
+def _group_name(group: str) -> str:
+    """A group of the hierarchy in running text ("chefer i central förvaltning")."""
+    return _lower_first(GROUP_LABELS.get(group, group))
 
 
 @dataclass
@@ -324,10 +359,24 @@ class Hypothesis:
     interview_with: list[str]
     interview_questions: list[str] = field(default_factory=list)
     kind: str = ""
+    #: rests on a "tydlig skillnad" (Holm-adjusted, at least 15 percentage points)
+    clear: bool = False
+    #: a finding of the whole survey, the same in every municipality's report (context)
+    survey_wide: bool = False
 
 
 def _pct(x: float) -> str:
     return format_number(x, 0)
+
+
+def _points(x: float) -> str:
+    """A difference in whole percentage points with its unit: "1 procentenhet", "−12 procentenheter"."""
+    text = _pct(x)
+    return f"{text} {'procentenhet' if text.lstrip(MINUS) == '1' else 'procentenheter'}"
+
+
+def _percent(x: float) -> str:
+    return format_percent(x, 0)
 
 
 def _lower_first(text: str) -> str:
@@ -412,56 +461,114 @@ def hypotheses(
 ) -> list[Hypothesis]:
     """Generated, editable hypotheses in Swedish, each with the evidence behind it.
 
-    Built from the notable :func:`findings` of the municipality only (one Holm-corrected family),
-    plus the survey-wide contrast between central managers and other civil servants when it is
-    notable in the whole survey (said so in the text; a second family at the same level).
-    Associations (:func:`associations`) are added as supporting evidence where notable. With
-    nothing notable the list is empty.
+    Drawn from the municipality's own results (:func:`friction`, the same figures as the summary,
+    :func:`kommunanalys.summary.summarize`): its weakest area and how far it lies from the other
+    municipalities, the question where the roles differ most, every notable :func:`findings` (one
+    Holm-corrected family: role gaps, distances to the other municipalities, central managers,
+    the culture question) and, where it stands out, its strongest area. Each says how certain it
+    is in the report's words (:func:`kommunanalys.summary.gap_words`: "en tydlig skillnad", "stor
+    men osäker" …) and carries a possible explanation to test (the instrument's ``analysis:
+    hypotheses`` per topic, else :data:`HYPOTHESIS_TEMPLATES`). Only groups the disclosure plan
+    shows in the municipality are described (:meth:`DisclosurePlan.shown`); a hidden group is not
+    named, not even by the direction of a difference. The survey-wide contrast between central
+    managers and other civil servants, when notable in the whole survey, comes last as context
+    (``survey_wide``). A municipality where every group is hidden gets one ``note`` saying why
+    nothing is specific to it.
     """
-    from .anonymity import resolve_threshold
+    from .anonymity import TOTAL_GROUP, resolve_threshold
+    from .summary import gap_words, memo_friction
 
     t = resolve_threshold(threshold, survey)
     inst = survey.instrument
-    name = survey.municipality_name(survey.resolve_municipality(municipality))
-    local = survey.subset(municipalities=municipality)
-    found = findings(survey, municipality, threshold=t) if findings_table is None else findings_table
+    code = survey.resolve_municipality(municipality)
+    name = survey.municipality_name(code)
+    local = survey.subset(municipalities=code)
+    plan = disclosure_plan(survey, threshold=t)
+    fr = memo_friction(survey, code, t)
+    found = findings(survey, code, threshold=t, friction_table=fr) if findings_table is None else findings_table
     found = found[found["notable"]]
     assoc_local = associations(local, threshold=t)
     assoc_all = survey.memo(("associations", "role", t), lambda: associations(survey, threshold=t))
-    out: list[Hypothesis] = []
+    order = {q.id: i for i, q in enumerate(inst.likert_questions)}
+    fr = fr.assign(order=fr["question"].map(order))
+    role_a, role_b = ROLES
+    both_roles = [role_name(role_a), role_name(role_b)]
+    out: list[tuple[int, Hypothesis]] = []  # (priority, hypothesis): problems first, context last
 
-    def questions_for(theme_of: str) -> list[str]:
-        return interview_questions(inst, theme_of)
-
-    for rec in found[found["kind"] == "role_gap"].itertuples():
-        q = inst[rec.question]
-        higher = "förtroendevalda" if rec.estimate > 0 else "tjänstepersoner"
-        evidence = [f"Fråga {q.number}: {_pct(rec.value_a)} % av förtroendevalda och {_pct(rec.value_b)} % "
-                    f"av tjänstepersonerna instämmer (skillnad {_pct(rec.estimate)} procentenheter, 95 % KI "
-                    f"{_pct(rec.ci_low)} till {_pct(rec.ci_high)})."]
+    # where the roles differ: the largest gap, and every gap that is a notable finding
+    gaps = fr[fr["gap"].notna() & np.array([plan.shown(code, q, role_a) and plan.shown(code, q, role_b)
+                                            for q in fr["question"]], dtype=bool)]
+    gaps = gaps.assign(size=gaps["gap"].abs()).sort_values(["size", "order"], ascending=[False, True], kind="stable")
+    clear_gaps = set(found.loc[found["kind"] == "role_gap", "question"])
+    for i, r in enumerate(gaps.itertuples()):
+        if i > 0 and r.question not in clear_gaps:
+            continue
+        q = inst[r.question]
+        higher, lower = (role_a, role_b) if r.gap > 0 else (role_b, role_a)
+        share = {role_a: r.positive_fv, role_b: r.positive_tp}
+        values = {"kommun": name, "fraga": _about(q), "roll_a": role_name(role_a, capital=True),
+                  "roll_b": role_name(role_b), "mest": "mest " if i == 0 else "",
+                  "hogre": role_name(higher), "lagre": role_name(lower), "andel_hogre": _percent(share[higher]),
+                  "andel_lagre": _percent(share[lower]),
+                  "sakerhet": gap_words(r.gap, r.gap_ci_low, r.gap_ci_high, clear=bool(r.gap_notable))}
+        same = _pct(abs(r.gap)) == "0"
+        text = HYPOTHESIS_TEMPLATES["role_gap_equal" if same else "role_gap"].format(**values)
+        evidence = [f"Fråga {q.number}: {_pct(r.positive_fv)} % av {role_name(role_a)} och {_pct(r.positive_tp)} % "
+                    f"av {role_name(role_b)} instämmer (skillnad {_points(r.gap)}, 95 % KI "
+                    f"{_pct(r.gap_ci_low)} till {_pct(r.gap_ci_high)})."]
         partner = _partner(assoc_local, q.id, None)
-        text = (f"Förtroendevalda och tjänstepersoner i {name} svarar olika på {_about(q)}: "
-                f"{higher} är mer positiva.")
-        if partner is not None:
+        if partner is not None and not same:
             other = inst[partner["question_b"] if partner["question_a"] == q.id else partner["question_a"]]
-            text += f" Skillnaden kan hänga ihop med synen på {_about(other)}."
-            evidence.append(f"Bland {_WHOM.get(partner['group'], partner['group'])} följs svaren på fråga {q.number} "
+            text += " " + HYPOTHESIS_TEMPLATES["partner"].format(fraga=_about(other))
+            evidence.append(f"Bland {_group_name(partner['group'])} följs svaren på fråga {q.number} "
                             f"och fråga {other.number} åt (rangkorrelation {_rho(partner['rho'])} på en skala från "
                             f"−1 till 1, n = {int(partner['n'])}).")
-        out.append(Hypothesis(text=text, evidence=evidence, questions=[q.id],
-                              interview_with=["förtroendevalda", "tjänstepersoner"],
-                              interview_questions=questions_for(q.id), kind="role_gap"))
+        if not same:
+            text += " " + HYPOTHESIS_TEMPLATES["role_gap_lead"]
+        clear = bool(r.gap_notable)
+        out.append((0 if clear else 1, Hypothesis(
+            text=text, evidence=evidence, questions=[q.id], interview_with=both_roles,
+            interview_questions=interview_questions(inst, q.id), kind="role_gap", clear=clear)))
 
-    for rec in found[found["kind"] == "benchmark"].itertuples():
-        q = inst[rec.question]
-        word = "Färre" if rec.estimate < 0 else "Fler"
-        out.append(Hypothesis(
-            text=f"{word} i {name} än i övriga kommuner i enkäten instämmer i {_about(q)}.",
-            evidence=[f"Fråga {q.number}: {_pct(rec.value_a)} % instämmer i kommunen mot {_pct(rec.value_b)} % "
-                      f"i övriga kommuner (skillnad {_pct(rec.estimate)} procentenheter, 95 % KI "
-                      f"{_pct(rec.ci_low)} till {_pct(rec.ci_high)})."],
-            questions=[q.id], interview_with=["förtroendevalda", "tjänstepersoner"],
-            interview_questions=questions_for(q.id), kind="benchmark"))
+    # the municipality's areas (everyone): weakest, strongest, and those that stand out
+    areas = fr[fr["positive_municipality"].notna() & np.array([plan.shown(code, q, TOTAL_GROUP)
+                                                               for q in fr["question"]], dtype=bool)]
+    areas = areas.sort_values(["positive_municipality", "order"], ascending=[False, True], kind="stable")
+    chosen: dict[str, str] = {}
+    if len(areas):
+        chosen[areas["question"].iloc[-1]] = "weakest"
+        if len(areas) > 1 and areas["distance"].iloc[0] > 0:  # a strength: above the other municipalities
+            chosen[areas["question"].iloc[0]] = "strongest"
+    for qid in found.loc[found["kind"] == "benchmark", "question"]:
+        chosen.setdefault(qid, "stands_out")
+    for r in areas[areas["question"].isin(list(chosen))].itertuples():
+        which = chosen[r.question]
+        q = inst[r.question]
+        clear = bool(r.benchmark_notable)
+        compared = ""
+        if pd.notna(r.positive_others):
+            if _pct(abs(r.distance)) == "0":
+                compared = HYPOTHESIS_TEMPLATES["compared_equal"]
+            else:
+                compared = HYPOTHESIS_TEMPLATES["compared"].format(
+                    ovriga=_percent(r.positive_others), skillnad=_points(abs(r.distance)),
+                    riktning="högre" if r.distance > 0 else "lägre",
+                    sakerhet=gap_words(r.distance, r.distance_ci_low, r.distance_ci_high, clear=clear))
+        text = HYPOTHESIS_TEMPLATES[which].format(kommun=name, fraga=_about(q),
+                                                  andel=_percent(r.positive_municipality), jamfort=compared)
+        weak = which == "weakest" or (which == "stands_out" and r.distance < 0)
+        topic = inst.interview_topic(q.id) or ""
+        lead = (inst.analysis.hypotheses.get(topic) or HYPOTHESIS_TEMPLATES["weak_lead"]) if weak else \
+            HYPOTHESIS_TEMPLATES["strong_lead"]
+        evidence = [f"Fråga {q.number}: {_pct(r.positive_municipality)} % instämmer i kommunen"]
+        if pd.notna(r.positive_others):
+            evidence[0] += (f" mot {_pct(r.positive_others)} % i övriga kommuner (skillnad {_points(r.distance)}, "
+                            f"95 % KI {_pct(r.distance_ci_low)} till {_pct(r.distance_ci_high)})")
+        evidence[0] += "."
+        priority = (0 if clear and r.distance < 0 else 1) if weak else 3
+        out.append((priority, Hypothesis(
+            text=f"{text} {lead}", evidence=evidence, questions=[q.id], interview_with=both_roles,
+            interview_questions=interview_questions(inst, q.id), kind=which, clear=clear)))
 
     subgroup = found[found["kind"] == "subgroup"]
     scope = f"i {name}"
@@ -472,43 +579,49 @@ def hypotheses(
             ci_high=lambda d: d["ci_high"] * 100, value_a=lambda d: d["positive_a"] * 100,
             value_b=lambda d: d["positive_b"] * 100)
         scope = "i hela enkäten"
+    managers, others = _group_name("chef i central förvaltning"), _group_name("övrig tjänsteperson")
     for rec in subgroup.itertuples():
         q = inst[rec.question]
         word = "lägre" if rec.estimate < 0 else "högre"
-        text = f"Chefer i central förvaltning {scope} instämmer i {word} grad än övriga tjänstepersoner i {_about(q)}"
-        evidence = [f"Fråga {q.number} {scope}: {_pct(rec.value_a)} % av cheferna i central förvaltning och "
-                    f"{_pct(rec.value_b)} % av övriga tjänstepersoner instämmer (skillnad {_pct(rec.estimate)} "
-                    f"procentenheter, 95 % KI {_pct(rec.ci_low)} till {_pct(rec.ci_high)})."]
-        partner = _partner(assoc_all, q.id, "tjänsteperson")
+        text = f"{managers[:1].upper() + managers[1:]} {scope} instämmer i {word} grad än {others} i {_about(q)}"
+        evidence = [f"Fråga {q.number} {scope}: {_pct(rec.value_a)} % av {managers} och "
+                    f"{_pct(rec.value_b)} % av {others} instämmer (skillnad {_points(rec.estimate)}, "
+                    f"95 % KI {_pct(rec.ci_low)} till {_pct(rec.ci_high)})."]
+        partner = _partner(assoc_all, q.id, role_b)
         text += "."
         if scope == "i hela enkäten":
             text += (f" Svaren från {name} räcker inte för att pröva det här: fråga cheferna i {name} om "
                      f"bilden stämmer hos er.")
         if partner is not None:
             other = inst[partner["question_b"] if partner["question_a"] == q.id else partner["question_a"]]
-            text += f" Bland tjänstepersoner följs svaren åt med {_about(other)}."
-            evidence.append(f"Bland tjänstepersoner i hela enkäten följs fråga {q.number} och fråga {other.number} åt "
-                            f"(rangkorrelation {_rho(partner['rho'])} på en skala från −1 till 1).")
-        out.append(Hypothesis(text=text, evidence=evidence, questions=[q.id],
-                              interview_with=["chefer i central förvaltning", "övriga tjänstepersoner"],
-                              interview_questions=questions_for(q.id), kind="subgroup"))
+            text += f" Bland {role_name(role_b)} följs svaren åt med {_about(other)}."
+            evidence.append(f"Bland {role_name(role_b)} i hela enkäten följs fråga {q.number} och fråga {other.number} "
+                            f"åt (rangkorrelation {_rho(partner['rho'])} på en skala från −1 till 1).")
+        wide = scope != f"i {name}"
+        out.append((9 if wide else 2, Hypothesis(
+            text=text, evidence=evidence, questions=[q.id], interview_with=[managers, others],
+            interview_questions=interview_questions(inst, q.id), kind="subgroup", clear=True, survey_wide=wide)))
 
     culture = found[found["kind"] == "culture"].sort_values("estimate", key=lambda s: -s.abs()).head(2)
     target = inst.culture_question
     if not culture.empty and target is not None:
         names = [_about(inst[q]) for q in culture["question"]]
         label = culture_label(inst)
-        out.append(Hypothesis(
+        out.append((2, Hypothesis(
             text=f"De i {name} som {label} skiljer sig mest från övriga i svaren på " + " och ".join(names) + ".",
             evidence=[f"Fråga {inst[r.question].number}: {_pct(r.value_a)} % instämmer bland dem som {label} "
                       f"(fråga {target.number}) mot {_pct(r.value_b)} % bland dem som inte gör det (skillnad "
-                      f"{_pct(r.estimate)} procentenheter, 95 % KI {_pct(r.ci_low)} till {_pct(r.ci_high)})."
+                      f"{_points(r.estimate)}, 95 % KI {_pct(r.ci_low)} till {_pct(r.ci_high)})."
                       for r in culture.itertuples()],
-            questions=[target.id, *culture["question"]], interview_with=["förtroendevalda", "tjänstepersoner"],
-            interview_questions=questions_for(target.id), kind="culture"))
-    # what holds in this municipality first; a survey-wide finding (the same in every report) last
-    out.sort(key=lambda h: h.kind == "subgroup" and scope != f"i {name}")
-    return out[:max_items]
+            questions=[target.id, *culture["question"]], interview_with=both_roles,
+            interview_questions=interview_questions(inst, target.id), kind="culture", clear=True)))
+
+    if not any(p < 9 for p, _ in out):  # nothing of the municipality's own may be described
+        out.append((-1, Hypothesis(text=HYPOTHESIS_TEMPLATES["hidden"].format(kommun=name, k=t), evidence=[],
+                                   questions=[], interview_with=[], kind="note")))
+    # the municipality's problems first, then its strengths; a survey-wide finding (the same in every report) last
+    out.sort(key=lambda item: item[0])
+    return [h for _, h in out][:max_items]
 
 
 def next_steps_markdown(items: list[Hypothesis], *, municipality_name: str, synthetic: bool = False,
@@ -534,13 +647,21 @@ def next_steps_markdown(items: list[Hypothesis], *, municipality_name: str, synt
         for paragraph in context:
             lines += [paragraph, ""]
     lines += ["## Hypoteser", ""]
+    notes = [h for h in items if h.kind == "note"]
+    items = [h for h in items if h.kind != "note"]
+    for h in notes:  # why nothing is specific to the municipality
+        lines += [h.text, ""]
     if not items:
-        lines += ["Enkäten visar inga tydliga skillnader eller samband att bygga hypoteser på. "
+        lines += ["Använd intervjuerna för att fånga det enkäten inte mäter." if notes else
+                  "Enkäten visar inga tydliga skillnader eller samband att bygga hypoteser på. "
                   "Använd intervjuerna för att fånga det enkäten inte mäter.", ""]
     for i, h in enumerate(items, start=1):
-        lines += [f"### {i}. {h.text}", "", "Underlag:", ""]
-        lines += [f"- {e}" for e in h.evidence]
-        lines += ["", f"Att samtala med: {', '.join(h.interview_with)}.", ""]
+        lines += [f"**Hypotes {i}.** {h.text}", ""]
+        if h.evidence:
+            lines += ["Underlag:", ""]
+            lines += [f"- {e}" for e in h.evidence]
+            lines.append("")
+        lines += [f"Att samtala med: {', '.join(h.interview_with)}.", ""]
     lines += ["## Intervjuguide", ""]
     themes: dict[str, list[str]] = {}
     for h in items:
