@@ -565,7 +565,7 @@ def hypotheses(
             evidence[0] += (f" mot {_pct(r.positive_others)} % i övriga kommuner (skillnad {_points(r.distance)}, "
                             f"95 % KI {_pct(r.distance_ci_low)} till {_pct(r.distance_ci_high)})")
         evidence[0] += "."
-        priority = (0 if clear and r.distance < 0 else 1) if weak else 3
+        priority = (0 if clear and r.distance < 0 else 1) if weak else (3 if clear else 4)
         out.append((priority, Hypothesis(
             text=f"{text} {lead}", evidence=evidence, questions=[q.id], interview_with=both_roles,
             interview_questions=interview_questions(inst, q.id), kind=which, clear=clear)))
@@ -619,7 +619,8 @@ def hypotheses(
     if not any(p < 9 for p, _ in out):  # nothing of the municipality's own may be described
         out.append((-1, Hypothesis(text=HYPOTHESIS_TEMPLATES["hidden"].format(kommun=name, k=t), evidence=[],
                                    questions=[], interview_with=[], kind="note")))
-    # the municipality's problems first, then its strengths; a survey-wide finding (the same in every report) last
+    # the municipality's problems first, then its clear strengths, its strongest area; a survey-wide
+    # finding (the same in every report) last
     out.sort(key=lambda item: item[0])
     return [h for _, h in out][:max_items]
 

@@ -246,3 +246,24 @@ def test_the_checker_catches_the_old_breakage(survey):
     assert _problems("Svagast är är fråga 12 (uppföljning och analys av kvalitet)", inst)
     assert _problems("Skillnad 1 procentenheter lägre.", inst)
     assert not _problems("Svagast är fråga 12 (uppföljning och analys av kvalitet): 7 % instämmer.", inst)
+
+
+# -------------------------------------------------------------------------------------------
+# the deck's last slides
+# -------------------------------------------------------------------------------------------
+def test_deck_shows_the_first_four_on_slides_that_fit(survey, all_hypotheses, tmp_path):
+    from pptx import Presentation
+
+    from kommunanalys.report import build_deck, gather
+
+    # the municipality with the most text in its first four hypotheses
+    code = max(all_hypotheses, key=lambda c: sum(len(h.text) for h in all_hypotheses[c][:4]))
+    prs = Presentation(str(build_deck(gather(survey, code), path=tmp_path / "d.pptx")))
+    bodies = [[p.text for s in slide.shapes if s.has_text_frame and s != slide.shapes.title
+               for p in s.text_frame.paragraphs if p.text]
+              for slide in prs.slides
+              if slide.shapes.title is not None and slide.shapes.title.text.startswith("Hur går vi vidare")]
+    shown = [line for body in bodies for line in body]
+    assert shown == [f"{i}. {h.text}" for i, h in enumerate(all_hypotheses[code][:4], start=1)]
+    # two a slide at 20 pt on a 16:9 slide: about 15 lines of 85 characters
+    assert all(len(body) <= 2 and sum(len(line) for line in body) <= 1000 for body in bodies), bodies

@@ -355,10 +355,12 @@ def _next_steps_slides(deck: _Deck, content: MunicipalityContent) -> None:
         deck.text(slide, ["Enkäten visar inga tydliga skillnader att bygga hypoteser på.",
                           "Använd intervjuer och dialog för att fånga det enkäten inte mäter."])
         return
-    slide = deck.slide("Hur går vi vidare med resultatet?", notes=(
-        "Hypoteserna bygger på samband i en enkät, inte på orsaker: pröva dem i intervjuer och dialog.\n"
-        + "\n".join(e for h in items for e in h.evidence)))
-    deck.text(slide, [f"{i}. {h.text}" for i, h in enumerate(items[:4], start=1)], size=BODY_PT)
+    for start in range(0, min(len(items), 4), 2):  # two a slide: each names its evidence and what to test
+        page = items[start:start + 2]
+        slide = deck.slide("Hur går vi vidare med resultatet?" + (" (forts.)" if start else ""), notes=(
+            "Hypoteserna bygger på samband i en enkät, inte på orsaker: pröva dem i intervjuer och dialog.\n"
+            + "\n".join(e for h in page for e in h.evidence)))
+        deck.text(slide, [f"{i}. {h.text}" for i, h in enumerate(page, start=start + 1)], size=BODY_PT)
     questions = list(dict.fromkeys(q for h in items for q in h.interview_questions))[:5]
     if questions:
         slide = deck.slide("Frågor att ställa i intervjuerna")
