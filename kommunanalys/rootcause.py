@@ -333,6 +333,7 @@ HYPOTHESIS_TEMPLATES: dict[str, str] = {
     "partner": "Skillnaden kan hänga ihop med synen på {fraga}.",
     "role_gap_lead": ("Att pröva: om ansvarsfördelningen är tydlig, om rollerna förstår varandras uppdrag och om "
                       "dialogen mellan dem räcker – den gyllene zonen."),
+    "role_gap_question": "Varför tror ni att {hogre} instämmer mer än {lagre} i {fraga}?",
     "hidden": ("Inga hypoteser bygger på svaren från {kommun}: varje grupp där har färre än {k} svar eller "
                "döljs för att skydda en annan grupp."),
 }
@@ -523,12 +524,14 @@ def hypotheses(
             evidence.append(f"Bland {_group_name(partner['group'])} följs svaren på fråga {q.number} "
                             f"och fråga {other.number} åt (rangkorrelation {_rho(partner['rho'])} på en skala från "
                             f"−1 till 1, n = {int(partner['n'])}).")
+        asked = interview_questions(inst, q.id)
         if not same:
             text += " " + HYPOTHESIS_TEMPLATES["role_gap_lead"]
+            asked = [HYPOTHESIS_TEMPLATES["role_gap_question"].format(**values), *asked]
         clear = bool(r.gap_notable)
         out.append((0 if clear else 1, Hypothesis(
             text=text, evidence=evidence, questions=[q.id], interview_with=both_roles,
-            interview_questions=interview_questions(inst, q.id), kind="role_gap", clear=clear)))
+            interview_questions=asked, kind="role_gap", clear=clear)))
 
     # the municipality's areas (everyone): weakest, strongest, and those that stand out
     areas = fr[fr["positive_municipality"].notna() & np.array([plan.shown(code, q, TOTAL_GROUP)
@@ -656,8 +659,13 @@ def next_steps_markdown(items: list[Hypothesis], *, municipality_name: str, synt
         lines += ["Använd intervjuerna för att fånga det enkäten inte mäter." if notes else
                   "Enkäten visar inga tydliga skillnader eller samband att bygga hypoteser på. "
                   "Använd intervjuerna för att fånga det enkäten inte mäter.", ""]
+    used: set[str] = set()
     for i, h in enumerate(items, start=1):
         lines += [f"**Hypotes {i}.** {h.text}", ""]
+        ask = next((q for q in h.interview_questions if q not in used), None)  # one of its own
+        if ask is not None:
+            used.add(ask)
+            lines += [f"Fråga i intervjuerna: {ask}", ""]
         if h.evidence:
             lines += ["Underlag:", ""]
             lines += [f"- {e}" for e in h.evidence]

@@ -60,6 +60,12 @@ def test_every_demo_municipality_gets_two_of_its_own(survey, all_hypotheses):
         name = survey.municipality_name(code)
         assert all(name in h.text for h in own if h.kind in ("weakest", "strongest", "role_gap")), code
         assert all(h.interview_questions and h.evidence for h in own), code
+    # each hypothesis in the editable document with an interview question of its own
+    for code, items in all_hypotheses.items():
+        md = rc.next_steps_markdown(items, municipality_name=survey.municipality_name(code))
+        asked = re.findall(r"^Fråga i intervjuerna: (.+)$", md, flags=re.M)
+        assert len(asked) == md.count("**Hypotes ") == len(items) and len(set(asked)) == len(asked), code
+        assert all(a in h.interview_questions for a, h in zip(asked, items)), code
     # no two municipalities get the same sentences
     texts = [tuple(h.text.replace(survey.municipality_name(c), "X") for h in items)
              for c, items in all_hypotheses.items()]
@@ -166,14 +172,14 @@ def _problems(text: str, instrument) -> list[str]:
         text = text.replace(rc.culture_label(instrument), "ser X")
     words = re.findall(r"[\wåäöÅÄÖ]+", text.lower())
     found += [f"doubled word {a!r}" for a, b in zip(words, words[1:]) if a == b]
-    if not text.endswith("."):
+    if not text.endswith((".", "?")):
         found.append("does not end with a period")
     for bad in ("  ", " .", " ,", ",.", "..", ":.", "{", "}", "–.", " :"):
         if bad in text:
             found.append(f"contains {bad!r}")
     if _ONE_POINTS.search(text):
         found.append("1 procentenheter")
-    for sentence in re.split(r"(?<=\.) ", text):
+    for sentence in re.split(r"(?<=[.?]) ", text):
         if not sentence[:1].isupper():
             found.append(f"sentence starts in lower case: {sentence[:30]!r}")
     for q in instrument.likert_questions:  # a question is named "fråga N (short)", never bare
@@ -235,6 +241,11 @@ def test_generated_hypotheses_are_grammatical(survey, all_hypotheses):
     for code, items in all_hypotheses.items():
         for h in items:
             assert not _problems(h.text, survey.instrument), (code, h.text)
+            assert h.text.endswith("."), h.text
+            assert all(q.endswith("?") for q in h.interview_questions), h
+            if h.kind == "role_gap" and "ungefär lika" not in h.text:  # its own question first, from the template
+                assert h.interview_questions[0].startswith("Varför tror ni att "), h
+                assert not _problems(h.interview_questions[0], survey.instrument), h
             for e in h.evidence:
                 assert e.endswith(".") and not _ONE_POINTS.search(e), e
 
