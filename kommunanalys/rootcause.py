@@ -40,6 +40,10 @@ __all__ = [
     "culture_label",
     "role_name",
     "HYPOTHESIS_TEMPLATES",
+    "gap_words",
+    "memo_friction",
+    "LARGE_GAP",
+    "UNCERTAIN_WIDTH",
 ]
 
 #: Said plainly beside every association table.
@@ -289,6 +293,34 @@ def friction(
                            ignore_index=True).drop(columns="size")
 
 
+#: A gap of at least this many percentage points is "large"; a 95 % interval at least this wide is
+#: "uncertain" (the two together are described as "stor men osäker").
+LARGE_GAP = 15.0
+UNCERTAIN_WIDTH = 40.0
+
+
+def gap_words(gap: float, low: float, high: float, *, clear: bool) -> str:
+    """How a role gap is said in words: clear, large but uncertain, or small / uncertain.
+
+    ``gap``, ``low`` and ``high`` in percentage points; ``clear`` is the Holm-adjusted verdict
+    ("tydlig skillnad"). An interval clear of zero is not enough to be called clear: the verdict
+    weighs every question of the municipality together (see the report's "Så har vi räknat").
+    """
+    if clear:
+        return "en tydlig skillnad"
+    if abs(gap) >= LARGE_GAP and (high - low) >= UNCERTAIN_WIDTH:
+        return "stor men osäker: få svar ger ett brett intervall"
+    if abs(gap) >= LARGE_GAP:
+        return "stor, men inte tydlig när alla frågor prövas tillsammans"
+    return "liten eller osäker: kan bero på slumpen"
+
+
+def memo_friction(survey: Survey, code: str, threshold: int) -> pd.DataFrame:
+    """:func:`kommunanalys.rootcause.friction` of the municipality, computed once per survey object
+    (the summary and every question page read its "tydlig skillnad")."""
+    return survey.memo(("summary_friction", code, threshold), lambda: friction(survey, code, threshold=threshold))
+
+
 # ---------------------------------------------------------------------------------------------
 # Next step: hypotheses and an interview guide
 # ---------------------------------------------------------------------------------------------
@@ -314,7 +346,7 @@ def culture_label(instrument) -> str:
 #: ``{lagre}`` the role more / less positive (:func:`role_name`); ``{andel}``, ``{andel_hogre}``,
 #: ``{andel_lagre}``, ``{ovriga}`` shares ("61 %"); ``{skillnad}`` a difference in whole percentage
 #: points with its unit ("12 procentenheter"); ``{riktning}`` "högre" or "lägre"; ``{sakerhet}`` how certain
-#: (:func:`kommunanalys.summary.gap_words`); ``{jamfort}`` the comparison with the other
+#: (:func:`gap_words`); ``{jamfort}`` the comparison with the other
 #: municipalities (``compared``, ``compared_equal`` or nothing); ``{mest}`` "mest " for the largest
 #: role gap; ``{k}`` the anonymity threshold. The explanation to test for a weak area is the
 #: instrument's (``analysis: hypotheses`` per topic), else ``weak_lead``.
@@ -467,7 +499,7 @@ def hypotheses(
     municipalities, the question where the roles differ most, every notable :func:`findings` (one
     Holm-corrected family: role gaps, distances to the other municipalities, central managers,
     the culture question) and, where it stands out, its strongest area. Each says how certain it
-    is in the report's words (:func:`kommunanalys.summary.gap_words`: "en tydlig skillnad", "stor
+    is in the report's words (:func:`gap_words`: "en tydlig skillnad", "stor
     men osäker" …) and carries a possible explanation to test (the instrument's ``analysis:
     hypotheses`` per topic, else :data:`HYPOTHESIS_TEMPLATES`). Only groups the disclosure plan
     shows in the municipality are described (:meth:`DisclosurePlan.shown`); a hidden group is not
@@ -477,7 +509,6 @@ def hypotheses(
     nothing is specific to it.
     """
     from .anonymity import TOTAL_GROUP, resolve_threshold
-    from .summary import gap_words, memo_friction
 
     t = resolve_threshold(threshold, survey)
     inst = survey.instrument

@@ -17,15 +17,13 @@ import pandas as pd
 
 from .anonymity import resolve_threshold
 from .labels import format_interval, format_number, format_percent, format_pp
+# how sure a gap is and the friction table live with the root-cause analysis (re-exported here)
+from .rootcause import LARGE_GAP, UNCERTAIN_WIDTH, gap_words, memo_friction
 from .survey import Survey
 
 __all__ = ["Summary", "summarize", "summary_markdown", "gap_words", "memo_friction", "UNCERTAIN_WIDTH",
            "LARGE_GAP"]
 
-#: A gap of at least this many percentage points is "large"; a 95 % interval at least this wide is
-#: "uncertain" (the two together are described as "stor men osäker").
-LARGE_GAP = 15.0
-UNCERTAIN_WIDTH = 40.0
 _COLUMNS = ["kind", "rank", "question", "number", "short", "value", "ci_low", "ci_high", "other", "clear", "text"]
 _KIND_TITLES = {
     "strongest": "Starkast",
@@ -68,30 +66,6 @@ class Summary:
     def markdown(self) -> str:
         """The summary as Markdown (a paragraph per sentence)."""
         return summary_markdown(self)
-
-
-def gap_words(gap: float, low: float, high: float, *, clear: bool) -> str:
-    """How a role gap is said in words: clear, large but uncertain, or small / uncertain.
-
-    ``gap``, ``low`` and ``high`` in percentage points; ``clear`` is the Holm-adjusted verdict
-    ("tydlig skillnad"). An interval clear of zero is not enough to be called clear: the verdict
-    weighs every question of the municipality together (see the report's "Så har vi räknat").
-    """
-    if clear:
-        return "en tydlig skillnad"
-    if abs(gap) >= LARGE_GAP and (high - low) >= UNCERTAIN_WIDTH:
-        return "stor men osäker: få svar ger ett brett intervall"
-    if abs(gap) >= LARGE_GAP:
-        return "stor, men inte tydlig när alla frågor prövas tillsammans"
-    return "liten eller osäker: kan bero på slumpen"
-
-
-def memo_friction(survey: Survey, code: str, threshold: int) -> pd.DataFrame:
-    """:func:`kommunanalys.rootcause.friction` of the municipality, computed once per survey object
-    (the summary and every question page read its "tydlig skillnad")."""
-    from .rootcause import friction
-
-    return survey.memo(("summary_friction", code, threshold), lambda: friction(survey, code, threshold=threshold))
 
 
 def summarize(survey: Survey, municipality: str, *, threshold: int | None = None, n_areas: int = 2,
