@@ -183,10 +183,25 @@ def _sentences(frame: pd.DataFrame, name: str, threshold: int) -> dict[str, str]
         out["look_into"] = (f"Att titta närmare på: de tydliga skillnaderna mellan rollerna ovan "
                             f"(fråga {numbers})." + then)
     else:
-        out["look_into"] = ("Enkäten visar inga tydliga skillnader, varken mellan rollerna eller mot övriga "
-                            "kommuner. Intervjuer och dialog kan fånga det enkäten inte mäter; börja gärna med den "
-                            "största skillnaden mellan rollerna.")
+        out["look_into"] = _nothing_clear(gaps, weak, name)
     return {k: v[:1].upper() + v[1:] for k, v in out.items()}
+
+
+def _nothing_clear(gaps: pd.DataFrame, weak: pd.DataFrame, name: str) -> str:
+    """"Att titta närmare på" without a clear finding: the municipality's largest role gap and weakest
+    area by name, where the hypotheses of "Hur går vi vidare med resultatet?" start."""
+    text = (f"Enkäten visar inga tydliga skillnader i {name}, varken mellan rollerna eller mot övriga kommuner. "
+            "Intervjuer och dialog kan fånga det enkäten inte mäter")
+    said = {}
+    for part, what in ((gaps.head(1), "där rollerna skiljer sig mest"), (weak.head(1), "det svagaste området")):
+        for r in part.itertuples():
+            label = f"{r.short.lower()} (fråga {r.number})"
+            said[label] = f"{said[label]} och som är {what}" if label in said else what
+    if not said:
+        return text + "."
+    return (text + "; börja gärna med " + ", och ".join(f"{label}, {what}" for label, what in said.items())
+            + ". Hypoteserna under \"Hur går vi vidare med resultatet?\" utgår från "
+            + ("dem." if len(said) > 1 else "den."))
 
 
 def summary_markdown(summary: Summary) -> str:

@@ -278,3 +278,21 @@ def test_deck_shows_the_first_four_on_slides_that_fit(survey, all_hypotheses, tm
     assert shown == [f"{i}. {h.text}" for i, h in enumerate(all_hypotheses[code][:4], start=1)]
     # two a slide at 20 pt on a 16:9 slide: about 15 lines of 85 characters
     assert all(len(body) <= 2 and sum(len(line) for line in body) <= 1000 for body in bodies), bodies
+
+
+def test_summary_without_clear_findings_points_to_the_same_questions(survey, all_hypotheses):
+    """"Att titta närmare på" of a municipality without a clear finding names its largest role gap
+    and weakest area, the questions its first hypotheses start from, not one sentence for all."""
+    from kommunanalys.summary import summarize
+
+    said = {}
+    for code, items in all_hypotheses.items():
+        summary = summarize(survey, code)
+        if summary.frame["kind"].eq("look_into").any():
+            continue
+        text = summary.parts["look_into"]
+        for h in items:
+            if h.kind in ("weakest", "role_gap") and h is next(x for x in items if x.kind == h.kind):
+                assert f"(fråga {survey.instrument[h.questions[0]].number})" in text, (code, text)
+        said[code] = text.replace(survey.municipality_name(code), "X")
+    assert len(said) >= 5 and len(set(said.values())) > 1
