@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from .anonymity import disclosure_plan
-from .labels import format_number
+from .labels import format_number, role_names
 from .stats import holm, mann_whitney, newcombe_interval, spearman_interval, two_proportion_p
 from .survey import Survey
 
@@ -429,27 +429,31 @@ def hypotheses(
     assoc_local = associations(local, threshold=t)
     assoc_all = survey.memo(("associations", "role", t), lambda: associations(survey, threshold=t))
     out: list[Hypothesis] = []
+    roles = role_names(inst)
+    fv, tp = roles.lower("förtroendevald"), roles.lower("tjänsteperson")
+    others = _lower_first(roles.group_labels["övrig tjänsteperson"])
+    whom = {**_WHOM, "förtroendevald": fv, "tjänsteperson": tp, "övrig tjänsteperson": others}
 
     def questions_for(theme_of: str) -> list[str]:
         return interview_questions(inst, theme_of)
 
     for rec in found[found["kind"] == "role_gap"].itertuples():
         q = inst[rec.question]
-        higher = "förtroendevalda" if rec.estimate > 0 else "tjänstepersoner"
-        evidence = [f"Fråga {q.number}: {_pct(rec.value_a)} % av förtroendevalda och {_pct(rec.value_b)} % "
-                    f"av tjänstepersonerna instämmer (skillnad {_pct(rec.estimate)} procentenheter, 95 % KI "
+        higher = fv if rec.estimate > 0 else tp
+        evidence = [f"Fråga {q.number}: {_pct(rec.value_a)} % av {fv} och {_pct(rec.value_b)} % "
+                    f"av {roles.definite.get('tjänsteperson', tp)} instämmer (skillnad {_pct(rec.estimate)} procentenheter, 95 % KI "
                     f"{_pct(rec.ci_low)} till {_pct(rec.ci_high)})."]
         partner = _partner(assoc_local, q.id, None)
-        text = (f"Förtroendevalda och tjänstepersoner i {name} svarar olika på {_about(q)}: "
+        text = (f"{roles.label('förtroendevald')} och {tp} i {name} svarar olika på {_about(q)}: "
                 f"{higher} är mer positiva.")
         if partner is not None:
             other = inst[partner["question_b"] if partner["question_a"] == q.id else partner["question_a"]]
             text += f" Skillnaden kan hänga ihop med synen på {_about(other)}."
-            evidence.append(f"Bland {_WHOM.get(partner['group'], partner['group'])} följs svaren på fråga {q.number} "
+            evidence.append(f"Bland {whom.get(partner['group'], partner['group'])} följs svaren på fråga {q.number} "
                             f"och fråga {other.number} åt (rangkorrelation {_rho(partner['rho'])} på en skala från "
                             f"−1 till 1, n = {int(partner['n'])}).")
         out.append(Hypothesis(text=text, evidence=evidence, questions=[q.id],
-                              interview_with=["förtroendevalda", "tjänstepersoner"],
+                              interview_with=[fv, tp],
                               interview_questions=questions_for(q.id), kind="role_gap"))
 
     for rec in found[found["kind"] == "benchmark"].itertuples():
@@ -460,7 +464,7 @@ def hypotheses(
             evidence=[f"Fråga {q.number}: {_pct(rec.value_a)} % instämmer i kommunen mot {_pct(rec.value_b)} % "
                       f"i övriga kommuner (skillnad {_pct(rec.estimate)} procentenheter, 95 % KI "
                       f"{_pct(rec.ci_low)} till {_pct(rec.ci_high)})."],
-            questions=[q.id], interview_with=["förtroendevalda", "tjänstepersoner"],
+            questions=[q.id], interview_with=[fv, tp],
             interview_questions=questions_for(q.id), kind="benchmark"))
 
     subgroup = found[found["kind"] == "subgroup"]
@@ -475,9 +479,9 @@ def hypotheses(
     for rec in subgroup.itertuples():
         q = inst[rec.question]
         word = "lägre" if rec.estimate < 0 else "högre"
-        text = f"Chefer i central förvaltning {scope} instämmer i {word} grad än övriga tjänstepersoner i {_about(q)}"
+        text = f"Chefer i central förvaltning {scope} instämmer i {word} grad än {others} i {_about(q)}"
         evidence = [f"Fråga {q.number} {scope}: {_pct(rec.value_a)} % av cheferna i central förvaltning och "
-                    f"{_pct(rec.value_b)} % av övriga tjänstepersoner instämmer (skillnad {_pct(rec.estimate)} "
+                    f"{_pct(rec.value_b)} % av {others} instämmer (skillnad {_pct(rec.estimate)} "
                     f"procentenheter, 95 % KI {_pct(rec.ci_low)} till {_pct(rec.ci_high)})."]
         partner = _partner(assoc_all, q.id, "tjänsteperson")
         text += "."
@@ -486,11 +490,11 @@ def hypotheses(
                      f"bilden stämmer hos er.")
         if partner is not None:
             other = inst[partner["question_b"] if partner["question_a"] == q.id else partner["question_a"]]
-            text += f" Bland tjänstepersoner följs svaren åt med {_about(other)}."
-            evidence.append(f"Bland tjänstepersoner i hela enkäten följs fråga {q.number} och fråga {other.number} åt "
+            text += f" Bland {tp} följs svaren åt med {_about(other)}."
+            evidence.append(f"Bland {tp} i hela enkäten följs fråga {q.number} och fråga {other.number} åt "
                             f"(rangkorrelation {_rho(partner['rho'])} på en skala från −1 till 1).")
         out.append(Hypothesis(text=text, evidence=evidence, questions=[q.id],
-                              interview_with=["chefer i central förvaltning", "övriga tjänstepersoner"],
+                              interview_with=["chefer i central förvaltning", others],
                               interview_questions=questions_for(q.id), kind="subgroup"))
 
     culture = found[found["kind"] == "culture"].sort_values("estimate", key=lambda s: -s.abs()).head(2)
@@ -504,7 +508,7 @@ def hypotheses(
                       f"(fråga {target.number}) mot {_pct(r.value_b)} % bland dem som inte gör det (skillnad "
                       f"{_pct(r.estimate)} procentenheter, 95 % KI {_pct(r.ci_low)} till {_pct(r.ci_high)})."
                       for r in culture.itertuples()],
-            questions=[target.id, *culture["question"]], interview_with=["förtroendevalda", "tjänstepersoner"],
+            questions=[target.id, *culture["question"]], interview_with=[fv, tp],
             interview_questions=questions_for(target.id), kind="culture"))
     # what holds in this municipality first; a survey-wide finding (the same in every report) last
     out.sort(key=lambda h: h.kind == "subgroup" and scope != f"i {name}")
@@ -556,7 +560,8 @@ def next_steps_markdown(items: list[Hypothesis], *, municipality_name: str, synt
         firsts = [interview_questions(instrument, q.id)[:1] for q in instrument.likert_questions]
         fallback = list(dict.fromkeys(q for qs in firsts for q in qs))
         if fallback:
-            themes = {"förtroendevalda, tjänstepersoner": fallback}
+            roles = role_names(instrument)
+            themes = {f"{roles.lower('förtroendevald')}, {roles.lower('tjänsteperson')}": fallback}
         else:
             lines += [instrument.skipped_note("interview_questions"), ""]
     for whom, qs in themes.items():
