@@ -38,6 +38,8 @@ __all__ = [
     "MINUS",
     "RoleNames",
     "role_names",
+    "BUNDLED_ROLE_NAMES",
+    "ROLE_DEFINITE",
     "ROLE_LABELS",
     "ROLE_SUFFIX",
     "GROUP_LABELS",
@@ -53,7 +55,8 @@ __all__ = [
 #: The minus sign of typeset numbers (U+2212).
 MINUS = "\u2212"
 
-#: How a report writes the roles (the seed's slide headings).
+#: How a report writes the bundled roles (the seed's slide headings); a survey's own words come
+#: from its instrument through :func:`role_names`, with these as the default.
 ROLE_LABELS: dict[str, str] = {"förtroendevald": "Förtroendevalda", "tjänsteperson": "Tjänstepersoner"}
 #: How a quote names its writer's role (the seed: "(förtroendevald)").
 ROLE_SUFFIX: dict[str, str] = {"förtroendevald": "förtroendevald", "tjänsteperson": "tjänsteperson"}
@@ -197,9 +200,11 @@ def role_names(instrument: Instrument | None = None) -> RoleNames:
     """
     if instrument is None:
         return BUNDLED_ROLE_NAMES
+    from .errors import InstrumentError
+
     try:
         scale = instrument.role_question.scale
-    except Exception:  # an instrument without a role question: the bundled words
+    except InstrumentError:  # no role question (a hand-built instrument): the bundled words
         return BUNDLED_ROLE_NAMES
     plural, singular, definite = dict(ROLE_LABELS), {r: _upper_first(s) for r, s in ROLE_SUFFIX.items()}, dict(ROLE_DEFINITE)
     for level in (scale.levels if scale is not None else ()):
