@@ -16,12 +16,10 @@ from typing import Iterable
 import pandas as pd
 import xlsxwriter
 
-from ..labels import GROUP_LABELS, RoleNames, role_names
+from ..labels import RoleNames, role_names
 from .content import MunicipalityContent, hidden_text
 
 __all__ = ["build_workbook", "build_batch_workbook"]
-
-_ROLE_LABELS = GROUP_LABELS
 
 
 def _safe(text: object) -> str:
