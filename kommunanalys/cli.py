@@ -36,7 +36,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print(f"    varav chef i central förvaltning: {int(subgroups.get('chef i central förvaltning', 0))}")
     print()
     print("Svarande per kommun, roll och undergrupp:")
-    table = survey.municipalities().rename(columns=_VALIDATE_COLUMNS)
+    from .labels import role_names
+
+    names = role_names(survey.instrument)  # the roles as the reports will name them
+    table = survey.municipalities().rename(columns={**_VALIDATE_COLUMNS, **{
+        f"{role}_n": names.lower(role) for role in ("förtroendevald", "tjänsteperson")}})
     print(terminal_safe(table.to_string(index=False)))
     if args.population:  # invited per municipality and role (kommunanalys.population)
         from .population import check_population, population_summary, read_population

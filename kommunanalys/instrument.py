@@ -49,11 +49,17 @@ def normalize_text(text: Any) -> str:
 
 @dataclass(frozen=True)
 class Level:
-    """One answer option: its label, the code an export may carry, and its value."""
+    """One answer option: its label, the code an export may carry, and its value.
+
+    A level of the role question may also give how reports name the role: ``plural`` (headings
+    and legends) and ``definite`` (running text); see :func:`kommunanalys.labels.role_names`.
+    """
 
     label: str
     code: int
     value: str | None = None
+    plural: str | None = None
+    definite: str | None = None
 
 
 @dataclass(frozen=True)
@@ -212,7 +218,7 @@ SKIPPED_NOTES = {
     "key_figure_questions": "Instrumentet anger inga enkätfrågor att visa bredvid nyckeltalen "
                             "(analysis: key_figure_questions); bara nyckeltalen visas.",
     "subgroup": "Instrumentet har ingen fråga om undergrupp (kind: subgroup); jämförelsen av chefer i central "
-                "förvaltning med övriga tjänstepersoner hoppas över.",
+                "förvaltning med övriga i samma roll hoppas över.",
     "interview_questions": "Instrumentet anger inga intervjufrågor för frågornas teman "
                            "(analysis: interview_questions); intervjuguiden får fyllas i för hand.",
 }
@@ -352,7 +358,8 @@ def _parse_scale(name: str, spec: dict, source: str | None) -> Scale:
                 )
             label = _require(item, "label", where=f"skalan {name!r}, post {i} under {what}", source=source)
             code = item.get("code", i)
-            out.append(Level(label=str(label), code=int(code), value=item.get("value")))
+            words = {k: " ".join(str(item[k]).split()) for k in ("plural", "definite") if item.get(k)}
+            out.append(Level(label=str(label), code=int(code), value=item.get("value"), **words))
         return tuple(out)
 
     lv = levels(spec.get("levels"), "levels")

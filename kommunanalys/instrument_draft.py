@@ -137,6 +137,21 @@ def order_levels(values: list[str]) -> tuple[list[str], list[str], str | None] |
     return None
 
 
+def plural_guess(label: str) -> str:
+    """A Swedish plural for a role's label, for the draft to propose ("Anställd" → "Anställda").
+
+    Participles and adjectives in -d/-t take -a (anställd, förtroendevald), -person takes -er,
+    anything else (politiker, chef i förvaltningen) stays as written; the consultant checks it.
+    """
+    words = label.rsplit(" ", 1)
+    last = words[-1]
+    if re.search(r"(?i)person$", last):
+        last += "er"
+    elif re.search(r"(?i)[^aeiouyåäö][dt]$", last) and len(words) == 1:
+        last += "a"
+    return " ".join([*words[:-1], last])
+
+
 def _role_of(value: str) -> str | None:
     key = normalize_text(value)
     for role, words in _ROLE_WORDS.items():
@@ -226,6 +241,10 @@ def draft_instrument(path: str | Path, *, name: str | None = None) -> Draft:
             entry["scale"] = add_scale(values, [], "roll", values=roles)
             role_done = True
             guesses.append(f"fråga {number}: rollfrågan; " + ", ".join(f"'{v}' = {r}" for v, r in roles.items()))
+            for level in scales[entry["scale"]]["levels"]:  # how the reports name the group
+                level["plural"] = plural_guess(level["label"])
+            guesses.append(f"fråga {number}: rollerna i rubriker och diagram (plural): "
+                           + ", ".join(f"'{lv['plural']}'" for lv in scales[entry["scale"]]["levels"]))
         elif ordered is not None and not long_text:
             levels, ns, vocabulary = ordered
             entry["kind"] = "likert"

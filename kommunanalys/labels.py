@@ -15,6 +15,9 @@ typesetting (Språkrådet, *Svenska skrivregler*, on numbers and units).
     An interval in running text (``(-59.3, -1.6)`` → ``"−59 till −2"``).
 ``format_p``
     A p-value that never reads "0,000" (``"p < 0,001"``, ``"p = 0,030"``).
+``role_names``
+    How the reports of one survey name its roles: the instrument's own words ("Politiker",
+    "Anställda"), or the bundled "Förtroendevalda"/"Tjänstepersoner" (:class:`RoleNames`).
 
 A number that rounds to zero is written ``0`` — never ``−0`` nor ``+0``.
 """
@@ -23,10 +26,20 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping
+
 from .anonymity import TOTAL_GROUP
+
+if TYPE_CHECKING:
+    from .instrument import Instrument
 
 __all__ = [
     "MINUS",
+    "RoleNames",
+    "role_names",
+    "BUNDLED_ROLE_NAMES",
+    "ROLE_DEFINITE",
     "ROLE_LABELS",
     "ROLE_SUFFIX",
     "GROUP_LABELS",
@@ -42,7 +55,8 @@ __all__ = [
 #: The minus sign of typeset numbers (U+2212).
 MINUS = "\u2212"
 
-#: How a report writes the roles (the seed's slide headings).
+#: How a report writes the bundled roles (the seed's slide headings); a survey's own words come
+#: from its instrument through :func:`role_names`, with these as the default.
 ROLE_LABELS: dict[str, str] = {"förtroendevald": "Förtroendevalda", "tjänsteperson": "Tjänstepersoner"}
 #: How a quote names its writer's role (the seed: "(förtroendevald)").
 ROLE_SUFFIX: dict[str, str] = {"förtroendevald": "förtroendevald", "tjänsteperson": "tjänsteperson"}
@@ -63,8 +77,148 @@ HIERARCHY_LABELS: dict[str, str] = {
     "övrig tjänsteperson": "varav övriga tjänstepersoner",
     "tjänsteperson, ej angivet": "varav ej angivet om chef",
 }
+#: The definite forms of the bundled roles in running text ("86 % av de förtroendevalda").
+ROLE_DEFINITE: dict[str, str] = {"förtroendevald": "de förtroendevalda", "tjänsteperson": "tjänstepersonerna"}
 #: How a report names a way of splitting the respondents.
 GROUPING_LABELS: dict[str, str] = {"role": "Roll", "subgroup": "Undergrupp", "all": "Alla svarande"}
+
+
+def _lower(text: str) -> str:
+    """A label inside a sentence: first letter in lower case, unless it starts an acronym ("KS-ledamöter")."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) == 1 else text
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class RoleNames:
+    """How the reports of one survey name its roles, keyed by the internal role code.
+
+    The codes (``"förtroendevald"``, ``"tjänsteperson"``) stay internal; a reader sees the
+    instrument's words. Ask :func:`role_names` for the names of a survey.
+
+    Attributes
+    ----------
+    plural
+        Headings, legends, table columns ("Förtroendevalda", "Politiker").
+    singular
+        One respondent: quotes' "(förtroendevald)", the slides' "FÖRTROENDEVALD | TJÄNSTEPERSON".
+    definite
+        Running text, "86 % av de förtroendevalda och 54 % av tjänstepersonerna".
+    """
+
+    plural: Mapping[str, str] = field(default_factory=lambda: dict(ROLE_LABELS))
+    singular: Mapping[str, str] = field(default_factory=lambda: {r: _upper_first(s) for r, s in ROLE_SUFFIX.items()})
+    definite: Mapping[str, str] = field(default_factory=lambda: dict(ROLE_DEFINITE))
+
+    def label(self, role: str) -> str:
+        """The heading of a role ("Förtroendevalda"); an unknown code is returned as it is."""
+        return self.plural.get(role, role)
+
+    def lower(self, role: str) -> str:
+        """The role in running text ("förtroendevalda", "politiker")."""
+        return _lower(self.label(role))
+
+    def suffix(self, role: str) -> str:
+        """One respondent's role after a quote ("förtroendevald", "politiker")."""
+        return _lower(self.singular.get(role, role))
+
+    def heading(self, role: str) -> str:
+        """A slide's column heading in capitals ("FÖRTROENDEVALD")."""
+        return self.singular.get(role, role).upper()
+
+    @property
+    def is_bundled(self) -> bool:
+        """True when the roles have the bundled names (the demo's reports)."""
+        return dict(self.plural) == ROLE_LABELS and dict(self.definite) == ROLE_DEFINITE
+
+    @property
+    def group_labels(self) -> dict[str, str]:
+        """:data:`GROUP_LABELS` with this survey's roles (tables and charts of groups)."""
+        if self.is_bundled:
+            return dict(GROUP_LABELS)
+        tp = self.label("tjänsteperson")
+        return {**GROUP_LABELS, **self.plural, "övrig tjänsteperson": f"Övriga {_lower(tp)}",
+                "tjänsteperson, ej angivet": f"{tp}, ej angivet"}
+
+    @property
+    def hierarchy_labels(self) -> dict[str, str]:
+        """:data:`HIERARCHY_LABELS` with this survey's roles (the respondent table)."""
+        if self.is_bundled:
+            return dict(HIERARCHY_LABELS)
+        groups = self.group_labels
+        return {**HIERARCHY_LABELS, **self.plural,
+                "övrig tjänsteperson": f"varav {_lower(groups['övrig tjänsteperson'])}"}
+
+    @property
+    def gap_label(self) -> str:
+        """The role gap in a heading: "Förtroendevalda − tjänstepersoner"."""
+        return f"{self.label('förtroendevald')} \u2212 {self.lower('tjänsteperson')}"
+
+    def placeholders(self) -> dict[str, str]:
+        """The roles for the ``{…}`` of the report texts (``data/report_texts.yaml``).
+
+        ``{fortroendevalda}``/``{tjanstepersoner}`` (running text), ``{Fortroendevalda}``/
+        ``{Tjanstepersoner}`` (a sentence's start), ``{de_fortroendevalda}``/``{tjanstepersonerna}``
+        (definite form) and ``{fortroendevald}``/``{tjansteperson}`` (one respondent).
+        """
+        out = {}
+        for role, key in (("förtroendevald", "fortroendevald"), ("tjänsteperson", "tjansteperson")):
+            plural = "fortroendevalda" if key == "fortroendevald" else "tjanstepersoner"
+            out[plural] = self.lower(role)
+            out[_upper_first(plural)] = _upper_first(self.label(role))
+            out[key] = self.suffix(role)
+        out["de_fortroendevalda"] = self.definite.get("förtroendevald", self.lower("förtroendevald"))
+        out["tjanstepersonerna"] = self.definite.get("tjänsteperson", self.lower("tjänsteperson"))
+        return out
+
+
+#: The bundled names: "Förtroendevalda"/"Tjänstepersoner" (the seed's words).
+BUNDLED_ROLE_NAMES = RoleNames()
+
+
+def role_names(instrument: Instrument | None = None) -> RoleNames:
+    """How the reports of a survey name its roles: the one place that resolves them.
+
+    Each level of the instrument's role question gives the words: ``label`` (one respondent,
+    "Politiker"), optional ``plural`` (headings and legends, "Politiker"; default: the label) and
+    optional ``definite`` (running text, "politikerna"; default: the plural in lower case). A
+    level whose label is the bundled role ("Förtroendevald", "Tjänsteperson") gets the bundled
+    words ("Förtroendevalda", "de förtroendevalda"; "Tjänstepersoner", "tjänstepersonerna").
+
+    Parameters
+    ----------
+    instrument
+        The survey's instrument (``survey.instrument``); None: the bundled names.
+
+    Returns
+    -------
+    RoleNames
+        Keyed by role code (``"förtroendevald"``, ``"tjänsteperson"``).
+    """
+    if instrument is None:
+        return BUNDLED_ROLE_NAMES
+    from .errors import InstrumentError
+
+    try:
+        scale = instrument.role_question.scale
+    except InstrumentError:  # no role question (a hand-built instrument): the bundled words
+        return BUNDLED_ROLE_NAMES
+    plural, singular, definite = dict(ROLE_LABELS), {r: _upper_first(s) for r, s in ROLE_SUFFIX.items()}, dict(ROLE_DEFINITE)
+    for level in (scale.levels if scale is not None else ()):
+        role = str(level.value or level.label).strip().lower()
+        if role not in ROLE_LABELS:
+            continue
+        label = " ".join(str(level.label).split())
+        if label.lower() == role and not level.plural and not level.definite:
+            continue  # the bundled role under its bundled name
+        singular[role] = label
+        plural[role] = level.plural or label
+        definite[role] = level.definite or _lower(plural[role])
+    names = RoleNames(plural=plural, singular=singular, definite=definite)
+    return BUNDLED_ROLE_NAMES if names == BUNDLED_ROLE_NAMES else names
 
 
 def _missing(value: object) -> bool:

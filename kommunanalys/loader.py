@@ -589,7 +589,8 @@ def load_survey(
     roles_raw = decoded[role_q.id]
     for i in np.flatnonzero((roles_raw.isna() & ~empty & cells[col_of[role_q.id]].str.strip().eq("")).to_numpy()):
         problems.append(_Problem(i, "missing_role", col_of[role_q.id], None,
-                                 "rollen är inte besvarad; fyll i Förtroendevald eller Tjänsteperson, eller ta bort raden"))
+                                 f"rollen är inte besvarad; fyll i {' eller '.join(role_q.scale.labels)}, "
+                                 "eller ta bort raden"))
 
     # nothing answered besides background
     answer_cols = [col_of[q.id] for q in (*instrument.likert_questions, *instrument.of_kind("free_text")) if q.id in col_of]

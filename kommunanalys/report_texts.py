@@ -14,6 +14,7 @@ from typing import Sequence
 import yaml
 
 from .errors import InputError
+from .labels import RoleNames, role_names
 from .paths import DATA_DIR
 
 __all__ = ["ReportTexts", "load_report_texts", "DEFAULT_TEXTS"]
@@ -47,7 +48,10 @@ class ReportTexts:
     """The texts of :data:`DEFAULT_TEXTS` or a consultant's replacement.
 
     ``lead_ins`` maps a section id to its paragraphs (Markdown); ``method`` is the appendix's
-    paragraphs. ``{k}`` and ``{kommun}`` are filled in by :meth:`lead_in` and :meth:`method_paragraphs`.
+    paragraphs. ``{k}`` and ``{kommun}`` are filled in by :meth:`lead_in` and :meth:`method_paragraphs`,
+    and so are the roles as the survey's instrument names them (``roles``, default the bundled names):
+    ``{fortroendevalda}``, ``{tjanstepersoner}``, ``{Fortroendevalda}``, ``{de_fortroendevalda}``,
+    ``{tjanstepersonerna}``, ``{fortroendevald}``, ``{tjansteperson}`` (:meth:`RoleNames.placeholders`).
     """
 
     summary_title: str = "Sammanfattning"
@@ -57,14 +61,17 @@ class ReportTexts:
     method: list[str] = field(default_factory=list)
     source: str = ""
 
-    def lead_in(self, section: str, *, threshold: int, municipality: str = "") -> list[str]:
+    def lead_in(self, section: str, *, threshold: int, municipality: str = "",
+                roles: RoleNames | None = None) -> list[str]:
         """The lead-in paragraphs of ``section`` (empty when it has none)."""
-        return [_fill(p, k=threshold, kommun=municipality) for p in self.lead_ins.get(section, [])]
+        words = (roles or role_names()).placeholders()
+        return [_fill(p, k=threshold, kommun=municipality, **words) for p in self.lead_ins.get(section, [])]
 
-    def intro(self, *, threshold: int, municipality: str = "") -> str:
-        return _fill(self.summary_intro, k=threshold, kommun=municipality)
+    def intro(self, *, threshold: int, municipality: str = "", roles: RoleNames | None = None) -> str:
+        return _fill(self.summary_intro, k=threshold, kommun=municipality, **(roles or role_names()).placeholders())
 
-    def method_paragraphs(self, *, threshold: int, non_substantive: Sequence[str] = ("Vet ej",)) -> list[str]:
+    def method_paragraphs(self, *, threshold: int, non_substantive: Sequence[str] = ("Vet ej",),
+                          roles: RoleNames | None = None) -> list[str]:
         """The method appendix "Så har vi räknat", paragraph by paragraph (Markdown).
 
         ``{vet_ej}`` is filled with the scale's own non-substantive answers ('svaret "Vet ej" och ',
@@ -72,7 +79,8 @@ class ReportTexts:
         """
         labels = [f'"{label}"' for label in non_substantive]
         vet_ej = (f"{'svaret' if len(labels) == 1 else 'svaren'} {' och '.join(labels)} och " if labels else "")
-        return [_fill(p, k=threshold, vet_ej=vet_ej) for p in self.method]
+        words = (roles or role_names()).placeholders()
+        return [_fill(p, k=threshold, vet_ej=vet_ej, **words) for p in self.method]
 
 
 def load_report_texts(path: str | Path | None = None) -> ReportTexts:

@@ -13,6 +13,7 @@ import pandas as pd
 from .anonymity import (HIERARCHY_MARGINS, group_sizes, resolve_threshold, respondent_plan, suppressed_groups,
                         suppression_note)
 from .labels import HIERARCHY_LABELS as GROUP_LABELS
+from .labels import role_names
 from .survey import Survey
 
 __all__ = ["respondent_counts", "format_respondents", "GROUP_LABELS"]
@@ -52,7 +53,7 @@ def respondent_counts(survey: Survey, municipality: str | None = None, *,
     out = sizes[(sizes["level"] != "subgroup") | (sizes["n"] > 0)].copy()
     if survey.instrument.subgroup_question is None:  # no such question: "ej angivet" would repeat the role
         out = out[out["level"] != "subgroup"]
-    out["label"] = out["group"].map(GROUP_LABELS).fillna(out["group"])
+    out["label"] = out["group"].map(role_names(survey.instrument).hierarchy_labels).fillna(out["group"])
     out["suppressed"] = out["reason"]
     out["shown"] = [note if reason else str(n) for n, reason, note in zip(out["n"], out["suppressed"], out["note"])]
     out["n"] = out["n"].astype("Int64").mask(out["suppressed"] != "")

@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from .anonymity import disclosure_plan
-from .labels import GROUP_LABELS, MINUS, ROLE_LABELS, format_number, format_percent
+from .labels import GROUP_LABELS, MINUS, RoleNames, format_number, format_percent, role_names
 from .stats import holm, mann_whitney, newcombe_interval, spearman_interval, two_proportion_p
 from .survey import ROLES, Survey
 
@@ -371,15 +371,16 @@ HYPOTHESIS_TEMPLATES: dict[str, str] = {
 }
 
 
-def role_name(role: str, *, capital: bool = False) -> str:
-    """A role in running text, plural ("förtroendevalda"), from :data:`kommunanalys.labels.ROLE_LABELS`."""
-    label = ROLE_LABELS.get(role, role)
+def role_name(role: str, *, capital: bool = False, roles: RoleNames | None = None) -> str:
+    """A role in running text, plural ("förtroendevalda"), as the survey's instrument names it
+    (``roles``, from :func:`kommunanalys.labels.role_names`; the bundled names without)."""
+    label = (roles or RoleNames()).label(role)
     return label[:1].upper() + label[1:] if capital else _lower_first(label)
 
 
-def _group_name(group: str) -> str:
+def _group_name(group: str, roles: RoleNames | None = None) -> str:
     """A group of the hierarchy in running text ("chefer i central förvaltning")."""
-    return _lower_first(GROUP_LABELS.get(group, group))
+    return _lower_first((roles or RoleNames()).group_labels.get(group, GROUP_LABELS.get(group, group)))
 
 
 @dataclass
@@ -523,8 +524,9 @@ def hypotheses(
     assoc_all = survey.memo(("associations", "role", t), lambda: associations(survey, threshold=t))
     order = {q.id: i for i, q in enumerate(inst.likert_questions)}
     fr = fr.assign(order=fr["question"].map(order))
+    names = role_names(inst)  # the roles as the survey's instrument names them
     role_a, role_b = ROLES
-    both_roles = [role_name(role_a), role_name(role_b)]
+    both_roles = [role_name(role_a, roles=names), role_name(role_b, roles=names)]
     out: list[tuple[int, Hypothesis]] = []  # (priority, hypothesis): problems first, context last
 
     # where the roles differ: the largest gap, and every gap that is a notable finding
@@ -538,21 +540,21 @@ def hypotheses(
         q = inst[r.question]
         higher, lower = (role_a, role_b) if r.gap > 0 else (role_b, role_a)
         share = {role_a: r.positive_fv, role_b: r.positive_tp}
-        values = {"kommun": name, "fraga": _about(q), "roll_a": role_name(role_a, capital=True),
-                  "roll_b": role_name(role_b), "mest": "mest " if i == 0 else "",
-                  "hogre": role_name(higher), "lagre": role_name(lower), "andel_hogre": _percent(share[higher]),
+        values = {"kommun": name, "fraga": _about(q), "roll_a": role_name(role_a, capital=True, roles=names),
+                  "roll_b": role_name(role_b, roles=names), "mest": "mest " if i == 0 else "",
+                  "hogre": role_name(higher, roles=names), "lagre": role_name(lower, roles=names), "andel_hogre": _percent(share[higher]),
                   "andel_lagre": _percent(share[lower]),
                   "sakerhet": gap_words(r.gap, r.gap_ci_low, r.gap_ci_high, clear=bool(r.gap_notable))}
         same = _pct(abs(r.gap)) == "0"
         text = HYPOTHESIS_TEMPLATES["role_gap_equal" if same else "role_gap"].format(**values)
-        evidence = [f"Fråga {q.number}: {_pct(r.positive_fv)} % av {role_name(role_a)} och {_pct(r.positive_tp)} % "
-                    f"av {role_name(role_b)} instämmer (skillnad {_points(r.gap)}, 95 % KI "
+        evidence = [f"Fråga {q.number}: {_pct(r.positive_fv)} % av {role_name(role_a, roles=names)} och {_pct(r.positive_tp)} % "
+                    f"av {role_name(role_b, roles=names)} instämmer (skillnad {_points(r.gap)}, 95 % KI "
                     f"{_pct(r.gap_ci_low)} till {_pct(r.gap_ci_high)})."]
         partner = _partner(assoc_local, q.id, None)
         if partner is not None and not same:
             other = inst[partner["question_b"] if partner["question_a"] == q.id else partner["question_a"]]
             text += " " + HYPOTHESIS_TEMPLATES["partner"].format(fraga=_about(other))
-            evidence.append(f"Bland {_group_name(partner['group'])} följs svaren på fråga {q.number} "
+            evidence.append(f"Bland {_group_name(partner['group'], names)} följs svaren på fråga {q.number} "
                             f"och fråga {other.number} åt (rangkorrelation {_rho(partner['rho'])} på en skala från "
                             f"−1 till 1, n = {int(partner['n'])}).")
         asked = interview_questions(inst, q.id)
@@ -613,7 +615,7 @@ def hypotheses(
             ci_high=lambda d: d["ci_high"] * 100, value_a=lambda d: d["positive_a"] * 100,
             value_b=lambda d: d["positive_b"] * 100)
         scope = "i hela enkäten"
-    managers, others = _group_name("chef i central förvaltning"), _group_name("övrig tjänsteperson")
+    managers, others = _group_name("chef i central förvaltning", names), _group_name("övrig tjänsteperson", names)
     for rec in subgroup.itertuples():
         q = inst[rec.question]
         word = "lägre" if rec.estimate < 0 else "högre"
@@ -628,8 +630,8 @@ def hypotheses(
                      f"bilden stämmer hos er.")
         if partner is not None:
             other = inst[partner["question_b"] if partner["question_a"] == q.id else partner["question_a"]]
-            text += f" Bland {role_name(role_b)} följs svaren åt med {_about(other)}."
-            evidence.append(f"Bland {role_name(role_b)} i hela enkäten följs fråga {q.number} och fråga {other.number} "
+            text += f" Bland {role_name(role_b, roles=names)} följs svaren åt med {_about(other)}."
+            evidence.append(f"Bland {role_name(role_b, roles=names)} i hela enkäten följs fråga {q.number} och fråga {other.number} "
                             f"åt (rangkorrelation {_rho(partner['rho'])} på en skala från −1 till 1).")
         wide = scope != f"i {name}"
         out.append((9 if wide else 2, Hypothesis(
@@ -717,7 +719,8 @@ def next_steps_markdown(items: list[Hypothesis], *, municipality_name: str, synt
         firsts = [interview_questions(instrument, q.id)[:1] for q in instrument.likert_questions]
         fallback = list(dict.fromkeys(q for qs in firsts for q in qs))
         if fallback:
-            themes = {"förtroendevalda, tjänstepersoner": fallback}
+            roles = role_names(instrument)
+            themes = {f"{roles.lower('förtroendevald')}, {roles.lower('tjänsteperson')}": fallback}
         else:
             lines += [instrument.skipped_note("interview_questions"), ""]
     for whom, qs in themes.items():

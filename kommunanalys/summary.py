@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .anonymity import resolve_threshold
-from .labels import format_interval, format_number, format_percent, format_pp
+from .labels import RoleNames, format_interval, format_number, format_percent, format_pp, role_names
 # how sure a gap is and the friction table live with the root-cause analysis (re-exported here)
 from .rootcause import LARGE_GAP, UNCERTAIN_WIDTH, gap_words, memo_friction
 from .survey import Survey
@@ -133,25 +133,26 @@ def summarize(survey: Survey, municipality: str, *, threshold: int | None = None
                      "text": "role_gap" if is_gap else "benchmark"})
 
     frame = pd.DataFrame(rows, columns=_COLUMNS)
-    frame["text"] = [_statement(r, name) for r in frame.itertuples()]
+    roles = role_names(inst)
+    frame["text"] = [_statement(r, name, roles) for r in frame.itertuples()]
     return Summary(municipality=code, municipality_name=name, threshold=t, frame=frame,
                    parts=_sentences(frame, name, t))
 
 
-def _statement(r, name: str) -> str:
+def _statement(r, name: str, roles: RoleNames) -> str:
     label = f"{r.short.lower()} (fråga {r.number})"
     if r.kind in ("strongest", "weakest"):
         other = f", övriga kommuner {format_percent(r.other, missing='–')}" if pd.notna(r.other) else ""
         return f"{label}: {format_percent(r.value, missing='–')} instämmer{other}"
     if r.kind == "role_gap":
-        higher = "förtroendevalda" if r.value > 0 else "tjänstepersonerna"
+        higher = roles.lower("förtroendevald") if r.value > 0 else roles.definite.get("tjänsteperson", "")
         words = gap_words(r.value, r.ci_low, r.ci_high, clear=bool(r.clear))
         # said as "x more positive": the interval in the same direction as the gap
         low, high = (r.ci_low, r.ci_high) if r.value > 0 else (-r.ci_high, -r.ci_low)
         return (f"{label}: {higher} är mer positiva, {format_number(abs(r.value), 0, missing='–')} procentenheter "
                 f"(95 % konfidensintervall {format_interval(low, high, missing='–')}) – {words}")
     if r.text == "role_gap":
-        return (f"{label}: förtroendevalda och tjänstepersoner ser tydligt olika på frågan "
+        return (f"{label}: {roles.lower('förtroendevald')} och {roles.lower('tjänsteperson')} ser tydligt olika på frågan "
                 f"({format_pp(r.value, missing='–')} procentenheter)")
     direction = "fler" if r.value > 0 else "färre"
     return (f"{label}: tydligt {direction} instämmer i {name} än i övriga kommuner "

@@ -109,3 +109,69 @@ def test_no_module_formats_numbers_or_labels_groups_on_its_own():
     found = [f"{path.relative_to(package)}:{n}" for path in sorted(package.rglob("*.py")) if path.name != "labels.py"
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if copies.search(line)]
     assert not found, f"use kommunanalys.labels instead: {found}"
+
+
+# --- the roles as the survey's instrument names them (kommunanalys.labels.role_names) ---------
+def _instrument_with_roles(tmp_path, levels):
+    import yaml
+
+    from kommunanalys.instrument import load_instrument
+
+    spec = {"name": "Roller", "scales": {"roll": {"levels": levels},
+                                         "ja": {"levels": [{"label": "Nej", "code": 1}, {"label": "Ja", "code": 2}]}},
+            "questions": [{"id": "R", "number": 1, "kind": "role", "scale": "roll", "text": "Din roll?"},
+                          {"id": "A", "number": 2, "kind": "likert", "scale": "ja", "text": "Fungerar det?"}]}
+    path = tmp_path / "roller.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return load_instrument(path)
+
+
+def test_the_bundled_instrument_keeps_the_bundled_role_names():
+    """The demo's words are the seed's: headings "Förtroendevalda", slides "FÖRTROENDEVALD", quotes
+    "(förtroendevald)", running text "de förtroendevalda" / "tjänstepersonerna"."""
+    from kommunanalys.instrument import load_instrument
+
+    names = labels.role_names(load_instrument())
+    assert names == labels.role_names() and names.group_labels == labels.GROUP_LABELS
+    assert names.hierarchy_labels == labels.HIERARCHY_LABELS
+    assert [names.label(r) for r in ROLES] == ["Förtroendevalda", "Tjänstepersoner"]
+    assert [names.heading(r) for r in ROLES] == ["FÖRTROENDEVALD", "TJÄNSTEPERSON"]  # the seed's slides
+    assert [names.suffix(r) for r in ROLES] == ["förtroendevald", "tjänsteperson"]
+    assert [names.definite[r] for r in ROLES] == ["de förtroendevalda", "tjänstepersonerna"]
+
+
+def test_role_names_come_from_the_role_question(tmp_path):
+    inst = _instrument_with_roles(tmp_path, [
+        {"label": "Politiker", "code": 1, "value": "förtroendevald", "definite": "politikerna"},
+        {"label": "Anställd", "code": 2, "value": "tjänsteperson", "plural": "Anställda"}])
+    names = labels.role_names(inst)
+    assert [names.label(r) for r in ROLES] == ["Politiker", "Anställda"]  # plural: default the label
+    assert [names.heading(r) for r in ROLES] == ["POLITIKER", "ANSTÄLLD"]
+    assert [names.suffix(r) for r in ROLES] == ["politiker", "anställd"]
+    assert [names.definite[r] for r in ROLES] == ["politikerna", "anställda"]  # definite: default the plural
+    groups = names.group_labels
+    assert groups["förtroendevald"] == "Politiker" and groups[TOTAL_GROUP] == "Alla svarande"
+    assert groups["övrig tjänsteperson"] == "Övriga anställda"
+    assert names.hierarchy_labels["övrig tjänsteperson"] == "varav övriga anställda"
+    assert not any(re.search("(?i)förtroendevald|tjänsteperson", v) for v in
+                   [*groups.values(), *names.hierarchy_labels.values(), *names.placeholders().values()])
+
+
+def test_report_texts_fill_in_the_roles(tmp_path):
+    from kommunanalys.report_texts import load_report_texts
+
+    texts = load_report_texts()
+    # the bundled lead-in reads as before the placeholders (data/report_texts.yaml of the seed's framing)
+    assert texts.lead_in("respondents", threshold=5)[0].startswith(
+        "Enkäten gick till förtroendevalda och tjänstepersoner. Båda rollerna behövs för att förstå hur "
+        "kommunen styrs: de förtroendevalda sätter mål och fördelar resurser, tjänstepersonerna omsätter")
+    inst = _instrument_with_roles(tmp_path, [
+        {"label": "Politiker", "code": 1, "value": "förtroendevald", "definite": "politikerna"},
+        {"label": "Anställd", "code": 2, "value": "tjänsteperson", "plural": "Anställda"}])
+    roles = labels.role_names(inst)
+    own = [*texts.lead_in("respondents", threshold=5, roles=roles),
+           *[p for s in texts.lead_ins for p in texts.lead_in(s, threshold=5, roles=roles)],
+           *texts.method_paragraphs(threshold=5, roles=roles), texts.intro(threshold=5, roles=roles)]
+    assert own[0].startswith("Enkäten gick till politiker och anställda. Båda rollerna behövs för att förstå hur "
+                             "kommunen styrs: politikerna sätter mål")
+    assert not [p for p in own if re.search("(?i)förtroendevald|tjänsteperson|\\{[a-z_]+\\}", p)]

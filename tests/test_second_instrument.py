@@ -140,12 +140,21 @@ def test_file_digests_enter_the_rerun_hash(tmp_path):
     assert before["key_figures"] != after["key_figures"] and before["review_file"] != after["review_file"]
 
 
-def test_second_questionnaire_goes_through_the_batch(drafted, tmp_path, threads):
-    out = tmp_path / "rapporter"
+@pytest.fixture(scope="module")
+def second_reports(drafted, tmp_path_factory, threads) -> Path:
+    """The second questionnaire's reports of Hammarö in every format (PDF where WeasyPrint can run)."""
+    from kommunanalys.report import pdf as pdf_module
+
+    out = tmp_path_factory.mktemp("rapporter")
+    formats = ("html", "pptx", "xlsx", *(("pdf",) if pdf_module.pdf_available() else ()))
     result = run_reports(EXPORT, out=out, instrument=drafted, key_figures=KEY_FIGURES, municipalities=["1761"],
-                         formats=("html",), executor=threads, progress=False)
+                         formats=formats, executor=threads, progress=False)
     assert result.exit_code == 0, result.summary()
-    folder = out / "1761-hammaro"
+    return out / "1761-hammaro"
+
+
+def test_second_questionnaire_goes_through_the_batch(second_reports):
+    folder = second_reports
     text = _visible(folder / "report.html")
     for header in FIXTURE.LIKERT:
         assert _text(header) in text, "its own question texts"
@@ -165,6 +174,107 @@ def test_second_questionnaire_goes_through_the_batch(drafted, tmp_path, threads)
     # the quotes of the export are in the report before any review
     comments = [t for texts in FIXTURE.COMMENTS.values() for t in texts]
     assert any(c in text for c in comments)
+
+
+ROLE_WORDS = re.compile(r"förtroendevald|tjänsteperson", re.IGNORECASE)  # any case, any ending
+
+
+def _deck_text(path: Path) -> tuple[str, list[str]]:
+    """Every text of a deck (slides, tables, notes) and the names of its charts' series."""
+    from pptx import Presentation
+
+    parts, series = [], []
+    for slide in Presentation(path).slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                parts.append(shape.text_frame.text)
+            if getattr(shape, "has_table", False) and shape.has_table:
+                parts += [cell.text for row in shape.table.rows for cell in row.cells]
+            if getattr(shape, "has_chart", False) and shape.has_chart:
+                for plot in shape.chart.plots:
+                    parts += [str(c) for c in plot.categories]
+                    series += [s.name for s in plot.series]
+        if slide.has_notes_slide:
+            parts.append(slide.notes_slide.notes_text_frame.text)
+    return "\n".join(parts + series), series
+
+
+def _workbook_text(path: Path) -> str:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    return "\n".join([ws.title for ws in book.worksheets]
+                     + [str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                        for v in row if v is not None])
+
+
+def test_the_reports_name_the_roles_as_the_questionnaire_does(second_reports, drafted):
+    """report.html, index, deck (text, notes, chart series), workbook and PDF say the questionnaire's
+    "Politiker"/"Anställd" (plural as its instrument gives it) and never the bundled role words."""
+    folder = second_reports
+    levels = {lv.value: lv for lv in load_instrument(drafted).role_question.scale.levels}
+    assert {role: lv.label for role, lv in levels.items()} == FIXTURE.ROLES
+    plural = {role: lv.plural for role, lv in levels.items()}
+    assert plural == {"förtroendevald": "Politiker", "tjänsteperson": "Anställda"}  # Swedish plurals (SAOL)
+    deck, series = _deck_text(folder / "presentation.pptx")
+    texts = {"report.html": _visible(folder / "report.html"), "index.html": _visible(folder.parent / "index.html"),
+             "nasta_steg.md": (folder / "nasta_steg.md").read_text(encoding="utf-8"), "presentation.pptx": deck,
+             "bilaga.xlsx": _workbook_text(folder / "bilaga.xlsx"),
+             "bilaga_alla_kommuner.xlsx": _workbook_text(folder.parent / "bilaga_alla_kommuner.xlsx")}
+    if (folder / "rapport.pdf").is_file():
+        import shutil
+        import subprocess
+
+        if shutil.which("pdftotext"):
+            texts["rapport.pdf"] = subprocess.run(["pdftotext", str(folder / "rapport.pdf"), "-"], check=True,
+                                                  capture_output=True, text=True).stdout
+    for name, text in texts.items():
+        found = [text[max(m.start() - 40, 0):m.end() + 20] for m in ROLE_WORDS.finditer(text)]
+        assert not found, f"{name} names the bundled roles: {found[:3]}"
+    for name in ("report.html", "index.html", "bilaga.xlsx", "rapport.pdf"):
+        if name in texts:
+            assert plural["förtroendevald"] in texts[name] and plural["tjänsteperson"] in texts[name], name
+    html_text = texts["report.html"]
+    assert "(politiker)" in html_text, "a quote names its writer's role as the questionnaire does"
+    assert re.search(r"av politiker och [0-9]+ % av anställda instämmer", html_text)
+    # the slides' column headings in capitals, as the seed's FÖRTROENDEVALD | TJÄNSTEPERSON
+    assert "POLITIKER" in deck and "ANSTÄLLD" in deck
+    scale = load_instrument(drafted).likert_questions[0].scale
+    assert series and set(series) <= set(scale.labels), "the chart series are the answer levels"
+    gaps = pd.read_excel(folder / "bilaga.xlsx", sheet_name="Skav")
+    assert {"n politiker", "n anställda", "Instämmer, politiker", "Instämmer, anställda"} <= set(gaps.columns)
+
+
+def test_the_charts_name_the_roles_as_the_questionnaire_does(drafted):
+    import matplotlib.pyplot as plt
+
+    from kommunanalys import questions
+    from kommunanalys.labels import role_names
+    from kommunanalys.plots.charts import role_chart
+
+    survey = load_survey(EXPORT, drafted)
+    raw = pd.read_csv(EXPORT, sep=";", dtype=str, keep_default_na=False)
+    q = survey.instrument.likert_questions[0]
+    header = FIXTURE.LIKERT[0]
+    dist = questions.distribution(survey.subset(municipalities="1761"), q.id, by="role")
+    ax = role_chart(dist, question=q, labels=role_names(survey.instrument).group_labels)
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    plt.close("all")
+    hammaro = raw[(raw["Kommun"] == "Hammarö") & raw[header].isin(FIXTURE.SCALE)]
+    expected = {f"{name} (n = {int((hammaro[FIXTURE.ROLE] == FIXTURE.ROLES[role]).sum())})"
+                for role, name in (("förtroendevald", "Politiker"), ("tjänsteperson", "Anställda"))}
+    assert expected <= set(shown), shown
+    assert not any(ROLE_WORDS.search(t) for t in shown)
+
+
+def test_the_explorer_names_the_roles_as_the_questionnaire_does(drafted):
+    from kommunanalys.pages.explorer import ExplorerState, render
+
+    survey = load_survey(EXPORT, drafted)
+    view = render(ExplorerState(survey, municipality="1761", question=survey.instrument.likert_questions[0].id))
+    shown = " ".join([view.title, view.table_html, view.gap_html, view.benchmark_html, view.quotes_html])
+    assert "Politiker" in shown and "Anställda" in shown and "av politiker och" in shown
+    assert not ROLE_WORDS.search(shown), ROLE_WORDS.findall(shown)
 
 
 def test_a_review_file_that_strikes_quotes_removes_them_from_the_batch_report(drafted, tmp_path, threads):

@@ -56,7 +56,7 @@ from ..errors import InputError
 from ..kolada import DEMO_KEY_FIGURES_FILE, read_kolada
 from ..municipalities import lookup_municipality, municipalities
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
-from ..labels import GROUP_LABELS, format_number
+from ..labels import GROUP_LABELS, format_number, role_names
 from ..plots.charts import ROLE_COLOURS, VERDICT_COLOURS
 from ..survey import Survey
 
@@ -587,7 +587,7 @@ def survey_table(page: EfficiencyPage) -> pd.DataFrame:
         shown = not r.suppressed and r.n > 0
         rows.append({
             "Fråga": f"{q.number}. {q.short}",
-            "Roll": GROUP_LABELS.get(r.group, r.group),
+            "Roll": role_names(inst).group_labels.get(r.group, r.group),
             "Andel som instämmer (95 % KI)": (
                 f"{r.positive:.0f} % ({r.positive_ci_low:.0f}–{r.positive_ci_high:.0f})" if shown
                 else (r.note or "inga svar")),
@@ -662,7 +662,7 @@ def survey_figure(survey_results: pd.DataFrame, ratios: pd.DataFrame, *, instrum
     labels, y = [], 0
     for r in survey_results.itertuples(index=False):
         q = instrument[r.question]
-        labels.append(f"{q.number}. {q.short}\n{GROUP_LABELS.get(r.group, r.group)}")
+        labels.append(f"{q.number}. {q.short}\n{role_names(instrument).group_labels.get(r.group, r.group)}")
         if r.suppressed or not r.n:
             left.text(1, y, r.note or "inga svar", va="center", fontsize=8, style="italic", color="0.35")
         else:

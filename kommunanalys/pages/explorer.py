@@ -42,6 +42,7 @@ from . import quotes as quotes_page
 from .._lru import LRU
 from ..anonymity import published_count, resolve_threshold
 from ..errors import InputError, KommunanalysError
+from ..labels import role_names
 from .notebook import SYNTHETIC_NOTE, survey_for
 from ..survey import NOT_IN_EXPORT, Survey
 
@@ -335,8 +336,10 @@ def render(state: ExplorerState) -> ExplorerView:
     page = _page(state, distribution=distribution, summary=summary, gaps=gaps)
     table = question_page.group_table(page)
     n_groups = distribution["group"].nunique()
+    role_labels = role_names(survey.instrument).group_labels
     chart = pieces.chart(("role", m, q, g, t), lambda ax: plots.role_chart(distribution, question=question, ax=ax,
-                                                                           threshold=t), 2.2 + 0.5 * n_groups)
+                                                                           threshold=t, labels=role_labels),
+                         2.2 + 0.5 * n_groups)
 
     notes: list[str] = []
     if survey.synthetic:
@@ -354,7 +357,8 @@ def render(state: ExplorerState) -> ExplorerView:
             name = survey.municipality_name(m)
             bench_png = pieces.chart(("benchmark", m, q, codes, t),
                                      lambda ax: plots.benchmark_chart(bench_dist, municipality_name=name,
-                                                                      question=question, ax=ax, threshold=t),
+                                                                      question=question, ax=ax, threshold=t,
+                                                                      labels=role_labels),
                                      2.6 + 0.5 * 4)
         except KommunanalysError as error:
             notes.append(f"Jämförelsen går inte att visa: {error}")
@@ -392,7 +396,8 @@ def _table_caption(view: ExplorerView) -> str:
 def _title(state: ExplorerState, summary: pd.DataFrame) -> str:
     survey = state.survey
     q = survey.instrument[state.question]
-    sizes = ", ".join(f"{plots.GROUP_LABELS.get(r.group, r.group)}: "
+    groups = role_names(survey.instrument).group_labels
+    sizes = ", ".join(f"{groups.get(r.group, r.group)}: "
                       f"{published_count(r.n, bool(r.suppressed), state.threshold)}"
                       for r in summary.itertuples())
     parts = [f"<h3>{_esc(survey.municipality_name(state.municipality))} ({_esc(state.municipality)}) · "
@@ -408,10 +413,11 @@ def _title(state: ExplorerState, summary: pd.DataFrame) -> str:
 def _gap_html(view: ExplorerView) -> str:
     state = view.state
     q = state.survey.instrument[state.question]
-    head = "<h4>Skillnad mellan rollerna (förtroendevalda − tjänstepersoner)</h4>"
+    roles = role_names(state.survey.instrument)
+    head = f"<h4>Skillnad mellan rollerna ({_esc(roles.lower('förtroendevald'))} − {_esc(roles.lower('tjänsteperson'))})</h4>"
     if view.gap.empty:
         return head + "<p>Ingen skillnad att visa.</p>"
-    line = _esc(question_page.gap_sentence(view.gaps, q))
+    line = _esc(question_page.gap_sentence(view.gaps, q, roles=roles))
     page = _page(state, gaps=view.gaps)
     return head + f"<p>{line}</p>" + _frame_html(question_page.gap_table(page))
 

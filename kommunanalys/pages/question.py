@@ -21,7 +21,7 @@ from .. import questions
 from ..anonymity import TOTAL_GROUP, published_count, resolve_threshold, suppression_plan
 from ..errors import InputError
 from ..instrument import Question
-from ..labels import GROUPING_LABELS, format_interval, format_number, format_percent, format_pp
+from ..labels import GROUPING_LABELS, RoleNames, format_interval, format_number, format_percent, format_pp, role_names
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
 from ..survey import NOT_IN_EXPORT, ROLES, Survey
 
@@ -286,7 +286,7 @@ def group_table(page: QuestionPage) -> pd.DataFrame:
     dist, summ = page.distribution, page.summary.set_index("group")
     columns = {}
     for group, part in dist.groupby("group", sort=False):
-        label = plots.GROUP_LABELS.get(group, group)
+        label = _group_labels(page).get(group, group)
         s = summ.loc[group]
         if s["suppressed"]:
             columns[label] = pd.Series(s["note"], index=[*part["answer"], "Antal svar (n)", "Andel som instämmer (95 % KI)",
@@ -321,6 +321,7 @@ def gap_table(page: QuestionPage) -> pd.DataFrame:
     the report's appendix "Så har vi räknat", and their numbers are in the CSV tables.
     """
     clear = _clear_gaps(page)
+    roles = role_names(page.survey.instrument)
     rows = []
     for r in page.gaps.itertuples(index=False):
         q = page.survey.instrument[r.question]
@@ -328,8 +329,8 @@ def gap_table(page: QuestionPage) -> pd.DataFrame:
         rows.append({
             "Plats": "" if pd.isna(r.rank) else int(r.rank),
             "Fråga": f"{q.number}. {q.short}",
-            "Instämmer, förtroendevalda": format_percent(r.positive_fv, missing="–") if shown else r.note,
-            "Instämmer, tjänstepersoner": format_percent(r.positive_tp, missing="–") if shown else "",
+            f"Instämmer, {roles.lower('förtroendevald')}": format_percent(r.positive_fv, missing="–") if shown else r.note,
+            f"Instämmer, {roles.lower('tjänsteperson')}": format_percent(r.positive_tp, missing="–") if shown else "",
             "Skillnad i procentenheter (95 % KI)": (f"{format_pp(r.gap, missing='–')} ({format_interval(r.gap_ci_low, r.gap_ci_high, signed=True, missing='–')})"
                                                     if shown else ""),
             "Tydlig skillnad": "ja" if shown and clear.get(r.question) else "",
@@ -344,7 +345,7 @@ def benchmark_table(page: QuestionPage) -> pd.DataFrame:
     for r in page.benchmark.itertuples(index=False):
         shown = not r.suppressed
         rows.append({
-            "Roll": plots.GROUP_LABELS.get(r.role, r.role),
+            "Roll": _group_labels(page).get(r.role, r.role),
             "Grupp": names.get(r.group, r.group) + ("" if r.group == "kommun" else
                                                   f" ({r.municipalities} {'kommun' if r.municipalities == 1 else 'kommuner'})"),
             "Antal svar": published_count(r.n, bool(r.suppressed), page.threshold),
@@ -372,7 +373,7 @@ def show_heading(page: QuestionPage) -> str:
     parts = []
     for g in (TOTAL_GROUP, *ROLES):
         row = plan.loc[g]
-        label = plots.GROUP_LABELS[g]
+        label = _group_labels(page)[g]
         parts.append(f"{label}: {published_count(row['n'], bool(row['suppressed']), page.threshold)}")
     text = (f"## {q.label}\n\n**{page.municipality_name} ({page.municipality})** · tema: {q.theme} · "
             f"svar exkl. {' och '.join(q.scale.non_substantive_labels) or 'ej besvarad'} — " + ", ".join(parts))
@@ -387,7 +388,8 @@ def show_groups(page: QuestionPage, *, output_dir: str | Path | None = None):
     Only a line (and None) for a question that is not in the export."""
     if not page.in_export:
         return _not_in_export_line()
-    ax = plots.role_chart(page.distribution, question=page.question, threshold=page.threshold)
+    ax = plots.role_chart(page.distribution, question=page.question, threshold=page.threshold,
+                          labels=_group_labels(page))
     show_figure()
     show(group_table(page))
     if page.population_given and page.grouping == "role":
@@ -397,20 +399,27 @@ def show_groups(page: QuestionPage, *, output_dir: str | Path | None = None):
     return ax
 
 
+def _group_labels(page: QuestionPage) -> dict[str, str]:
+    """The groups as the survey's instrument names them (:func:`kommunanalys.labels.role_names`)."""
+    return role_names(page.survey.instrument).group_labels
+
+
 def _not_in_export_line() -> None:
     """Under a heading of the page, for a question the export has no column for."""
     show_markdown(f"*Visas inte: frågan {NOT_IN_EXPORT}.*")
 
 
-def gap_sentence(gaps: pd.DataFrame, question: Question, *, clear: bool | None = None) -> str:
+def gap_sentence(gaps: pd.DataFrame, question: Question, *, clear: bool | None = None,
+                 roles: RoleNames | None = None) -> str:
     """One Swedish sentence on the question's role gap and its rank among the questions.
 
     ``gaps`` is the ranked role gap of the municipality (:func:`kommunanalys.questions.rank_gaps`);
     ``clear`` its "tydlig skillnad" verdict, which adds how sure the gap is in words
-    (:func:`kommunanalys.summary.gap_words`).
+    (:func:`kommunanalys.summary.gap_words`); ``roles`` the survey's role names (default: the bundled).
     """
     from ..summary import gap_words
 
+    names = roles or role_names()
     row = gaps[gaps["question"] == question.id]
     if not row.empty and row["note"].iloc[0] == NOT_IN_EXPORT:
         return f"Fråga {question.number}: {NOT_IN_EXPORT}."
@@ -422,8 +431,10 @@ def gap_sentence(gaps: pd.DataFrame, question: Question, *, clear: bool | None =
     ranked = int(gaps["rank"].notna().sum())
     words = "" if clear is None else (
         f" – {gap_words(row['gap'], row['gap_ci_low'], row['gap_ci_high'], clear=clear)}")
-    return (f"Fråga {question.number}: {format_percent(row['positive_fv'], missing='–')} av de förtroendevalda och "
-            f"{format_percent(row['positive_tp'], missing='–')} av tjänstepersonerna instämmer, en skillnad på "
+    return (f"Fråga {question.number}: {format_percent(row['positive_fv'], missing='–')} av "
+            f"{names.definite.get('förtroendevald', '')} och "
+            f"{format_percent(row['positive_tp'], missing='–')} av {names.definite.get('tjänsteperson', '')} "
+            "instämmer, en skillnad på "
             f"{format_pp(row['gap'], missing='–')} procentenheter (95 % KI {format_interval(row['gap_ci_low'], row['gap_ci_high'], signed=True, missing='–')})"
             f"{words}. Plats {int(row['rank'])} av {ranked} frågor efter skillnadens storlek.")
 
@@ -435,7 +446,8 @@ def show_gap(page: QuestionPage, *, output_dir: str | Path | None = None, overvi
     questions once) the question's gap and rank are one sentence and one table row, no chart.
     The CSV of the gaps over all questions is written either way. Returns the Axes, or None.
     """
-    show_markdown(gap_sentence(page.gaps, page.question, clear=_clear_gaps(page).get(page.question.id)))
+    show_markdown(gap_sentence(page.gaps, page.question, clear=_clear_gaps(page).get(page.question.id),
+                               roles=role_names(page.survey.instrument)))
     ax = None
     table = gap_table(page)
     if overview:
@@ -457,7 +469,7 @@ def show_benchmark(page: QuestionPage, *, output_dir: str | Path | None = None):
     if not page.in_export:
         return _not_in_export_line()
     ax = plots.benchmark_chart(page.benchmark_distribution, municipality_name=page.municipality_name,
-                               question=page.question, threshold=page.threshold)
+                               question=page.question, threshold=page.threshold, labels=_group_labels(page))
     show_figure()
     show(benchmark_table(page))
     frames = page.tables()
@@ -500,7 +512,7 @@ def show_comments(page: QuestionPage, *, output_dir: str | Path | None = None,
         return _not_in_export_line()
     table = page.comments
     shown = pd.DataFrame({
-        "Roll": [plots.GROUP_LABELS[g] for g in table["group"]],
+        "Roll": [_group_labels(page)[g] for g in table["group"]],
         "Antal kommentarer": [r.note if r.suppressed else int(r.comments) for r in table.itertuples()],
     }).set_index("Roll")
     commented = bool(page.survey.instrument.comment_questions(page.question.id))

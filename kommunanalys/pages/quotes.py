@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -42,7 +42,7 @@ from ..comments import attribution, screened_comments
 from ..comments import comment_questions as _comment_questions
 from ..comments import likert_of as _likert_of
 from ..errors import InputError
-from ..labels import GROUP_LABELS, ROLE_SUFFIX
+from ..labels import GROUP_LABELS, role_names
 from .notebook import SYNTHETIC_NOTE, in_kernel, show, show_figure, show_markdown, write_tables
 from ..plots.charts import ROLE_COLOURS
 from ..quotes import near_duplicate, select_quotes
@@ -333,11 +333,11 @@ def _md(text: str) -> str:
     return plain_text(text)
 
 
-def _hidden_roles_note(plan: pd.DataFrame, threshold: int) -> str:
+def _hidden_roles_note(plan: pd.DataFrame, threshold: int, titles: Mapping[str, str] = _GROUP_TITLES) -> str:
     hidden = plan[(plan["group"] != TOTAL_GROUP) & ~plan["shown"]]
     if hidden.empty:
         return ""
-    groups = " och ".join(_GROUP_TITLES[g].lower() for g in hidden["group"])
+    groups = " och ".join(titles[g].lower() for g in hidden["group"])
     return (f"*Rollen visas inte för {groups}: grupper med färre än {threshold} svar, eller som "
             f"skulle gå att räkna fram, visas aldrig.*")
 
@@ -351,13 +351,14 @@ def quotes_markdown(quotes: pd.DataFrame, *, survey: Survey, plan: pd.DataFrame,
     """
     parts = []
     h, sub = "#" * level, "#" * (level + 1)
+    roles = role_names(survey.instrument)
     for about in questions:
         parts.append(f"{h} {survey.instrument[about].label}")
         rows = plan[plan["about"] == about].set_index("group")
         if TOTAL_GROUP in rows.index and not rows.loc[TOTAL_GROUP, "shown"]:
             parts.append(f"Färre än {threshold} svar på frågan: inga citat visas.")
             continue
-        note = _hidden_roles_note(rows.reset_index(), threshold)
+        note = _hidden_roles_note(rows.reset_index(), threshold, roles.group_labels)
         if note:
             parts.append(note)
         part = quotes[quotes["about"] == about]
@@ -367,7 +368,7 @@ def quotes_markdown(quotes: pd.DataFrame, *, survey: Survey, plan: pd.DataFrame,
         for theme, group in part.groupby("theme", sort=False):
             parts.append(f"{sub} {_md(theme)}")
             for row in group.itertuples():
-                role = f" ({ROLE_SUFFIX[row.role]})" if row.role_shown and pd.notna(row.role) else ""
+                role = f" ({roles.suffix(row.role)})" if row.role_shown and pd.notna(row.role) else ""
                 parts.append(f"– {_md(row.text)}{role}")
     return "\n\n".join(parts)
 
@@ -459,12 +460,15 @@ def show_quotes_for_question(survey: Survey, municipality: str, question: str, *
 # ---------------------------------------------------------------------------------------------
 # Theme counts
 # ---------------------------------------------------------------------------------------------
-def theme_chart(counts: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def theme_chart(counts: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                labels: Mapping[str, str] | None = None) -> Axes:
     """Horizontal bars: comments per theme for each role that may be shown (else for everyone).
 
     ``counts`` is :attr:`QuotesPage.counts`. Colour-blind safe palette plus a hatch per group, so
-    the chart also reads in black and white; the count is written at each bar.
+    the chart also reads in black and white; the count is written at each bar. ``labels``: the
+    groups' names (the survey's ``role_names(instrument).group_labels``; default the bundled names).
     """
+    titles = _GROUP_TITLES if labels is None else labels
     shown = counts[~counts["suppressed"].astype(bool)]
     roles = shown[shown["group"].isin(ROLES)]
     data = roles if roles["group"].nunique() > 0 else shown[shown["group"] == TOTAL_GROUP]
@@ -476,7 +480,7 @@ def theme_chart(counts: pd.DataFrame, *, ax: Axes | None = None, title: str | No
         ax.set_axis_off()
         return ax
     groups = list(dict.fromkeys(data["group"]))
-    labels = {g: f"{_GROUP_TITLES[g]} ({int(data.loc[data['group'] == g, 'n_total'].iloc[0])} kommentarer)"
+    labels = {g: f"{titles[g]} ({int(data.loc[data['group'] == g, 'n_total'].iloc[0])} kommentarer)"
               for g in groups}
     plot = data.assign(Grupp=data["group"].map(labels))
     sns.barplot(data=plot, x="n_comments", y="theme", hue="Grupp", hue_order=[labels[g] for g in groups],
@@ -503,12 +507,13 @@ def show_theme_counts(page: QuotesPage, output_dir: str | Path | None = None) ->
     """Display the chart of theme counts by role, and write its table; return the Axes."""
     hidden = page.counts[page.counts["suppressed"] & page.counts["group"].isin(ROLES)]
     title = f"Kommentarer per tema och roll – {page.municipality_name}"
+    groups = role_names(page.survey.instrument).group_labels
     if not hidden.empty:
         note = hidden.drop_duplicates("group")
         show_markdown("*Rollerna redovisas inte var för sig: "
-                      + "; ".join(f"{_GROUP_TITLES[g].lower()}: {n}" for g, n in zip(note["group"], note["note"]))
+                      + "; ".join(f"{groups[g].lower()}: {n}" for g, n in zip(note["group"], note["note"]))
                       + ".*")
-    ax = theme_chart(page.counts, title=title)
+    ax = theme_chart(page.counts, title=title, labels=groups)
     show_figure()
     write_tables(page.tables(), output_dir, [page.table_names[1]])
     return ax

@@ -19,7 +19,7 @@ from matplotlib.axes import Axes
 
 from .. import rootcause as rc
 from ..anonymity import TOTAL_GROUP, resolve_threshold
-from ..labels import GROUP_LABELS, format_number, format_percent, format_pp
+from ..labels import format_number, format_percent, format_pp, role_names
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
 from ..survey import Survey
 
@@ -104,7 +104,7 @@ def friction_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = Non
     labels = [instrument[q].short if instrument is not None else q for q in data["question"]]
     y = np.arange(len(data))
     palette = ["0.1", "0.5"]  # neither is a role: black and grey, told apart by marker shape
-    series = [("gap", "gap_ci_low", "gap_ci_high", "gap_notable", "Förtroendevalda − tjänstepersoner", "o", -0.15),
+    series = [("gap", "gap_ci_low", "gap_ci_high", "gap_notable", role_names(instrument).gap_label, "o", -0.15),
               ("distance", "distance_ci_low", "distance_ci_high", "benchmark_notable",
                "Kommunen − övriga kommuner", "s", 0.15)]
     for (col, lo, hi, flag, label, marker, shift), colour in zip(series, palette):
@@ -153,7 +153,8 @@ def association_heatmap(data: pd.DataFrame, *, instrument=None, group: str | Non
                 ax=ax, linewidths=0.5, linecolor="white")
     ax.set_xlabel("Fråga")
     ax.set_ylabel("Fråga")
-    title = GROUP_LABELS.get(group, group) if group else GROUP_LABELS[TOTAL_GROUP]
+    groups = role_names(instrument).group_labels
+    title = groups.get(group, group) if group else groups[TOTAL_GROUP]
     ax.set_title(f"Vilka svar följs åt? {title} (* tydligt samband)", loc="left", fontsize=11)
     return ax
 
@@ -187,7 +188,7 @@ def show_where(page: RootCausePage, *, output_dir: str | Path | None = None) -> 
     show_figure()
     table = pd.DataFrame({
         "Fråga": [inst[q].short for q in page.friction["question"]],
-        "Förtroendevalda − tjänstepersoner (procentenheter)": [_pp(v) for v in page.friction["gap"]],
+        f"{role_names(inst).gap_label} (procentenheter)": [_pp(v) for v in page.friction["gap"]],
         "Kommunen − övriga kommuner (procentenheter)": [_pp(v) for v in page.friction["distance"]],
         "Tydlig skillnad": ["ja" if n else "" for n in page.friction["notable"]],
     }).set_index("Fråga")
@@ -196,7 +197,8 @@ def show_where(page: RootCausePage, *, output_dir: str | Path | None = None) -> 
     if inst.subgroup_question is None:
         show_markdown(inst.skipped_note("subgroup"))
     else:
-        show_markdown(f"### Chefer i central förvaltning jämfört med övriga tjänstepersoner, {scope}")
+        others = role_names(inst).group_labels["övrig tjänsteperson"].lower()
+        show_markdown(f"### Chefer i central förvaltning jämfört med {others}, {scope}")
     if inst.subgroup_question is None:
         pass
     elif page.subgroups.empty:
@@ -268,7 +270,8 @@ def show_quotes_found(page: RootCausePage, *, output_dir: str | Path | None = No
                               review=review, n=n)
         counts = quotes.counts
         if not counts.empty:
-            theme_chart(counts, title=f"Kommentarer per tema och roll – fråga {inst[qid].number}")
+            theme_chart(counts, title=f"Kommentarer per tema och roll – fråga {inst[qid].number}",
+                        labels=role_names(inst).group_labels)
             show_figure()
             write_tables({f"orsaker_teman_{qid}_{page.municipality}": counts}, output_dir)
         if not in_report:

@@ -17,7 +17,7 @@ import pandas as pd
 from ..plots import charts as plots
 from .. import rounds
 from ..anonymity import resolve_threshold
-from ..labels import GROUP_LABELS, format_pp
+from ..labels import format_pp, role_names
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
 from ..survey import Survey
 
@@ -79,7 +79,7 @@ def trend_table(page: TrendPage, previous_label: str | None = None) -> pd.DataFr
         shown = r.status == "visas"
         rows.append({
             "Fråga": f"{q.number}. {q.short}",
-            "Grupp": GROUP_LABELS.get(r.group, r.group),
+            "Grupp": role_names(inst).group_labels.get(r.group, r.group),
             f"Instämmer {label}": f"{r.positive_previous:.0f} %" if shown else "",
             f"Instämmer {page.current_label}": f"{r.positive_current:.0f} %" if shown else "",
             "Förändring, procentenheter": format_pp(r.change) if shown else "",
@@ -106,7 +106,7 @@ def trend_sentence(page: TrendPage, previous_label: str | None = None) -> str:
     parts = []
     for r in clear.reindex(clear["change"].abs().sort_values(ascending=False).index).head(4).itertuples():
         q = inst[r.question]
-        parts.append(f"{GROUP_LABELS[r.group].lower()} om fråga {q.number} ({q.short.lower()}): "
+        parts.append(f"{role_names(inst).group_labels[r.group].lower()} om fråga {q.number} ({q.short.lower()}): "
                      f"{format_pp(r.change)} procentenheter")
     return f"Tydligast förändring sedan {label}: " + "; ".join(parts) + "."
 

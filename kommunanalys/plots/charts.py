@@ -24,7 +24,7 @@ from matplotlib.patches import Patch
 
 from ..anonymity import DEFAULT_THRESHOLD, TOTAL_GROUP
 from ..errors import InputError
-from ..labels import GROUP_LABELS, ROLE_LABELS, format_pp
+from ..labels import GROUP_LABELS, ROLE_LABELS, format_pp, role_names
 
 __all__ = [
     "GROUP_LABELS",
@@ -284,26 +284,30 @@ def _bar_label(key: tuple, bar: pd.Series, labels) -> str:
 
 
 def role_chart(data: pd.DataFrame, *, question=None, ax: Axes | None = None,
-               threshold: int = DEFAULT_THRESHOLD) -> Axes:
+               threshold: int = DEFAULT_THRESHOLD, labels: Mapping[str, str] | None = None) -> Axes:
     """The question for the roles (or another grouping) side by side, as in the seed's slides.
 
     ``data`` is :func:`kommunanalys.questions.distribution` for one question; ``question`` a
-    :class:`~kommunanalys.instrument.Question` whose label becomes the title.
+    :class:`~kommunanalys.instrument.Question` whose label becomes the title; ``labels`` the
+    groups' names (the survey's ``role_names(instrument).group_labels``; default :data:`GROUP_LABELS`).
     """
     _require(data, ["question", "group"])
     if data["question"].nunique() != 1:
         raise InputError("role_chart draws one question; the table holds several",
                          value=sorted(data["question"].unique()), hint="filter the table to one question first")
-    return likert_bars(data, group="group", ax=ax, title=getattr(question, "label", None), threshold=threshold)
+    return likert_bars(data, group="group", ax=ax, title=getattr(question, "label", None), threshold=threshold,
+                       labels=labels)
 
 
 def benchmark_chart(data: pd.DataFrame, *, municipality_name: str, question=None, ax: Axes | None = None,
                     roles: Sequence[str] = ("förtroendevald", "tjänsteperson"),
-                    threshold: int = DEFAULT_THRESHOLD) -> Axes:
+                    threshold: int = DEFAULT_THRESHOLD, labels: Mapping[str, str] | None = None) -> Axes:
     """The municipality against the other municipalities (and the comparison group), per role.
 
-    ``data`` is :func:`kommunanalys.questions.benchmark_distribution` for one question.
+    ``data`` is :func:`kommunanalys.questions.benchmark_distribution` for one question; ``labels``
+    the roles' names (default :data:`GROUP_LABELS`).
     """
+    groups = GROUP_LABELS if labels is None else labels
     _require(data, ["question", "role", "group"])
     part = data[data["role"].isin(list(roles))].copy()
     part["_role_order"] = part["role"].map({r: i for i, r in enumerate(roles)})
@@ -312,7 +316,7 @@ def benchmark_chart(data: pd.DataFrame, *, municipality_name: str, question=None
 
     def label(key: tuple) -> str:
         role, grp = key
-        return f"{GROUP_LABELS.get(role, role)} – {names.get(grp, grp)}"
+        return f"{groups.get(role, role)} – {names.get(grp, grp)}"
 
     title = f"{municipality_name} jämfört med andra kommuner"
     if question is not None:
@@ -352,8 +356,10 @@ def gap_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = None,
     ax.set_yticks(range(len(data)), names)
     ax.set_ylim(len(data) - 0.5, -0.5)
     ax.set_xlim(-100, 100)
-    ax.set_xlabel("Skillnad i andel positiva svar (procentenheter), förtroendevalda − tjänstepersoner\n"
-                  "← tjänstepersoner mer positiva    förtroendevalda mer positiva →\n"
+    names_of = role_names(instrument)
+    fv, tp = names_of.lower("förtroendevald"), names_of.lower("tjänsteperson")
+    ax.set_xlabel(f"Skillnad i andel positiva svar (procentenheter), {fv} − {tp}\n"
+                  f"← {tp} mer positiva    {fv} mer positiva →\n"
                   "(linje: 95 % konfidensintervall, Newcombe)", fontsize=9)
     ax.set_title("Skav: där rollerna ser olika på kommunen", loc="left", fontsize=11)
     ax.grid(axis="y", visible=False)
@@ -374,6 +380,7 @@ def change_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = None,
                          value=sorted(data["municipality_code"].unique()),
                          hint="filter the table to one municipality_code first")
     part = data[data["group"].isin(list(ROLE_LABELS))]
+    roles = role_names(instrument)
     qids = list(dict.fromkeys(part["question"]))
     ax = _new_ax(ax, 1.4 + 0.75 * len(qids))
     offsets = {"förtroendevald": -0.18, "tjänsteperson": 0.18}
@@ -385,7 +392,7 @@ def change_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = None,
         for row in part[part["question"] == qid].itertuples(index=False):
             yy = y + offsets.get(row.group, 0.0)
             if row.status != "visas" or pd.isna(row.change):
-                text = f"{GROUP_LABELS.get(row.group, row.group)}: {row.note or f'färre än {threshold} svar'}"
+                text = f"{roles.group_labels.get(row.group, row.group)}: {row.note or f'färre än {threshold} svar'}"
                 ax.text(0, yy, text, ha="center", va="center", fontsize=8, style="italic", color="0.2",
                         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="0.6", ls="--"))
                 continue
@@ -400,8 +407,8 @@ def change_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = None,
     ax.set_xlabel(f"Förändring i andel positiva svar (procentenheter), {current_label} − {previous_label}\n"
                   "← mindre positiva än förra gången    mer positiva än förra gången →\n"
                   "(linje: 95 % konfidensintervall, Newcombe)", fontsize=9)
-    ax.legend(handles=[plt.Line2D([], [], marker="o", color="black", mfc="black", ls="", label=ROLE_LABELS["förtroendevald"]),
-                       plt.Line2D([], [], marker="s", color="black", mfc="white", ls="", label=ROLE_LABELS["tjänsteperson"])],
+    ax.legend(handles=[plt.Line2D([], [], marker="o", color="black", mfc="black", ls="", label=roles.label("förtroendevald")),
+                       plt.Line2D([], [], marker="s", color="black", mfc="white", ls="", label=roles.label("tjänsteperson"))],
               loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
     ax.set_title(f"Förändring sedan {previous_label}", loc="left", fontsize=11)
     ax.grid(axis="y", visible=False)

@@ -1508,8 +1508,10 @@ def _write_index(out_dir: Path, survey, respondents, result: BatchResult, *, tit
                      "has_report": (out_dir / slug / "report.html").exists(),
                      "deliverables": _deliverable_links(out_dir / slug),
                      "respondents": _records(respondents[code])})
+    from ..labels import role_names
+
     html = render_index(rows, title=title, synthetic=survey.synthetic, threshold=threshold,
-                        skipped=result.skipped_notebooks)
+                        skipped=result.skipped_notebooks, roles=role_names(survey.instrument))
     _write_atomic(out_dir / "index.html", html)
     summary = {
         "exit_code": result.exit_code, "elapsed": round(result.elapsed, 3), "jobs": result.jobs,

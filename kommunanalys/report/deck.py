@@ -24,7 +24,7 @@ from pptx.util import Emu, Pt
 
 from ..errors import ReportError
 from ..paths import DATA_DIR
-from ..labels import ROLE_SUFFIX, format_interval, format_number, format_pp
+from ..labels import format_interval, format_number, format_pp, role_names
 from ..plots.charts import level_colours
 from ..survey import ROLES
 from ..textsafety import display_text
@@ -36,7 +36,6 @@ DEFAULT_TEMPLATE = DATA_DIR / "deck_template.pptx"
 BODY_PT = 20   # body text, readable when projected (>= 18 pt)
 CHART_PT = 14  # chart labels (>= 12 pt)
 TITLE_PT = 30
-_ROLE_HEADINGS = {"förtroendevald": "FÖRTROENDEVALD", "tjänsteperson": "TJÄNSTEPERSON"}
 _QUOTES_PER_SLIDE = 5
 #: Data labels: whole percent, none below 6 % (Excel and LibreOffice conditional number format).
 _LABEL_FORMAT = '[<6]"";0" %"'
@@ -161,14 +160,16 @@ def _question_slide(deck: _Deck, content: MunicipalityContent, qid: str) -> None
     dist = content.distribution[content.distribution["question"] == qid]
     summ = content.summary[content.summary["question"] == qid].set_index("group")
     notes = [f"Fråga {q.number}: {q.text}"]
+    roles = role_names(content.survey.instrument)  # the slides' FÖRTROENDEVALD | TJÄNSTEPERSON
     for role in ROLES:
         row = summ.loc[role]
+        one = roles.singular.get(role, role)
         if bool(row["suppressed"]):
-            notes.append(f"{_ROLE_HEADINGS[role].capitalize()}: {hidden_text(row['note'], content.threshold)}.")
+            notes.append(f"{one}: {hidden_text(row['note'], content.threshold)}.")
         elif int(row["n"]) == 0:
-            notes.append(f"{_ROLE_HEADINGS[role].capitalize()}: inga svar.")
+            notes.append(f"{one}: inga svar.")
         else:
-            notes.append(f"{_ROLE_HEADINGS[role].capitalize()}: {int(row['n'])} svar; "
+            notes.append(f"{one}: {int(row['n'])} svar; "
                          f"{_pct(row['positive'])} % instämmer (95 % konfidensintervall "
                          f"{_pct(row['positive_ci_low'])}–{_pct(row['positive_ci_high'])} %).")
     notes.append(METHOD_NOTE.format(k=content.threshold))
@@ -180,7 +181,7 @@ def _question_slide(deck: _Deck, content: MunicipalityContent, qid: str) -> None
     height = deck.h - top - deck.margin
     for i, role in enumerate(ROLES):
         left = deck.margin + i * (col_w + gap)
-        deck.text(slide, [_ROLE_HEADINGS[role]], left=left, top=deck.body_top(), width=col_w,
+        deck.text(slide, [roles.heading(role)], left=left, top=deck.body_top(), width=col_w,
                   height=int(deck.h * 0.08), bold=True)
         rows = dist[dist["group"] == role]
         hidden = bool(rows["suppressed"].any())
@@ -245,10 +246,11 @@ def _respondents_slide(deck: _Deck, content: MunicipalityContent) -> None:
 def _quote_slides(deck: _Deck, content: MunicipalityContent) -> None:
     quotes = content.quotes
     inst = content.survey.instrument
+    roles = role_names(inst)
     for about, part in quotes.groupby("about", sort=False):
         lines = []
         for row in part.itertuples():
-            role = f" ({ROLE_SUFFIX[row.role]})" if bool(row.role_shown) and pd.notna(row.role) else ""
+            role = f" ({roles.suffix(row.role)})" if bool(row.role_shown) and pd.notna(row.role) else ""
             lines.append(f"– {display_text(row.text)}{role}")  # as in report.html: no links, no controls
         q = inst[about]
         per_slide = -(-len(lines) // -(-len(lines) // _QUOTES_PER_SLIDE))  # even split: 6 quotes are 3 + 3
@@ -264,19 +266,21 @@ def _friction_slide(deck: _Deck, content: MunicipalityContent) -> None:
     gaps = content.gaps
     shown = gaps[~gaps["suppressed"].astype(bool) & gaps["gap"].notna()].head(5)
     hidden = gaps[gaps["suppressed"].astype(bool)]
+    roles = role_names(inst)
+    fv, tp = roles.lower("förtroendevald"), roles.lower("tjänsteperson")
     lines, notes = [], []
     for r in shown.itertuples():
         q = inst[r.question]
-        lines.append(f"{q.number}. {q.short}: förtroendevalda {_pct(r.positive_fv)} %, tjänstepersoner "
+        lines.append(f"{q.number}. {q.short}: {fv} {_pct(r.positive_fv)} %, {tp} "
                      f"{_pct(r.positive_tp)} % ({_pct(r.gap)} procentenheter)")
         notes.append(f"Fråga {q.number}: skillnad {_pct(r.gap)} procentenheter, 95 % konfidensintervall "
-                     f"{_pct(r.gap_ci_low)} till {_pct(r.gap_ci_high)}; {int(r.n_fv)} förtroendevalda och "
-                     f"{int(r.n_tp)} tjänstepersoner svarade.")
+                     f"{_pct(r.gap_ci_low)} till {_pct(r.gap_ci_high)}; {int(r.n_fv)} {fv} och "
+                     f"{int(r.n_tp)} {tp} svarade.")
     if not lines:
         lines = ["Rollerna kan inte jämföras här: en av dem har för få svar."]
     if len(hidden):
         lines.append(f"Dold jämförelse för {len(hidden)} fråga(or): färre än {content.threshold} svar i en roll.")
-    notes.append("Skillnaden är andelen förtroendevalda som instämmer minus andelen tjänstepersoner som instämmer. "
+    notes.append(f"Skillnaden är andelen {fv} som instämmer minus andelen {tp} som instämmer. "
                  "Ett intervall som inte omfattar noll är en tydlig skillnad; ett brett intervall betyder att "
                  "skillnaden är osäker.")
     slide = deck.slide("Var skaver det? Där rollerna skiljer sig mest", notes="\n".join(notes))
@@ -291,7 +295,8 @@ def _change_slide(deck: _Deck, content: MunicipalityContent) -> None:
     label = latest_label(list(dict.fromkeys(content.changes["previous_round"])))
     data = content.changes[(content.changes["previous_round"] == label) & content.changes["group"].isin(ROLES)]
     inst = content.survey.instrument
-    plural = {"förtroendevald": "förtroendevalda", "tjänsteperson": "tjänstepersoner"}
+    roles = role_names(inst)
+    plural = {role: roles.lower(role) for role in ROLES}
     rows, notes, hidden = [], [], False
     for qid, part in data.groupby("question", sort=False):
         q = inst[qid]
@@ -315,8 +320,8 @@ def _change_slide(deck: _Deck, content: MunicipalityContent) -> None:
                  "procentenheter. Ett intervall som inte omfattar noll är en tydlig förändring. En grupp visas "
                  f"bara om den visas i båda omgångarna (minst {content.threshold} svar och inte dold).")
     slide = deck.slide(f"Förändring sedan {label}", notes="\n".join(notes))
-    head = ["Fråga", f"Förtroendevalda {label} → {content.current_round}",
-            f"Tjänstepersoner {label} → {content.current_round}"]
+    head = ["Fråga", f"{roles.label('förtroendevald')} {label} → {content.current_round}",
+            f"{roles.label('tjänsteperson')} {label} → {content.current_round}"]
     top = deck.body_top()
     width = deck.w - 2 * deck.margin
     height = int(deck.h * 0.075) * (len(rows) + 1)
@@ -390,7 +395,8 @@ def build_deck(content: MunicipalityContent, *, path: str | Path, template: str 
     if slide.shapes.title is not None:
         slide.shapes.title.text = f"Styrning och effektivitet i {content.name}"
     subtitle = [ph for ph in slide.placeholders if ph.placeholder_format.idx == 1]
-    sub = "Enkät till förtroendevalda och tjänstepersoner"
+    roles = role_names(content.survey.instrument)
+    sub = f"Enkät till {roles.lower('förtroendevald')} och {roles.lower('tjänsteperson')}"
     if content.survey.synthetic:
         sub += " – syntetiska demodata, inga verkliga svar"
     if subtitle:

@@ -137,9 +137,10 @@ def _markdown(text: str) -> str:
     return mistune.create_markdown(escape=True)(text)
 
 
-def _summary_block(summary, texts, threshold: int) -> str:
+def _summary_block(summary, texts, threshold: int, roles=None) -> str:
     """The "Sammanfattning" section: the intro and one bullet per statement of the summary."""
-    intro = texts.intro(threshold=threshold, municipality=summary.municipality_name) if texts is not None else ""
+    intro = (texts.intro(threshold=threshold, municipality=summary.municipality_name, roles=roles)
+             if texts is not None else "")
     title = texts.summary_title if texts is not None else "Sammanfattning"
     def item(sentence: str) -> str:  # "Starkast i X: …" with its label in bold
         label, colon, rest = sentence.partition(": ")
@@ -151,10 +152,10 @@ def _summary_block(summary, texts, threshold: int) -> str:
             f"{_markdown(intro) if intro else ''}<ul>{items}</ul>\n</section>")
 
 
-def _method_block(texts, threshold: int, non_substantive: Sequence[str] = ("Vet ej",)) -> str:
+def _method_block(texts, threshold: int, non_substantive: Sequence[str] = ("Vet ej",), roles=None) -> str:
     """The appendix "Så har vi räknat": every method term of the report explained plainly."""
     body = "".join(_markdown(p) for p in texts.method_paragraphs(threshold=threshold,
-                                                                  non_substantive=non_substantive))
+                                                                  non_substantive=non_substantive, roles=roles))
     return (f"<section id=\"method\" class=\"method\">\n<h2>{html.escape(texts.method_title)}</h2>\n"
             f"{body}\n</section>")
 
@@ -167,6 +168,7 @@ def report_words(*, data: str | None, municipality: str, threshold: int, texts: 
     per process (:func:`kommunanalys.pages.notebook.survey_for`), the texts from ``texts`` (default
     ``data/report_texts.yaml``); ``instrument`` and ``export_municipality`` as for the notebooks.
     """
+    from ..labels import role_names
     from ..loader import survey_for
     from ..report_texts import load_report_texts
     from ..summary import summarize
@@ -175,13 +177,13 @@ def report_words(*, data: str | None, municipality: str, threshold: int, texts: 
     labels = dict.fromkeys(label for q in survey.instrument.likert_questions
                            for label in q.scale.non_substantive_labels)
     return {"summary": summarize(survey, municipality, threshold=threshold), "texts": load_report_texts(texts),
-            "threshold": threshold, "non_substantive": list(labels)}
+            "threshold": threshold, "non_substantive": list(labels), "roles": role_names(survey.instrument)}
 
 
 def render_report(*, parts: Sequence[Mapping[str, Any]], root: Path, sections: Sequence[Mapping[str, str]],
                   municipality: str, code: str, title: str, synthetic: bool,
                   respondents: Sequence[Mapping[str, Any]] = (), summary=None, texts=None,
-                  threshold: int | None = None, non_substantive: Sequence[str] = ("Vet ej",)) -> str:
+                  threshold: int | None = None, non_substantive: Sequence[str] = ("Vet ej",), roles=None) -> str:
     """The HTML of one municipality's report.
 
     Parameters
@@ -201,7 +203,8 @@ def render_report(*, parts: Sequence[Mapping[str, Any]], root: Path, sections: S
         :func:`kommunanalys.summary.summarize` of the municipality (shown first, as
         "Sammanfattning"), :class:`kommunanalys.report_texts.ReportTexts` (a lead-in under each
         section's heading, the appendix "Så har vi räknat" at the end) and the anonymity threshold
-        they mention; ``non_substantive``: the scale's own "Vet ej" labels, named in the appendix; see
+        they mention; ``non_substantive``: the scale's own "Vet ej" labels, named in the appendix;
+        ``roles``: the survey's :class:`kommunanalys.labels.RoleNames` for the texts' role words; see
         :func:`report_words`.
     """
     exporter = _exporter()
@@ -215,7 +218,7 @@ def render_report(*, parts: Sequence[Mapping[str, Any]], root: Path, sections: S
         sid = section["id"]
         chunks = [f"<section id=\"{html.escape(sid)}\">\n<h2>{html.escape(section['title'])}</h2>"]
         if texts is not None:
-            lead = texts.lead_in(sid, threshold=threshold or 0, municipality=municipality)
+            lead = texts.lead_in(sid, threshold=threshold or 0, municipality=municipality, roles=roles)
             if lead:
                 chunks.append("<div class=\"lead\">" + "".join(_markdown(p) for p in lead) + "</div>")
         for part in by_section[sid]:
@@ -246,10 +249,10 @@ def render_report(*, parts: Sequence[Mapping[str, Any]], root: Path, sections: S
     toc_entries = [(s["id"], s["title"]) for s in shown_sections]
     first = last = ""
     if summary is not None:
-        first = _summary_block(summary, texts, threshold or 0)
+        first = _summary_block(summary, texts, threshold or 0, roles)
         toc_entries.insert(0, ("summary", texts.summary_title if texts is not None else "Sammanfattning"))
     if texts is not None and texts.method:
-        last = _method_block(texts, threshold or 0, non_substantive)
+        last = _method_block(texts, threshold or 0, non_substantive, roles)
         toc_entries.append(("method", texts.method_title))
     toc = "".join(f"<li><a href=\"#{html.escape(i)}\">{html.escape(t)}</a></li>" for i, t in toc_entries)
     body = (
@@ -281,14 +284,18 @@ def _group(respondents: Sequence[Mapping[str, Any]], group: str) -> str:
 
 
 def render_index(rows: Sequence[Mapping[str, Any]], *, title: str, synthetic: bool, threshold: int,
-                 skipped: Sequence[str] = ()) -> str:
+                 skipped: Sequence[str] = (), roles=None) -> str:
     """The HTML of ``index.html``: every municipality with status, respondents per role and links.
 
     ``rows`` (one per municipality, in code order) carry ``code``, ``name``, ``slug``, ``status``
     (``ok``/``failed``/``error``/``missing``), ``has_report``, ``failures`` (``key``, ``error``,
     ``path``), ``error`` and ``respondents`` (records of ``respondent_counts``: only the shown
-    texts are used, so suppressed groups read "färre än 5 svar").
+    texts are used, so suppressed groups read "färre än 5 svar"); ``roles``: the survey's
+    :class:`kommunanalys.labels.RoleNames` for the column headings (default: the bundled names).
     """
+    from ..labels import role_names
+
+    roles = roles or role_names()
     n_ok = sum(r["status"] in ("ok", "unchanged") for r in rows)
     n_failed = sum(r["status"] in ("failed", "error") for r in rows)
     n_missing = sum(r["status"] == "missing" for r in rows)
@@ -329,7 +336,8 @@ def render_index(rows: Sequence[Mapping[str, Any]], *, title: str, synthetic: bo
         f"<header>\n<h1>{html.escape(title)}</h1>\n<p>Rapporter per kommun</p>\n</header>\n{note}"
         f"<p><strong>{html.escape(summary)}.</strong></p>{skipped_note}\n"
         "<table class=\"index\">\n<thead><tr><th>Kommun</th><th>Status</th><th>Svarande</th>"
-        "<th>Förtroendevalda</th><th>Tjänstepersoner</th><th>Länkar</th></tr></thead>\n<tbody>\n"
+        f"<th>{html.escape(roles.label('förtroendevald'))}</th><th>{html.escape(roles.label('tjänsteperson'))}</th>"
+        "<th>Länkar</th></tr></thead>\n<tbody>\n"
         + "\n".join(lines)
         + "\n</tbody>\n</table>\n"
         f"<p class=\"muted\">Grupper med färre än {threshold} svarande redovisas utan antal; en grupp vars antal "

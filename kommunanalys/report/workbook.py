@@ -16,12 +16,10 @@ from typing import Iterable
 import pandas as pd
 import xlsxwriter
 
-from ..labels import GROUP_LABELS
+from ..labels import RoleNames, role_names
 from .content import MunicipalityContent, hidden_text
 
 __all__ = ["build_workbook", "build_batch_workbook"]
-
-_ROLE_LABELS = GROUP_LABELS
 
 
 def _safe(text: object) -> str:
@@ -62,12 +60,17 @@ class _Book:
             ws.write_number(i, j, float(value), fmt)
 
 
+def _labels(content: MunicipalityContent) -> dict[str, str]:
+    """The groups as the survey's instrument names them (:func:`kommunanalys.labels.role_names`)."""
+    return role_names(content.survey.instrument).group_labels
+
+
 def _summary_rows(content: MunicipalityContent) -> list[list]:
     inst = content.survey.instrument
     rows = []
     for r in content.summary.itertuples():
         q = inst[r.question]
-        base = [content.code, content.name, f"{q.number}. {q.short}", _ROLE_LABELS.get(r.group, r.group)]
+        base = [content.code, content.name, f"{q.number}. {q.short}", _labels(content).get(r.group, r.group)]
         if bool(r.suppressed):
             rows.append(base + [None, None, None, None, None, hidden_text(r.note, content.threshold)])
         elif int(r.n) == 0:
@@ -134,9 +137,11 @@ def _gap_rows(content: MunicipalityContent) -> list[list]:
     return rows
 
 
-def _write_gaps(book: _Book, rows: Iterable[list]) -> None:
-    head = ["Kod", "Kommun", "Fråga", "Rang", "n förtroendevalda", "n tjänstepersoner",
-            "Instämmer, förtroendevalda", "Instämmer, tjänstepersoner", "Skillnad (procentenheter)",
+def _write_gaps(book: _Book, rows: Iterable[list], roles: RoleNames | None = None) -> None:
+    roles = roles or role_names()
+    fv, tp = roles.lower("förtroendevald"), roles.lower("tjänsteperson")
+    head = ["Kod", "Kommun", "Fråga", "Rang", f"n {fv}", f"n {tp}",
+            f"Instämmer, {fv}", f"Instämmer, {tp}", "Skillnad (procentenheter)",
             "95 % KI, nedre", "95 % KI, övre", "Anmärkning"]
     ws = book.sheet("Skav", head, [6, 14, 48, 6, 12, 12, 14, 14, 14, 10, 10, 44])
     fmts = [None, None, None, book.int, book.int, book.int, book.pct, book.pct, book.pp, book.pp, book.pp, book.note]
@@ -150,7 +155,7 @@ def _change_rows(content: MunicipalityContent) -> list[list]:
     rows = []
     for r in content.changes.itertuples():
         q = inst[r.question]
-        base = [content.code, content.name, f"{q.number}. {q.short}", _ROLE_LABELS.get(r.group, r.group),
+        base = [content.code, content.name, f"{q.number}. {q.short}", _labels(content).get(r.group, r.group),
                 r.previous_round, r.current_round]
         if r.status != "visas":
             rows.append(base + [None] * 7 + [r.note or hidden_text("", content.threshold)])
@@ -178,7 +183,7 @@ def _write_question(book: _Book, content: MunicipalityContent, qid: str) -> None
     rows = content.distribution[content.distribution["question"] == qid]
     i = 1
     for group, part in rows.groupby("group", sort=False):
-        label = _ROLE_LABELS.get(group, group)
+        label = _labels(content).get(group, group)
         if bool(part["suppressed"].any()):
             book.cell(ws, i, 0, label)
             book.cell(ws, i, 4, hidden_text(part["note"].iloc[0], content.threshold), book.note)
@@ -199,7 +204,7 @@ def build_workbook(content: MunicipalityContent, *, path: str | Path) -> Path:
     book = _Book(path)
     _write_summary(book, _summary_rows(content))
     _write_respondents(book, _respondent_rows(content))
-    _write_gaps(book, _gap_rows(content))
+    _write_gaps(book, _gap_rows(content), role_names(content.survey.instrument))
     if content.changes is not None:
         _write_changes(book, _change_rows(content))
     for qid in content.question_ids:
@@ -217,7 +222,8 @@ def build_batch_workbook(contents: Iterable[MunicipalityContent], *, path: str |
     book = _Book(path)
     _write_summary(book, [r for c in contents for r in _summary_rows(c)])
     _write_respondents(book, [r for c in contents for r in _respondent_rows(c)])
-    _write_gaps(book, [r for c in contents for r in _gap_rows(c)])
+    _write_gaps(book, [r for c in contents for r in _gap_rows(c)],
+                role_names(contents[0].survey.instrument) if contents else None)
     if any(c.changes is not None for c in contents):
         _write_changes(book, [r for c in contents if c.changes is not None for r in _change_rows(c)])
     book.wb.close()
