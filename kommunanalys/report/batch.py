@@ -130,6 +130,7 @@ from .. import paths
 from .._lru import memoize
 from ..errors import ReportError
 from ..municipalities import lookup_municipality, slugify
+from .fingerprint import _digest_path, _input_hash, _notebook_digest, _package_fingerprint, _sha256_file
 from .results import BatchResult, MunicipalityResult, NotebookError, NotebookResult, _record_notebook
 
 __all__ = [
@@ -274,68 +275,6 @@ def _check_plan(plan: Sequence[PlanEntry]) -> None:
     if dupes:
         raise ReportError(f"notebookplanen har samma nyckel flera gånger: {', '.join(dupes)}; "
                           "ge varje PlanEntry en egen `key`")
-
-
-# ---------------------------------------------------------------------------------------------
-# Hashing
-# ---------------------------------------------------------------------------------------------
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _notebook_digest(path: Path) -> str:
-    """The hash of what a notebook executes: its cells' types, sources and tags.
-
-    Metadata an editor rewrites (JupyterLab's kernelspec and language info, cell ids, widths,
-    collapsed/scrolled flags), outputs and execution counts do not change execution, so opening
-    and saving a notebook does not force a rebuild.
-    """
-    import nbformat
-
-    nb = nbformat.read(str(path), as_version=4)
-    cells = [[c.get("cell_type"), c.get("source", ""), sorted(c.get("metadata", {}).get("tags", []))]
-             for c in nb.cells]
-    return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode()).hexdigest()
-
-
-def _package_fingerprint(instrument_source: str | None) -> dict[str, str]:
-    from importlib import metadata
-
-    import kommunanalys
-
-    digest = hashlib.sha256()
-    package_dir = Path(kommunanalys.__file__).parent
-    # every source file and package data file, subpackages included (not caches)
-    for file in sorted(p for p in package_dir.rglob("*") if p.is_file()
-                       and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")):
-        digest.update(file.relative_to(package_dir).as_posix().encode())
-        digest.update(file.read_bytes())
-    instrument = Path(instrument_source) if instrument_source else paths.INSTRUMENT_FILE
-    if instrument.exists():
-        digest.update(instrument.read_bytes())
-    versions = {"kommunanalys": getattr(kommunanalys, "__version__", "?"),
-                "python": ".".join(map(str, sys.version_info[:3]))}
-    for dist in ("pandas", "matplotlib", "seaborn", "papermill", "numpy"):
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            versions[dist] = "-"
-    versions["digest"] = digest.hexdigest()
-    return versions
-
-
-def _input_hash(*, data_sha: str, notebook_sha: str, parameters: Mapping[str, Any],
-                package: Mapping[str, str], inputs: Mapping[str, str] | None = None) -> str:
-    content = {"data": data_sha, "notebook": notebook_sha, "parameters": dict(parameters),
-               "package": dict(package)}
-    if inputs:  # digests of the files a parameter names (review file, key figures, population)
-        content["inputs"] = dict(inputs)
-    blob = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -686,17 +625,6 @@ def _notebook_parameters(code: str, entry: PlanEntry, data: Path, threshold: int
 # ---------------------------------------------------------------------------------------------
 # What the consultant prepares: instrument, review files, key figures, a one-municipality export
 # ---------------------------------------------------------------------------------------------
-def _digest_path(path: Path) -> str:
-    """The digest of a file, or of every file in a folder (names and contents)."""
-    if path.is_file():
-        return _sha256_file(path)
-    digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(file.relative_to(path).as_posix().encode())
-        digest.update(_sha256_file(file).encode())
-    return digest.hexdigest()
-
-
 def _existing(value: str | os.PathLike | None, option: str, what: str) -> Path | None:
     if value is None:
         return None
