@@ -131,6 +131,8 @@ from .._lru import memoize
 from ..errors import ReportError
 from ..municipalities import lookup_municipality, slugify
 from .fingerprint import _digest_path, _input_hash, _notebook_digest, _package_fingerprint, _sha256_file
+from .inputs import (_comparison_of, _earlier_rounds, _existing, _export_municipality, _population_input,
+                     _review_for, _round_column_split, _select)
 from .results import BatchResult, MunicipalityResult, NotebookError, NotebookResult, _record_notebook
 
 __all__ = [
@@ -576,24 +578,6 @@ def _default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _select(survey, municipalities: Iterable[str] | str | None) -> list[str]:
-    present = survey.municipality_codes
-    if municipalities is None:
-        return present
-    if isinstance(municipalities, str):
-        municipalities = [municipalities]
-    chosen = []
-    for value in municipalities:
-        found = lookup_municipality(value)
-        code = found[0] if found else str(value)
-        if code not in present:
-            raise ReportError(
-                f"kommunen {value!r} har inga svarande i datat; finns: {', '.join(present)}")
-        if code not in chosen:
-            chosen.append(code)
-    return chosen
-
-
 @memoize(maxsize=1)
 def _spawn_context():
     import multiprocessing
@@ -622,44 +606,6 @@ def _notebook_parameters(code: str, entry: PlanEntry, data: Path, threshold: int
     return params
 
 
-# ---------------------------------------------------------------------------------------------
-# What the consultant prepares: instrument, review files, key figures, a one-municipality export
-# ---------------------------------------------------------------------------------------------
-def _existing(value: str | os.PathLike | None, option: str, what: str) -> Path | None:
-    if value is None:
-        return None
-    path = Path(value)
-    if not path.exists():
-        raise ReportError(f"{what} {path} finns inte; kontrollera sökvägen till {option}")
-    return path.resolve()
-
-
-def _review_for(review: Path | None, code: str) -> Path | None:
-    """The review file of a municipality: ``review`` itself when it is a file (it may hold many
-    municipalities), else the one CSV in the folder whose name holds the municipality's code."""
-    if review is None or review.is_file():
-        return review
-    found = sorted(p for p in review.glob("*.csv") if re.search(rf"(?<!\d){code}(?!\d)", p.name))
-    if len(found) > 1:
-        raise ReportError(f"flera granskningsfiler för kommun {code} i {review}: "
-                          f"{', '.join(p.name for p in found)}; behåll en fil per kommun")
-    return found[0] if found else None
-
-
-def _export_municipality(data_path: Path, instrument: Path | None, municipalities) -> str | None:
-    """For an export without a municipality column: the one municipality given with
-    ``--municipality`` (which then names the export's municipality), else None."""
-    from ..loader import has_municipality_column
-
-    if municipalities is None or has_municipality_column(data_path, instrument):
-        return None
-    values = [municipalities] if isinstance(municipalities, str) else list(municipalities)
-    if len(values) != 1:
-        raise ReportError(f"exporten {data_path} har ingen kolumn 'Kommun', så den räknas som en export från en "
-                          f"kommun; ange exakt en --municipality (kod eller namn), inte {len(values)}")
-    return str(values[0])
-
-
 def _options_for(entry_declared: frozenset[str], code: str, *, instrument: Path | None,
                  export_municipality: str | None, review: Path | None,
                  key_figures: Path | None) -> tuple[dict, dict]:
@@ -678,20 +624,6 @@ def _options_for(entry_declared: frozenset[str], code: str, *, instrument: Path 
         options["key_figures"] = str(key_figures)
         inputs["key_figures"] = _digest_path(key_figures)
     return options, inputs
-
-
-def _population_input(population, data, survey) -> tuple[str | None, str]:
-    """The population file of a batch (the demo's synthetic one for the demo), read and checked
-    against the survey before anything runs; its path and content hash (for reruns)."""
-    from ..population import check_population, read_population
-
-    if population is None and data is None and paths.DEMO_POPULATION.exists():
-        population = paths.DEMO_POPULATION
-    if population is None:
-        return None, ""
-    path = Path(population).resolve()
-    check_population(read_population(path), survey)  # InputError: file, row, column, value, fix
-    return str(path), _sha256_file(path)
 
 
 def run_reports(
@@ -1197,39 +1129,12 @@ def _run_locked(ctx: dict) -> BatchResult:
 
 
 
-def _earlier_rounds(data, previous, current_round, instrument) -> dict | None:
-    """``{"previous": {label: absolute path}, "current_round": label}``, or None without earlier
-    rounds; every earlier export is read once here, so a bad one fails before anything is built."""
-    from ..rounds import demo_rounds, load_rounds
-
-    found, label = demo_rounds(data, previous, current_round)
-    if not found:
-        return None
-    resolved = {lab: str(Path(str(path)).resolve()) for lab, path in found.items()}
-    try:
-        load_rounds(resolved, instrument=instrument)
-    except Exception as exc:
-        raise ReportError(f"kunde inte läsa in en tidigare omgång: {exc}") from exc
-    return {"previous": resolved, "current_round": label}
-
-
 def _with_trends(plan: list[PlanEntry], rounds_: dict) -> list[PlanEntry]:
     """The plan with the trend section after who answered (or first)."""
     entry = PlanEntry(TRENDS_NOTEBOOK, section=TRENDS_SECTION["id"], key=Path(TRENDS_NOTEBOOK).stem,
                       parameters={"previous": rounds_["previous"], "current_round": rounds_["current_round"]})
     at = max((i + 1 for i, e in enumerate(plan) if e.section == "respondents"), default=0)
     return [*plan[:at], entry, *plan[at:]]
-
-
-def _comparison_of(path, survey) -> dict[str, list[str]]:
-    """Each municipality's comparison group from a ``--comparison-groups`` file ({} without one)."""
-    if path is None:
-        return {}
-    from ..comparison_groups import comparison_for, load_comparison_groups
-
-    groups = load_comparison_groups(path)
-    codes = survey.municipality_codes
-    return {c: found for c in codes if (found := comparison_for(groups, c, available=codes))}
 
 
 def _records(frame) -> list[dict]:
@@ -1341,30 +1246,3 @@ class _Progress:
             self.bars = None
 
 
-def _round_column_split(data, data_path: Path, round_column: str | None, previous, current_round,
-                        out_dir: Path) -> tuple[Path, Any, str | None, list[str]]:
-    """An export with a round column split into the current round's export and the earlier ones
-    (under ``<out>/omgangar``); unchanged without a round column (or for the demo)."""
-    from ..rounds import round_column_of, split_rounds
-
-    if data is None and round_column is None:
-        return data_path, previous, current_round, []
-    try:
-        column = round_column_of(data_path, round_column)
-        if column is None:
-            return data_path, previous, current_round, []
-        if previous:
-            raise ReportError(f"exporten har omgångskolumnen {column!r}; ange inte också --previous "
-                              "(eller ta bort kolumnen)")
-        current, earlier, label, rejected = split_rounds(data_path, out_dir / "omgangar", column=column,
-                                                         current_round=current_round)
-    except ReportError:
-        raise
-    except Exception as exc:
-        raise ReportError(f"kunde inte dela upp enkätexporten efter omgång: {exc}") from exc
-    notes = []
-    if len(rejected):
-        rejected.to_csv(out_dir / "omgangar" / "avvisade_rader.csv", index=False, encoding="utf-8")
-        notes.append(f"{len(rejected)} rader i {data_path.name} saknar omgång och lästes inte in "
-                     f"(rader: {', '.join(map(str, rejected['row'].head(10)))}; se omgangar/avvisade_rader.csv)")
-    return current, earlier, label, notes
