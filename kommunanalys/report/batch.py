@@ -107,42 +107,42 @@ package installed and a file system shared with the caller for ``out`` and ``dat
 An executor passed in is not shut down. Each worker process (Dask: each worker thread) keeps its
 own warm kernel. The batch keeps about two notebooks per worker queued (``jobs``, else the
 executor's ``_max_workers``, else 32), so finished municipalities are published while the rest run.
+
+The steps
+---------
+:func:`run_reports` reads and checks every input before writing anything (:mod:`.inputs`), plans
+the notebooks (:mod:`.plan`) with the digests a rerun compares (:mod:`.fingerprint`), locks the
+output folder and finishes an interrupted run (:mod:`.publish`), decides per municipality what to
+redo (:mod:`.rerun`), runs the notebooks and assembles each report (:mod:`.tasks`), publishes it
+(:mod:`.publish`) and writes the index (:mod:`.index`); :mod:`.results` holds what it returns.
 """
 
 from __future__ import annotations
 
-import collections
 import concurrent.futures as cf
-import hashlib
-import json
+import functools
 import logging
 import os
-import re
 import shutil
-import sys
 import time
-import uuid
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .. import paths
-from .._lru import memoize
-from ..errors import ReportError
-from ..municipalities import lookup_municipality, slugify
-from .fingerprint import _digest_path, _input_hash, _notebook_digest, _package_fingerprint, _sha256_file
-from .index import _deliverable_links, _Progress, _records, _write_index
-from .inputs import (_comparison_of, _earlier_rounds, _existing, _export_municipality, _population_input,
-                     _review_for, _round_column_split, _select)
-from .plan import (IN_REPORT, QUESTION_NOTEBOOK, QUOTE_SECTIONS, QUOTES_NOTEBOOK, SECTION_NOTEBOOKS,
-                   TRENDS_NOTEBOOK, TRENDS_SECTION, PlanEntry, _check_plan, _codebook_theme, _declared_parameters,
-                   _missing_contract_parameters, _notebook_parameters, _options_for, _quote_sections, _slug_part,
-                   _with_trends, default_plan)
-from .publish import (_ASIDE, _LOCK, _MANIFEST, _MANIFEST_FORMAT, _STAGING, PUBLISHED_FILES, _lock_output,
-                      _OutputLock, _publish, _read_manifest, _recover, _remove_if_empty, _write_atomic)
+from .fingerprint import _data_digest, _notebook_digest, _package_fingerprint
+from .index import _Progress, _records, _write_index
+from .inputs import _Inputs, _read_inputs, _review_for
+from .plan import (QUOTE_SECTIONS, SECTION_NOTEBOOKS, PlanEntry, _check_plan, _contract_warnings, _notebook_path,
+                   _Notebooks, _Options, _sections, _with_trends, default_plan)
+from .publish import _ASIDE, _STAGING, _lock_output, _make_output_folder, _publish, _recover, _remove_if_empty
+from .rerun import _decide, _Work
 from .results import BatchResult, MunicipalityResult, NotebookError, NotebookResult, _record_notebook
-from .tasks import (_AssembleTask, _NotebookOutcome, _NotebookTask, _assemble, _default_jobs, _execute_notebook,
-                    _make_executor, _quiet_papermill, _spawn_context, _stop_descendants, _strip_ansi, _worker_init)
+from .tasks import _AssembleTask, _TaskRunner, _workers
+
+# importable from here too (callers and tests did before the batch's steps had their own modules)
+from .inputs import _comparison_of, _round_column_split  # noqa: F401
+from .plan import TRENDS_NOTEBOOK, _notebook_parameters, _options_for  # noqa: F401
+from .publish import _write_atomic  # noqa: F401
+from .tasks import _assemble  # noqa: F401
 
 __all__ = [
     "PlanEntry",
@@ -283,385 +283,183 @@ def run_reports(
         When the data cannot be loaded, a municipality is unknown or the plan is invalid
         (before anything is written).
     """
-    from ..anonymity import resolve_threshold
-    from ..loader import load_survey
-
-    if anonymity_threshold is not None:
-        resolve_threshold(anonymity_threshold)  # a bad threshold fails before the data is read
     started = time.perf_counter()
-    data_path = Path(data) if data is not None else paths.DEMO_EXPORT
-    if not data_path.exists():
-        hint = " (bygg demodatat med `python -m kommunanalys.demo`)" if data is None else ""
-        raise ReportError(f"enkätexporten {data_path} finns inte{hint}; kontrollera sökvägen till --data")
-    data_path = data_path.resolve()
-    if "pdf" in formats:  # WeasyPrint needs the system's Pango: say so before anything runs
-        from .pdf import require_pdf
-
-        require_pdf()
-    if template is not None and not Path(template).is_file():
-        raise ReportError(f"presentationsmallen {template} finns inte; ange sökvägen till en .pptx-fil med --template")
-    instrument_path = _existing(instrument, "--instrument", "instrumentfilen")
-    review_path = _existing(review, "--review", "granskningsfilen")
-    key_figures_path = _existing(key_figures, "--key-figures", "nyckeltalsfilen")
-    if texts is not None:
-        from ..report_texts import load_report_texts
-
-        load_report_texts(texts)  # a bad texts file fails before anything runs
-    out_dir = Path(out) if out is not None else paths.REPORTS_DIR
-    out_dir = out_dir.resolve()
-    data_path, previous, current_round, round_notes = _round_column_split(
-        data, data_path, round_column, previous, current_round, out_dir)  # --round-column Omgång
-    data = None if data is None else data_path
-    nb_dir = Path(notebooks_dir) if notebooks_dir is not None else paths.NOTEBOOKS_DIR
-    nb_dir = nb_dir.resolve()
+    options = _Options(jobs=jobs, executor=executor, progress=progress, force=force, only_failed=only_failed,
+                       engine=engine, kernel_name=kernel_name, cell_timeout=cell_timeout, retries=retries,
+                       formats=formats, template=template, texts=texts, low_rate=low_rate)
+    inputs = _read_inputs(data, out=out, municipalities=municipalities, notebooks_dir=notebooks_dir,
+                          anonymity_threshold=anonymity_threshold, formats=formats, template=template, texts=texts,
+                          instrument=instrument, review=review, key_figures=key_figures, previous=previous,
+                          current_round=current_round, comparison_groups=comparison_groups,
+                          population=population, round_column=round_column)
+    notebooks = _plan_notebooks(inputs, plan)
+    lock = _lock_output(_make_output_folder(inputs.out_dir))
     try:
-        export_municipality = _export_municipality(data_path, instrument_path, municipalities)
-        survey = load_survey(data_path, instrument_path, municipality=export_municipality,
-                             synthetic=True if data is None else None)
-    except ReportError:
-        raise
-    except Exception as exc:
-        raise ReportError(f"kunde inte läsa in enkätexporten {data_path}: {exc}") from exc
-    if export_municipality is not None:
-        export_municipality = survey.municipality_codes[0] if survey.municipality_codes else export_municipality
-    instrument = survey.instrument
-    threshold = resolve_threshold(anonymity_threshold, survey)  # validated, never coerced
-    population_path, population_sha = _population_input(population, data, survey)
-    codes = _select(survey, municipalities)
-    consultant = dict(instrument=instrument_path, export_municipality=export_municipality,
-                      review=review_path, key_figures=key_figures_path)
-    default = plan is None
-    plan = list(plan) if plan is not None else default_plan(instrument)
-    rounds_ = _earlier_rounds(data, previous, current_round, instrument)  # --previous: read before anything
-    if rounds_ and default:
-        plan = _with_trends(plan, rounds_)
-    comparison_of = _comparison_of(comparison_groups, survey)
-    _check_plan(plan)
+        _recover(inputs.out_dir)
+        respondents = _respondents(inputs, low_rate=low_rate)
+        work = _decide(inputs, notebooks, options)
+        workers = _build(work, inputs, notebooks, options, respondents=respondents)
+        return _finish(work, inputs, notebooks, options, respondents=respondents, started=started, workers=workers)
+    finally:
+        lock.release()
 
-    # what exists of the plan
+
+def _plan_notebooks(inputs: _Inputs, plan: Sequence[PlanEntry] | None) -> _Notebooks:
+    """The plan (default: from the instrument, with the trend section when there are earlier
+    rounds), what of it exists, the report's sections and the digests a rerun compares."""
+    instrument = inputs.survey.instrument
+    entries = list(plan) if plan is not None else default_plan(instrument)
+    if inputs.rounds and plan is None:
+        entries = _with_trends(entries, inputs.rounds)
+    _check_plan(entries)
     notebook_sha: dict[str, str] = {}
     skipped: list[str] = []
     active: list[PlanEntry] = []
-    for entry in plan:
-        path = (nb_dir / entry.notebook) if not Path(entry.notebook).is_absolute() else Path(entry.notebook)
+    for entry in entries:
+        path = _notebook_path(inputs.nb_dir, entry)
         if path.exists():
             notebook_sha.setdefault(entry.notebook, _notebook_digest(path))
             active.append(entry)
         elif entry.notebook not in skipped:
             skipped.append(entry.notebook)
-    warnings_: list[str] = list(round_notes)
-    data_sha = _sha256_file(data_path)
-    if rounds_ or comparison_groups is not None:  # a changed earlier round or group file rebuilds too
-        data_sha = hashlib.sha256(json.dumps([data_sha, rounds_, str(comparison_of)]).encode()).hexdigest()
-    package = _package_fingerprint(instrument.source)
-    sections = [{"id": s["id"], "title": s.get("title", s["id"])} for s in instrument.report_sections]
-    if any(e.section == TRENDS_SECTION["id"] for e in plan):  # after who answered
-        sections.insert(1 if sections and sections[0]["id"] == "respondents" else 0, dict(TRENDS_SECTION))
-    known_sections = {s["id"] for s in sections}
-    for entry in active:
-        if entry.section not in known_sections:
-            sections.append({"id": entry.section, "title": entry.section})
-            known_sections.add(entry.section)
-
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ReportError(f"{out_dir} är en fil, inte en mapp; välj en annan --out eller flytta filen")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    lock = _lock_output(out_dir)
-    try:
-        return _run_locked(dict(
-            survey=survey, instrument=instrument, threshold=threshold, codes=codes, plan=plan,
-            active=active, skipped=skipped, notebook_sha=notebook_sha, warnings_=warnings_,
-            data_sha=data_sha, package=package, sections=sections, out_dir=out_dir, nb_dir=nb_dir,
-            data_path=data_path, started=started, force=force, only_failed=only_failed, jobs=jobs,
-            executor=executor, progress=progress, engine=engine, kernel_name=kernel_name,
-            cell_timeout=cell_timeout, retries=retries, formats=formats, template=template,
-            consultant=consultant, rounds=rounds_, comparison_of=comparison_of, texts=texts,
-            population=population_path, population_sha=population_sha, low_rate=low_rate))
-    finally:
-        lock.release()
+    data_sha = _data_digest(inputs.data_path, inputs.rounds, inputs.comparison_of,
+                            grouped=inputs.comparison_groups is not None)
+    return _Notebooks(plan=entries, active=active, skipped=skipped, notebook_sha=notebook_sha,
+                      sections=_sections(instrument, entries, active), data_sha=data_sha,
+                      package=_package_fingerprint(instrument.source))
 
 
-def _run_locked(ctx: dict) -> BatchResult:
-    """The batch proper, run while this process holds the output folder's lock."""
-    (survey, instrument, threshold, codes, plan, active, skipped, notebook_sha, warnings_, data_sha,
-     package, sections, out_dir, nb_dir, data_path, started, force, only_failed, jobs, executor,
-     progress, engine, kernel_name, cell_timeout, retries, formats, template) = (ctx[k] for k in (
-        "survey", "instrument", "threshold", "codes", "plan", "active", "skipped", "notebook_sha",
-        "warnings_", "data_sha", "package", "sections", "out_dir", "nb_dir", "data_path", "started",
-        "force", "only_failed", "jobs", "executor", "progress", "engine", "kernel_name",
-        "cell_timeout", "retries", "formats", "template"))
-    consultant = ctx.get("consultant") or {}
-    comparison_of = ctx.get("comparison_of") or {}  # --comparison-groups: {code: [codes of its group]}
-    population, low_rate = ctx.get("population"), ctx.get("low_rate")
+def _respondents(inputs: _Inputs, *, low_rate: float | None) -> dict[str, Any]:
+    """Who answered, per municipality of the data (with a population file: invited counts and
+    response rates, :mod:`kommunanalys.population`), for the reports and the index."""
     from ..respondents import respondent_counts
 
-    texts = ctx.get("texts")  # the report's own words (kommunanalys.report_texts)
-    _recover(out_dir)
-    run_dir = out_dir / _STAGING / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    names = {code: survey.municipality_name(code) for code in codes}
+    survey, threshold = inputs.survey, inputs.threshold
     respondents = {code: respondent_counts(survey, code, threshold=threshold) for code in survey.municipality_codes}
-    if population:  # the same rows with invited counts and response rates (kommunanalys.population)
+    if inputs.population:
         from ..population import DEFAULT_LOW_RATE, population_for, response_rates
 
-        pop = population_for(population)
+        pop = population_for(inputs.population)
         respondents = {code: response_rates(survey, pop, code, threshold=threshold,
                                             low_rate=DEFAULT_LOW_RATE if low_rate is None else low_rate)
                        for code in respondents}
+    return respondents
 
-    # decide, per municipality and notebook, what to run
-    results: dict[str, MunicipalityResult] = {}
-    manifests: dict[str, dict] = {}
-    pending: dict[str, set[str]] = {}
-    tasks: list[_NotebookTask] = []
-    for code in codes:  # nothing of this batch's own making is ever moved or deleted
-        final = out_dir / slugify(code, names[code])
-        if final.exists() and (not final.is_dir() or (any(final.iterdir()) and _read_manifest(final) is None)):
-            kind = "en mapp" if final.is_dir() else "en fil"
-            raise ReportError(
-                f"{final} är {kind} som inte är en rapport från kommunanalys (ingen {_MANIFEST}); "
-                f"den skulle ersättas av rapporten för {code} {names[code]}. Flytta eller byt namn på den, "
-                "eller välj en annan --out; inget har ändrats")
-    for code in codes:
-        slug = slugify(code, names[code])
-        final = out_dir / slug
-        old = _read_manifest(final) if final.is_dir() else None
-        old_entries = {e["key"]: e for e in (old or {}).get("notebooks", [])}
-        staging = run_dir / slug
-        entries, nb_results, to_run = [], [], []
-        for entry in active:
-            src_path = nb_dir / entry.notebook if not Path(entry.notebook).is_absolute() else Path(entry.notebook)
-            declared = _declared_parameters(str(src_path), src_path.stat().st_mtime)
-            options, inputs = _options_for(declared, code, **consultant)
-            params = _notebook_parameters(code, entry, data_path, threshold, options,
-                                          population=population, low_rate=low_rate)
-            if comparison_of.get(code) and "comparison" in declared:
-                params["comparison"] = comparison_of[code]  # --comparison-groups
-            if "population" in params:  # a changed population file reruns the notebooks that read it
-                inputs = {**inputs, "population": ctx.get("population_sha", "")}
-            ihash = _input_hash(data_sha=data_sha, notebook_sha=notebook_sha[entry.notebook],
-                                parameters=params, package=package, inputs=inputs)
-            prev = old_entries.get(entry.key)
-            executed = final / "notebooks" / f"{entry.key}.ipynb"
-            reusable = (not force and prev is not None and prev.get("status") == "ok" and executed.exists()
-                        and (prev.get("input_hash") == ihash or only_failed))
-            record = {"key": entry.key, "notebook": entry.notebook, "section": entry.section,
-                      "parameters": {k: v for k, v in params.items() if k != "data"},
-                      "input_hash": ihash if not reusable else prev["input_hash"],
-                      "status": "ok" if reusable else "pending", "duration": prev.get("duration", 0.0) if reusable else 0.0,
-                      "tables": prev.get("tables", []) if reusable else [], "error": None,
-                      "published": prev.get("published", []) if reusable else []}
-            entries.append(record)
-            nb_results.append(NotebookResult(entry.key, entry.notebook, entry.section,
-                                             "reused" if reusable else "pending",
-                                             duration=record["duration"], path=final / "notebooks" / f"{entry.key}.ipynb"))
-            if not reusable:
-                src = nb_dir / entry.notebook if not Path(entry.notebook).is_absolute() else Path(entry.notebook)
-                to_run.append(_NotebookTask(
-                    code=code, key=entry.key, input_path=str(src),
-                    output_path=str(staging / "notebooks" / f"{entry.key}.ipynb"),
-                    work_dir=str(staging / ".work" / entry.key),
-                    parameters={**params, "output_dir": str(staging / ".work" / entry.key)},
-                    kernel_name=kernel_name, engine=engine, cwd=str(nb_dir), timeout=cell_timeout,
-                ))
-        report_key = hashlib.sha256(json.dumps(
-            [[e["key"], e["input_hash"]] for e in entries] + [threshold, package["digest"], survey.synthetic]
-            + [sorted(formats), str(template or ""), _sha256_file(Path(texts)) if texts else ""],
-        ).encode()).hexdigest()
-        unchanged = (not to_run and old is not None and old.get("report_key") == report_key
-                     and (final / "report.html").exists())
-        results[code] = MunicipalityResult(code, names[code], slug, "unchanged" if unchanged else "pending",
-                                           nb_results, report=final / "report.html" if unchanged else None)
-        if old is not None and unchanged:
-            continue
-        manifests[code] = {
-            "format": _MANIFEST_FORMAT, "code": code, "name": names[code], "slug": slug,
-            "data": {"path": str(data_path), "sha256": data_sha}, "package": package,
-            "anonymity_threshold": threshold, "engine": engine, "report_key": report_key,
-            "notebooks": entries,
-        }
-        # reused notebooks and their tables go into the new folder as they are
-        for record in entries:
-            if record["status"] == "ok":
-                (staging / "notebooks").mkdir(parents=True, exist_ok=True)
-                shutil.copy2(final / "notebooks" / f"{record['key']}.ipynb",
-                             staging / "notebooks" / f"{record['key']}.ipynb")
-                tdir = staging / ".work" / record["key"] / "tables"
-                for name in record.get("published", []):
-                    if (final / name).is_file():
-                        tdir.mkdir(parents=True, exist_ok=True)
-                        shutil.copy2(final / name, tdir.parent / name)
-                for table in record.get("tables", []):
-                    if (final / "tables" / table).exists():
-                        tdir.mkdir(parents=True, exist_ok=True)
-                        shutil.copy2(final / "tables" / table, tdir / table)
-        staging.mkdir(parents=True, exist_ok=True)
-        pending[code] = {t.key for t in to_run}
-        tasks.extend(to_run)
 
-    # run
-    jobs_used = executor._max_workers if executor is not None and hasattr(executor, "_max_workers") else (
-        jobs or _default_jobs())
-    own_executor = executor is None
-    bars = _Progress(progress, n_notebooks=len(tasks), n_municipalities=len(codes),
-                     done_municipalities=sum(r.status == "unchanged" for r in results.values()))
-    title = instrument.name
-    extra_formats = [f for f in formats if f != "html"]
-    survey_options = {"instrument": str(consultant["instrument"]) if consultant.get("instrument") else None,
-                      "export_municipality": consultant.get("export_municipality")}
-    deliverables = ({"data": str(data_path), "threshold": threshold, "formats": extra_formats,
-                     "template": str(Path(template).resolve()) if template else None, **survey_options}
-                    if extra_formats else None)
-    if deliverables and ctx.get("rounds"):  # the deck's and workbook's changes since earlier rounds
-        deliverables.update(previous=ctx["rounds"]["previous"], current_round=ctx["rounds"]["current_round"])
-    if deliverables and population:
-        deliverables["population"] = population
-
-    def assemble_task(code: str) -> _AssembleTask:
-        manifest = manifests[code]
-        res = results[code]
-        parts = []
-        for record, nbr in zip(manifest["notebooks"], res.notebooks):
-            parts.append({"key": record["key"], "section": record["section"], "notebook": record["notebook"],
-                          "status": nbr.status, "error": record["error"],
-                          "path": f"notebooks/{record['key']}.ipynb"})
-        failed = any(r["status"] == "failed" for r in manifest["notebooks"])
-        manifest["status"] = "failed" if failed else "ok"
-        manifest["built"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        own_review = _review_for(consultant.get("review"), code)
-        return _AssembleTask(code=code, name=names[code], slug=res.slug, staging=str(run_dir / res.slug),
-                             title=title, synthetic=survey.synthetic, sections=sections, parts=parts,
-                             manifest=manifest, respondents=_records(respondents[code]),
-                             deliverables={**deliverables, "review": str(own_review) if own_review else None}
-                             if deliverables else None,
-                             report_words={"data": str(data_path), "threshold": threshold, **survey_options,
-                                           "texts": str(Path(texts).resolve()) if texts else None})
-
-    state = {"pool": executor}
-    futures: dict[cf.Future, Any] = {}
+def _build(work: _Work, inputs: _Inputs, notebooks: _Notebooks, options: _Options, *,
+           respondents: Mapping[str, Any]) -> int:
+    """Run the notebooks, assemble each municipality's report as soon as its notebooks are done,
+    and publish it; on an interruption nothing half-built is left. Returns the number of workers."""
+    workers = _workers(options.jobs, options.executor)
+    bars = _Progress(options.progress, n_notebooks=len(work.tasks), n_municipalities=len(inputs.codes),
+                     done_municipalities=sum(r.status == "unchanged" for r in work.results.values()))
+    deliverables = _deliverables(inputs, options)
+    assemble = functools.partial(_assemble_task, work=work, inputs=inputs, notebooks=notebooks, options=options,
+                                 respondents=respondents, deliverables=deliverables)
     try:
-        if tasks and state["pool"] is None:
-            state["pool"] = _make_executor(jobs_used)
-        attempts: dict[tuple[str, str], int] = {}
-        by_key = {(t.code, t.key): t for t in tasks}
-
-        def live_pool():
-            pool = state["pool"]
-            if own_executor and pool is not None and getattr(pool, "_broken", False):
-                pool.shutdown(wait=False, cancel_futures=True)
-                state["pool"] = pool = _make_executor(jobs_used)  # a worker died: start over
-            return pool
-
-        def submit_notebook(task: _NotebookTask) -> None:
-            attempts[(task.code, task.key)] = attempts.get((task.code, task.key), 0) + 1
-            futures[live_pool().submit(_execute_notebook, task)] = ("nb", task)
-
-        def fill() -> None:
-            # keep the executor's queue short, so that a municipality whose notebooks are done is
-            # assembled and published right away (not after every other notebook of the batch)
-            running = sum(kind == "nb" for kind, _ in futures.values())
-            while queue and running < max_in_flight:
-                submit_notebook(queue.popleft())
-                running += 1
-
-        def submit_assemble(code: str, *, here: bool = False) -> None:
-            task = assemble_task(code)
-            pool = None if here else live_pool()
-            if pool is None:
-                fut: cf.Future = cf.Future()
-                fut.set_result(_assemble(task))
-                futures[fut] = ("asm", code)
-            else:
-                futures[pool.submit(_assemble, task)] = ("asm", code)
-
-        queue = collections.deque(tasks)
-        max_in_flight = 2 * max(1, jobs if jobs else getattr(executor, "_max_workers", None) or (
-            jobs_used if own_executor else 32))
-        fill()
-        for code in manifests:
-            if not pending[code]:
-                submit_assemble(code)
-        while futures:
-            done, _ = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
-            for fut in done:
-                kind, what = futures.pop(fut)
-                try:
-                    value = fut.result()
-                except Exception as exc:  # the worker died (BrokenProcessPool) or the task could not run
-                    if kind == "asm":
-                        submit_assemble(what, here=True)
-                        continue
-                    value = _NotebookOutcome(what.code, what.key, "failed", 0.0,
-                                             {"ename": type(exc).__name__, "evalue": str(exc)}, retryable=True)
-                if kind == "nb":
-                    outcome: _NotebookOutcome = value
-                    key = (outcome.code, outcome.key)
-                    if outcome.status == "failed" and outcome.retryable and attempts.get(key, 1) <= retries:
-                        submit_notebook(by_key[key])  # once more, on a new kernel
-                        continue
-                    _record_notebook(results[outcome.code], manifests[outcome.code], outcome, attempts.get(key, 1))
+        with _TaskRunner(work.tasks, executor=options.executor, jobs=options.jobs, workers=workers,
+                         retries=options.retries) as runner:
+            for code in work.manifests:
+                if not work.pending[code]:
+                    runner.assemble(assemble(code))
+            for kind, value in runner.finished():
+                if kind == "notebook":
+                    outcome, attempts = value
+                    _record_notebook(work.results[outcome.code], work.manifests[outcome.code], outcome, attempts)
                     bars.notebook_done()
-                    pending[outcome.code].discard(outcome.key)
-                    if not pending[outcome.code]:
-                        submit_assemble(outcome.code)
-                    fill()
-                    continue
-                code, error = value
-                res = results[code]
-                final = out_dir / res.slug
-                if error is None:
-                    try:
-                        _publish(run_dir / res.slug, final, out_dir / _ASIDE)
-                        res.report = final / "report.html"
-                        res.status = "failed" if res.failures else "ok"
-                    except OSError as exc:
-                        error = f"kunde inte publicera {final}: {exc}"
-                if error is not None:
-                    res.status = "error"
-                    res.error = error
-                res.duration = sum(nb.duration for nb in res.notebooks)
-                for nb in res.notebooks:
-                    nb.path = final / "notebooks" / f"{nb.key}.ipynb"
-                bars.municipality_done()
+                    work.pending[outcome.code].discard(outcome.key)
+                    if not work.pending[outcome.code]:
+                        runner.assemble(assemble(outcome.code))
+                else:
+                    _publish_report(work.results[value[0]], value[1], run_dir=work.run_dir, out_dir=inputs.out_dir)
+                    bars.municipality_done()
     except BaseException:
         # interrupted (Ctrl-C) or a bug: published reports stay, nothing half-built is left
-        for fut in futures:
-            fut.cancel()
-        if own_executor and state["pool"] is not None:
-            state["pool"].shutdown(wait=False, cancel_futures=True)
-            state["pool"] = None
-            _stop_descendants()  # the workers and their kernels: nothing of this run is left
-        shutil.rmtree(run_dir, ignore_errors=True)
-        _remove_if_empty(out_dir / _STAGING)
+        shutil.rmtree(work.run_dir, ignore_errors=True)
+        _remove_if_empty(inputs.out_dir / _STAGING)
         bars.close()
         raise
-    finally:
-        if own_executor and state["pool"] is not None:
-            state["pool"].shutdown(wait=True)
     bars.close()
-    shutil.rmtree(run_dir, ignore_errors=True)
-    _remove_if_empty(out_dir / _STAGING)
+    shutil.rmtree(work.run_dir, ignore_errors=True)
+    _remove_if_empty(inputs.out_dir / _STAGING)
+    return workers
 
-    for entry in active:
-        missing = _missing_contract_parameters(nb_dir / entry.notebook if not Path(entry.notebook).is_absolute()
-                                               else Path(entry.notebook), entry)
-        if missing:
-            warnings_.append(f"{entry.notebook} saknar parametern/parametrarna {', '.join(missing)} i sin "
-                             "`parameters`-cell")
-    warnings_ = sorted(set(warnings_))
 
-    ordered = [results[c] for c in codes]
-    result = BatchResult(out=out_dir, index=out_dir / "index.html", municipalities=ordered,
-                         skipped_notebooks=skipped, elapsed=time.perf_counter() - started,
-                         jobs=jobs_used, engine=engine, warnings=warnings_)
-    if "xlsx" in formats:  # the appendix across municipalities (kommunanalys.report)
+def _deliverables(inputs: _Inputs, options: _Options) -> dict | None:
+    """What the deck, workbook and PDF of a report are built from (None: ``report.html`` only)."""
+    extra_formats = [f for f in options.formats if f != "html"]
+    if not extra_formats:
+        return None
+    deliverables = {"data": str(inputs.data_path), "threshold": inputs.threshold, "formats": extra_formats,
+                    "template": str(Path(options.template).resolve()) if options.template else None,
+                    **inputs.survey_options}
+    if inputs.rounds:  # the deck's and workbook's changes since earlier rounds
+        deliverables.update(previous=inputs.rounds["previous"], current_round=inputs.rounds["current_round"])
+    if inputs.population:
+        deliverables["population"] = inputs.population
+    return deliverables
+
+
+def _assemble_task(code: str, *, work: _Work, inputs: _Inputs, notebooks: _Notebooks, options: _Options,
+                   respondents: Mapping[str, Any], deliverables: dict | None) -> _AssembleTask:
+    """The task that assembles a municipality's report once its notebooks are done."""
+    manifest = work.manifests[code]
+    res = work.results[code]
+    parts = []
+    for record, nbr in zip(manifest["notebooks"], res.notebooks):
+        parts.append({"key": record["key"], "section": record["section"], "notebook": record["notebook"],
+                      "status": nbr.status, "error": record["error"],
+                      "path": f"notebooks/{record['key']}.ipynb"})
+    failed = any(r["status"] == "failed" for r in manifest["notebooks"])
+    manifest["status"] = "failed" if failed else "ok"
+    manifest["built"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    own_review = _review_for(inputs.consultant.get("review"), code)
+    texts = options.texts
+    return _AssembleTask(code=code, name=res.name, slug=res.slug, staging=str(work.run_dir / res.slug),
+                         title=inputs.survey.instrument.name, synthetic=inputs.survey.synthetic,
+                         sections=notebooks.sections, parts=parts, manifest=manifest,
+                         respondents=_records(respondents[code]),
+                         deliverables={**deliverables, "review": str(own_review) if own_review else None}
+                         if deliverables else None,
+                         report_words={"data": str(inputs.data_path), "threshold": inputs.threshold,
+                                       **inputs.survey_options,
+                                       "texts": str(Path(texts).resolve()) if texts else None})
+
+
+def _publish_report(res: MunicipalityResult, error: str | None, *, run_dir: Path, out_dir: Path) -> None:
+    """Publish an assembled report (``error`` None) in place of the old one, and record the outcome."""
+    final = out_dir / res.slug
+    if error is None:
+        try:
+            _publish(run_dir / res.slug, final, out_dir / _ASIDE)
+            res.report = final / "report.html"
+            res.status = "failed" if res.failures else "ok"
+        except OSError as exc:
+            error = f"kunde inte publicera {final}: {exc}"
+    if error is not None:
+        res.status = "error"
+        res.error = error
+    res.duration = sum(nb.duration for nb in res.notebooks)
+    for nb in res.notebooks:
+        nb.path = final / "notebooks" / f"{nb.key}.ipynb"
+
+
+def _finish(work: _Work, inputs: _Inputs, notebooks: _Notebooks, options: _Options, *,
+            respondents: Mapping[str, Any], started: float, workers: int) -> BatchResult:
+    """The batch's result, the appendix across municipalities and the index."""
+    warnings_ = sorted(set(inputs.notes + _contract_warnings(notebooks.active, inputs.nb_dir)))
+    result = BatchResult(out=inputs.out_dir, index=inputs.out_dir / "index.html",
+                         municipalities=[work.results[c] for c in inputs.codes], skipped_notebooks=notebooks.skipped,
+                         elapsed=time.perf_counter() - started, jobs=workers, engine=options.engine,
+                         warnings=warnings_)
+    survey = inputs.survey
+    if "xlsx" in options.formats:  # the appendix across municipalities (kommunanalys.report)
         from . import write_batch_workbook
 
-        write_batch_workbook(out_dir, data=str(data_path), threshold=threshold, codes=survey.municipality_codes,
-                             **survey_options, **(ctx.get("rounds") or {}),  # rounds: the sheet "Förändring"
-                             population=population)
-    _write_index(out_dir, survey, respondents, result, title=title, threshold=threshold)
+        write_batch_workbook(inputs.out_dir, data=str(inputs.data_path), threshold=inputs.threshold,
+                             codes=survey.municipality_codes, **inputs.survey_options,
+                             **(inputs.rounds or {}),  # rounds: the sheet "Förändring"
+                             population=inputs.population)
+    _write_index(inputs.out_dir, survey, respondents, result, title=survey.instrument.name,
+                 threshold=inputs.threshold)
     return result
-
-
-
-

@@ -11,7 +11,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .. import paths
 
@@ -84,3 +84,22 @@ def _digest_path(path: Path) -> str:
         digest.update(file.relative_to(path).as_posix().encode())
         digest.update(_sha256_file(file).encode())
     return digest.hexdigest()
+
+
+def _data_digest(data_path: Path, rounds: Mapping | None, comparison_of: Mapping, *, grouped: bool) -> str:
+    """The digest of the data a batch reads: the export's content, and with earlier rounds or
+    comparison groups (``grouped``) those too, so that a changed round or group file rebuilds."""
+    data_sha = _sha256_file(data_path)
+    if rounds or grouped:
+        data_sha = hashlib.sha256(json.dumps([data_sha, rounds, str(comparison_of)]).encode()).hexdigest()
+    return data_sha
+
+
+def _report_key(entries: Sequence[Mapping[str, Any]], *, threshold: int, package: Mapping[str, str],
+                synthetic: bool, formats: Sequence[str], template, texts) -> str:
+    """The hash of a municipality's report: its notebooks' input hashes and what the report adds
+    (threshold, package, formats, template and the texts file's content)."""
+    return hashlib.sha256(json.dumps(
+        [[e["key"], e["input_hash"]] for e in entries] + [threshold, package["digest"], synthetic]
+        + [sorted(formats), str(template or ""), _sha256_file(Path(texts)) if texts else ""],
+    ).encode()).hexdigest()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -140,3 +141,86 @@ def _round_column_split(data, data_path: Path, round_column: str | None, previou
         notes.append(f"{len(rejected)} rader i {data_path.name} saknar omgång och lästes inte in "
                      f"(rader: {', '.join(map(str, rejected['row'].head(10)))}; se omgangar/avvisade_rader.csv)")
     return current, earlier, label, notes
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What a batch reads, checked before anything is written (:func:`_read_inputs`)."""
+
+    survey: Any
+    data_path: Path
+    demo: bool  # the bundled demo (no ``data`` given)
+    out_dir: Path
+    nb_dir: Path
+    threshold: int
+    codes: list[str]  # the municipalities to build
+    consultant: dict  # instrument, export_municipality, review, key_figures (see _options_for)
+    rounds: dict | None  # earlier rounds (see _earlier_rounds)
+    comparison_groups: Any  # the comparison-group file, or None
+    comparison_of: dict[str, list[str]]
+    population: str | None
+    population_sha: str
+    notes: list[str]  # what reading noted for the summary (rows without a round)
+
+    @property
+    def survey_options(self) -> dict:
+        """How a worker reads the same survey: the instrument file, the one-municipality export."""
+        return {"instrument": str(self.consultant["instrument"]) if self.consultant.get("instrument") else None,
+                "export_municipality": self.consultant.get("export_municipality")}
+
+
+def _read_inputs(data, *, out, municipalities, notebooks_dir, anonymity_threshold, formats, template, texts,
+                 instrument, review, key_figures, previous, current_round, comparison_groups, population,
+                 round_column) -> _Inputs:
+    """Check the arguments of :func:`~kommunanalys.report.batch.run_reports` and read every file
+    they name; nothing is written but the split of an export's round column (``<out>/omgangar``)."""
+    from ..anonymity import resolve_threshold
+    from ..loader import load_survey
+
+    if anonymity_threshold is not None:
+        resolve_threshold(anonymity_threshold)  # a bad threshold fails before the data is read
+    data_path = Path(data) if data is not None else paths.DEMO_EXPORT
+    if not data_path.exists():
+        hint = " (bygg demodatat med `python -m kommunanalys.demo`)" if data is None else ""
+        raise ReportError(f"enkätexporten {data_path} finns inte{hint}; kontrollera sökvägen till --data")
+    data_path = data_path.resolve()
+    if "pdf" in formats:  # WeasyPrint needs the system's Pango: say so before anything runs
+        from .pdf import require_pdf
+
+        require_pdf()
+    if template is not None and not Path(template).is_file():
+        raise ReportError(f"presentationsmallen {template} finns inte; ange sökvägen till en .pptx-fil med --template")
+    instrument_path = _existing(instrument, "--instrument", "instrumentfilen")
+    review_path = _existing(review, "--review", "granskningsfilen")
+    key_figures_path = _existing(key_figures, "--key-figures", "nyckeltalsfilen")
+    if texts is not None:
+        from ..report_texts import load_report_texts
+
+        load_report_texts(texts)  # a bad texts file fails before anything runs
+    out_dir = Path(out) if out is not None else paths.REPORTS_DIR
+    out_dir = out_dir.resolve()
+    data_path, previous, current_round, round_notes = _round_column_split(
+        data, data_path, round_column, previous, current_round, out_dir)  # --round-column Omgång
+    data = None if data is None else data_path
+    nb_dir = Path(notebooks_dir) if notebooks_dir is not None else paths.NOTEBOOKS_DIR
+    nb_dir = nb_dir.resolve()
+    try:
+        export_municipality = _export_municipality(data_path, instrument_path, municipalities)
+        survey = load_survey(data_path, instrument_path, municipality=export_municipality,
+                             synthetic=True if data is None else None)
+    except ReportError:
+        raise
+    except Exception as exc:
+        raise ReportError(f"kunde inte läsa in enkätexporten {data_path}: {exc}") from exc
+    if export_municipality is not None:
+        export_municipality = survey.municipality_codes[0] if survey.municipality_codes else export_municipality
+    threshold = resolve_threshold(anonymity_threshold, survey)  # validated, never coerced
+    population_path, population_sha = _population_input(population, data, survey)
+    codes = _select(survey, municipalities)
+    consultant = dict(instrument=instrument_path, export_municipality=export_municipality,
+                      review=review_path, key_figures=key_figures_path)
+    rounds = _earlier_rounds(data, previous, current_round, survey.instrument)  # --previous: read before anything
+    return _Inputs(survey=survey, data_path=data_path, demo=data is None, out_dir=out_dir, nb_dir=nb_dir,
+                   threshold=threshold, codes=codes, consultant=consultant, rounds=rounds,
+                   comparison_groups=comparison_groups, comparison_of=_comparison_of(comparison_groups, survey),
+                   population=population_path, population_sha=population_sha, notes=list(round_notes))

@@ -198,3 +198,65 @@ def _missing_contract_parameters(path: Path, entry: PlanEntry) -> list[str]:
         return ["(ingen cell taggad `parameters`)"]
     wanted = ["municipality", "data", "output_dir", "anonymity_threshold", "interactive", *entry.parameters]
     return [p for p in wanted if p not in declared]
+
+
+def _notebook_path(nb_dir: Path, entry: PlanEntry) -> Path:
+    """The file of a plan entry: its notebook in ``nb_dir``, or the absolute path it names."""
+    return nb_dir / entry.notebook if not Path(entry.notebook).is_absolute() else Path(entry.notebook)
+
+
+def _sections(instrument, plan: Sequence[PlanEntry], active: Sequence[PlanEntry]) -> list[dict]:
+    """The report's sections in order: the instrument's, the trend section after who answered
+    (when the plan has it), then any other section a notebook of the plan names."""
+    sections = [{"id": s["id"], "title": s.get("title", s["id"])} for s in instrument.report_sections]
+    if any(e.section == TRENDS_SECTION["id"] for e in plan):  # after who answered
+        sections.insert(1 if sections and sections[0]["id"] == "respondents" else 0, dict(TRENDS_SECTION))
+    known_sections = {s["id"] for s in sections}
+    for entry in active:
+        if entry.section not in known_sections:
+            sections.append({"id": entry.section, "title": entry.section})
+            known_sections.add(entry.section)
+    return sections
+
+
+def _contract_warnings(active: Sequence[PlanEntry], nb_dir: Path) -> list[str]:
+    """A warning per notebook whose ``parameters`` cell lacks a parameter of the contract."""
+    warnings_ = []
+    for entry in active:
+        missing = _missing_contract_parameters(_notebook_path(nb_dir, entry), entry)
+        if missing:
+            warnings_.append(f"{entry.notebook} saknar parametern/parametrarna {', '.join(missing)} i sin "
+                             "`parameters`-cell")
+    return warnings_
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How a batch runs: the caller's choices, as given to :func:`~kommunanalys.report.batch.run_reports`."""
+
+    jobs: int | None
+    executor: Any
+    progress: bool
+    force: bool
+    only_failed: bool
+    engine: str
+    kernel_name: str
+    cell_timeout: float | None
+    retries: int
+    formats: Sequence[str]
+    template: Any
+    texts: Any
+    low_rate: float | None
+
+
+@dataclass(frozen=True)
+class _Notebooks:
+    """The plan as it stands on disk, and the digests a rerun compares (built by the batch)."""
+
+    plan: list[PlanEntry]
+    active: list[PlanEntry]  # the entries whose notebook exists
+    skipped: list[str]  # the notebooks that do not
+    notebook_sha: dict[str, str]
+    sections: list[dict]
+    data_sha: str
+    package: dict[str, str]

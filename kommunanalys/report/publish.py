@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
+from typing import Mapping, Sequence
 
 from ..errors import ReportError
+from ..municipalities import slugify
 
 #: What an earlier run built, in every report folder (format: ``_MANIFEST_FORMAT``).
 _MANIFEST = "manifest.json"
@@ -123,3 +126,49 @@ def _read_manifest(folder: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return manifest if manifest.get("format") == _MANIFEST_FORMAT else None
+
+
+def _make_output_folder(out_dir: Path) -> Path:
+    """The output folder, made if missing; a file in its place is a :class:`ReportError`."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReportError(f"{out_dir} är en fil, inte en mapp; välj en annan --out eller flytta filen")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir
+
+
+def _new_run_dir(out_dir: Path) -> Path:
+    """This run's staging folder (not made yet): ``<out>/.staging/<time>-<pid>-<random>``."""
+    return out_dir / _STAGING / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+def _check_targets(out_dir: Path, names: Mapping[str, str]) -> None:
+    """Refuse to replace anything in ``out_dir`` that is not a report of kommunanalys: nothing of
+    the batch's own making is ever moved or deleted (``names``: municipality code -> name)."""
+    for code, name in names.items():
+        final = out_dir / slugify(code, name)
+        if final.exists() and (not final.is_dir() or (any(final.iterdir()) and _read_manifest(final) is None)):
+            kind = "en mapp" if final.is_dir() else "en fil"
+            raise ReportError(
+                f"{final} är {kind} som inte är en rapport från kommunanalys (ingen {_MANIFEST}); "
+                f"den skulle ersättas av rapporten för {code} {name}. Flytta eller byt namn på den, "
+                "eller välj en annan --out; inget har ändrats")
+
+
+def _stage_reused(final: Path, staging: Path, records: Sequence[Mapping]) -> None:
+    """Copy the reused notebooks (``status`` ok) of the published report ``final``, with their
+    tables and published files, into the new report's ``staging`` folder, where :func:`_assemble`
+    finds them as a notebook run now would leave them."""
+    for record in records:
+        if record["status"] == "ok":
+            (staging / "notebooks").mkdir(parents=True, exist_ok=True)
+            shutil.copy2(final / "notebooks" / f"{record['key']}.ipynb",
+                         staging / "notebooks" / f"{record['key']}.ipynb")
+            tdir = staging / ".work" / record["key"] / "tables"
+            for name in record.get("published", []):
+                if (final / name).is_file():
+                    tdir.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(final / name, tdir.parent / name)
+            for table in record.get("tables", []):
+                if (final / "tables" / table).exists():
+                    tdir.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(final / "tables" / table, tdir / table)

@@ -8,6 +8,7 @@ itself is a pool of spawned processes (:func:`_make_executor`).
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import json
 import logging
@@ -17,7 +18,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .._lru import memoize
 from ..errors import ReportError
@@ -226,3 +227,104 @@ def _spawn_context():
 def _make_executor(jobs: int) -> cf.Executor:
     return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_spawn_context(),
                                   initializer=_worker_init)
+
+
+def _workers(jobs: int | None, executor: cf.Executor | None) -> int:
+    """How many workers run the batch's tasks: the executor's, else ``jobs``, else every core."""
+    return executor._max_workers if executor is not None and hasattr(executor, "_max_workers") else (
+        jobs or _default_jobs())
+
+
+class _TaskRunner:
+    """The batch's notebooks and assemblies on an executor, as a context manager.
+
+    Notebooks are submitted a few at a time (about two per worker), so that a municipality whose
+    notebooks are done is assembled and published right away, not after every other notebook of
+    the batch. A notebook whose kernel died or could not start is retried ``retries`` times; an
+    executor this runner made (``executor`` None) is replaced when a worker died, and on an
+    interruption (Ctrl-C, a bug) stopped with its workers and kernels. An executor passed in is
+    not shut down.
+    """
+
+    def __init__(self, notebooks: list[_NotebookTask], *, executor: cf.Executor | None, jobs: int | None,
+                 workers: int, retries: int) -> None:
+        self.own = executor is None
+        self.pool = executor
+        self.workers = workers
+        self.retries = retries
+        self.futures: dict[cf.Future, tuple[str, Any]] = {}
+        self.attempts: dict[tuple[str, str], int] = {}
+        self.by_key = {(t.code, t.key): t for t in notebooks}
+        self.queue = collections.deque(notebooks)
+        self.max_in_flight = 2 * max(1, jobs if jobs else getattr(executor, "_max_workers", None) or (
+            workers if self.own else 32))
+
+    def __enter__(self) -> _TaskRunner:
+        if self.queue and self.pool is None:
+            self.pool = _make_executor(self.workers)
+        self._fill()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:  # interrupted: nothing of this run keeps running
+            for fut in self.futures:
+                fut.cancel()
+            if self.own and self.pool is not None:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = None
+                _stop_descendants()  # the workers and their kernels: nothing of this run is left
+        elif self.own and self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    def _live_pool(self) -> cf.Executor | None:
+        pool = self.pool
+        if self.own and pool is not None and getattr(pool, "_broken", False):
+            pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = pool = _make_executor(self.workers)  # a worker died: start over
+        return pool
+
+    def _submit_notebook(self, task: _NotebookTask) -> None:
+        self.attempts[(task.code, task.key)] = self.attempts.get((task.code, task.key), 0) + 1
+        self.futures[self._live_pool().submit(_execute_notebook, task)] = ("nb", task)
+
+    def _fill(self) -> None:
+        running = sum(kind == "nb" for kind, _ in self.futures.values())
+        while self.queue and running < self.max_in_flight:
+            self._submit_notebook(self.queue.popleft())
+            running += 1
+
+    def assemble(self, task: _AssembleTask, *, here: bool = False) -> None:
+        """Assemble a municipality's report, on the executor (``here``: in this process)."""
+        pool = None if here else self._live_pool()
+        if pool is None:
+            fut: cf.Future = cf.Future()
+            fut.set_result(_assemble(task))
+            self.futures[fut] = ("asm", task)
+        else:
+            self.futures[pool.submit(_assemble, task)] = ("asm", task)
+
+    def finished(self) -> Iterator[tuple[str, Any]]:
+        """What finishes, as it does: ``("notebook", (outcome, attempts))`` once a notebook's
+        retries are spent, ``("assembled", (code, error))`` for a report (``error`` None: ready
+        to publish). The caller may :meth:`assemble` while iterating."""
+        while self.futures:
+            done, _ = cf.wait(list(self.futures), return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                kind, what = self.futures.pop(fut)
+                try:
+                    value = fut.result()
+                except Exception as exc:  # the worker died (BrokenProcessPool) or the task could not run
+                    if kind == "asm":
+                        self.assemble(what, here=True)
+                        continue
+                    value = _NotebookOutcome(what.code, what.key, "failed", 0.0,
+                                             {"ename": type(exc).__name__, "evalue": str(exc)}, retryable=True)
+                if kind == "asm":
+                    yield "assembled", value
+                    continue
+                key = (value.code, value.key)
+                if value.status == "failed" and value.retryable and self.attempts.get(key, 1) <= self.retries:
+                    self._submit_notebook(self.by_key[key])  # once more, on a new kernel
+                    continue
+                yield "notebook", (value, self.attempts.get(key, 1))
+                self._fill()
