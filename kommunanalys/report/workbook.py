@@ -61,6 +61,12 @@ class _Book:
         else:
             ws.write_number(i, j, float(value), fmt)
 
+    def rows(self, ws, rows: Iterable[list], fmts: list) -> None:
+        """Write ``rows`` below the heading row, column ``j`` in the format ``fmts[j]``."""
+        for i, row in enumerate(rows, start=1):
+            for j, v in enumerate(row):
+                self.cell(ws, i, j, v, fmts[j])
+
 
 def _summary_rows(content: MunicipalityContent) -> list[list]:
     inst = content.survey.instrument
@@ -86,9 +92,7 @@ _SUMMARY_W = [6, 14, 48, 16, 10, 12, 12, 10, 10, 40]
 def _write_summary(book: _Book, rows: Iterable[list]) -> None:
     ws = book.sheet("Sammanfattning", _SUMMARY_HEAD, _SUMMARY_W)
     fmts = [None, None, None, None, book.int, book.pct, book.pct, book.pct, book.pct, book.note]
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            book.cell(ws, i, j, v, fmts[j])
+    book.rows(ws, rows, fmts)
 
 
 def _respondent_rows(content: MunicipalityContent) -> list[list]:
@@ -114,9 +118,7 @@ def _write_respondents(book: _Book, rows: Iterable[list]) -> None:
         head, widths = ["Kod", "Kommun", "Grupp", "Antal svar", "Anmärkning"], [6, 14, 36, 10, 44]
         fmts = [None, None, None, book.int, book.note]
     ws = book.sheet("Svarande", head, widths)
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            book.cell(ws, i, j, v, fmts[j])
+    book.rows(ws, rows, fmts)
 
 
 def _gap_rows(content: MunicipalityContent) -> list[list]:
@@ -140,9 +142,7 @@ def _write_gaps(book: _Book, rows: Iterable[list]) -> None:
             "95 % KI, nedre", "95 % KI, övre", "Anmärkning"]
     ws = book.sheet("Skav", head, [6, 14, 48, 6, 12, 12, 14, 14, 14, 10, 10, 44])
     fmts = [None, None, None, book.int, book.int, book.int, book.pct, book.pct, book.pp, book.pp, book.pp, book.note]
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            book.cell(ws, i, j, v, fmts[j])
+    book.rows(ws, rows, fmts)
 
 
 def _change_rows(content: MunicipalityContent) -> list[list]:
@@ -166,9 +166,7 @@ def _write_changes(book: _Book, rows: Iterable[list]) -> None:
             "95 % KI, övre", "Anmärkning"]
     ws = book.sheet("Förändring", head, [6, 14, 48, 16, 10, 10, 10, 10, 12, 12, 14, 10, 10, 44])
     fmts = [None] * 6 + [book.int, book.int, book.pct, book.pct, book.pp, book.pp, book.pp, book.note]
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            book.cell(ws, i, j, v, fmts[j])
+    book.rows(ws, rows, fmts)
 
 
 def _write_question(book: _Book, content: MunicipalityContent, qid: str) -> None:
