@@ -33,8 +33,7 @@ def _write_index(out_dir: Path, survey, respondents, result: BatchResult, *, tit
         if manifest is not None:
             for e in manifest.get("notebooks", []):
                 if e.get("status") == "failed":
-                    err = NotebookError(**{k: e["error"].get(k) for k in ("ename", "evalue", "cell_index", "exec_count")
-                                           if k in (e.get("error") or {})}) if e.get("error") else None
+                    err = NotebookError.from_record(e.get("error"))
                     failures.append({"key": e["key"], "notebook": e["notebook"],
                                      "error": err.describe() if err else "okänt fel",
                                      "path": f"{slug}/notebooks/{e['key']}.ipynb"})

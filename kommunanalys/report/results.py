@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
     from .tasks import _NotebookOutcome
@@ -26,6 +26,14 @@ class NotebookError:
     exec_count: int | None = None
     source: str = ""
     traceback: str = ""
+
+    @classmethod
+    def from_record(cls, error: Mapping[str, Any] | None) -> NotebookError | None:
+        """The error of a manifest's notebook record or a task's outcome (None: no error)."""
+        if not error:
+            return None
+        return cls(**{k: error[k] for k in ("ename", "evalue", "cell_index", "exec_count", "source", "traceback")
+                      if k in error})
 
     def describe(self) -> str:
         """One line: ``cell 4 (In [3]): KeyError: 'Q99'``."""
@@ -156,7 +164,5 @@ def _record_notebook(res: MunicipalityResult, manifest: dict, outcome: _Notebook
             nbr.status = outcome.status
             nbr.duration = outcome.duration
             nbr.attempts = attempts
-            nbr.error = NotebookError(**{k: outcome.error.get(k) for k in
-                                         ("ename", "evalue", "cell_index", "exec_count", "source", "traceback")
-                                         if k in outcome.error}) if outcome.error else None
+            nbr.error = NotebookError.from_record(outcome.error)
             return
