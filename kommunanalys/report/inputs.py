@@ -8,16 +8,28 @@ resolved and read once here, so that a bad file fails with a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .. import paths
 from ..errors import ReportError
 from ..municipalities import lookup_municipality
 from .fingerprint import _sha256_file
+
+
+@contextlib.contextmanager
+def _reading(what: str) -> Iterator[None]:
+    """Any error but a :class:`ReportError` inside becomes one saying ``what`` failed, and why."""
+    try:
+        yield
+    except ReportError:
+        raise
+    except Exception as exc:
+        raise ReportError(f"{what}: {exc}") from exc
 
 
 def _select(survey, municipalities: Iterable[str] | str | None) -> list[str]:
@@ -122,7 +134,7 @@ def _round_column_split(data, data_path: Path, round_column: str | None, previou
 
     if data is None and round_column is None:
         return data_path, previous, current_round, []
-    try:
+    with _reading("kunde inte dela upp enkätexporten efter omgång"):
         column = round_column_of(data_path, round_column)
         if column is None:
             return data_path, previous, current_round, []
@@ -131,10 +143,6 @@ def _round_column_split(data, data_path: Path, round_column: str | None, previou
                               "(eller ta bort kolumnen)")
         current, earlier, label, rejected = split_rounds(data_path, out_dir / "omgangar", column=column,
                                                          current_round=current_round)
-    except ReportError:
-        raise
-    except Exception as exc:
-        raise ReportError(f"kunde inte dela upp enkätexporten efter omgång: {exc}") from exc
     notes = []
     if len(rejected):
         rejected.to_csv(out_dir / "omgangar" / "avvisade_rader.csv", index=False, encoding="utf-8")
@@ -204,14 +212,10 @@ def _read_inputs(data, *, out, municipalities, notebooks_dir, anonymity_threshol
     data = None if data is None else data_path
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else paths.NOTEBOOKS_DIR
     nb_dir = nb_dir.resolve()
-    try:
+    with _reading(f"kunde inte läsa in enkätexporten {data_path}"):
         export_municipality = _export_municipality(data_path, instrument_path, municipalities)
         survey = load_survey(data_path, instrument_path, municipality=export_municipality,
                              synthetic=True if data is None else None)
-    except ReportError:
-        raise
-    except Exception as exc:
-        raise ReportError(f"kunde inte läsa in enkätexporten {data_path}: {exc}") from exc
     if export_municipality is not None:
         export_municipality = survey.municipality_codes[0] if survey.municipality_codes else export_municipality
     threshold = resolve_threshold(anonymity_threshold, survey)  # validated, never coerced
