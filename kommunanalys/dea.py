@@ -38,6 +38,15 @@ __all__ = ["dea", "dea_peers"]
 _LAMBDA_TOLERANCE = 1e-9
 
 
+def _reject_units(frame: pd.DataFrame, bad_values, message: str, *, hint: str) -> None:
+    """Raise :class:`InputError` naming the first column of ``frame`` where ``bad_values(column)``
+    holds for a unit, and those units (the first five)."""
+    for column in frame.columns:
+        bad = frame.index[bad_values(frame[column]).to_numpy()]
+        if len(bad):
+            raise InputError(message, column=str(column), value=[str(x) for x in bad][:5], hint=hint)
+
+
 def _validate(
     inputs: pd.DataFrame,
     outputs: pd.DataFrame,
@@ -87,24 +96,10 @@ def _validate(
             "a variable is both an input and an output",
             value=sorted(shared),
         )
-    for column in inputs.columns:
-        bad = inputs.index[(inputs[column] <= 0).to_numpy()]
-        if len(bad):
-            raise InputError(
-                "DEA needs strictly positive inputs",
-                column=str(column),
-                value=[str(x) for x in bad][:5],
-                hint="a zero or negative resource usually means a missing or wrongly coded value",
-            )
-    for column in outputs.columns:
-        bad = outputs.index[(outputs[column] < 0).to_numpy()]
-        if len(bad):
-            raise InputError(
-                "DEA needs non-negative outputs",
-                column=str(column),
-                value=[str(x) for x in bad][:5],
-                hint="translate a measure that can be negative, or leave it out",
-            )
+    _reject_units(inputs, lambda values: values <= 0, "DEA needs strictly positive inputs",
+                  hint="a zero or negative resource usually means a missing or wrongly coded value")
+    _reject_units(outputs, lambda values: values < 0, "DEA needs non-negative outputs",
+                  hint="translate a measure that can be negative, or leave it out")
     no_output = outputs.index[(outputs <= 0).all(axis=1).to_numpy()]
     if len(no_output):
         raise InputError(

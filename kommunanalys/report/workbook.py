@@ -59,6 +59,12 @@ class _Book:
         else:
             ws.write_number(i, j, float(value), fmt)
 
+    def rows(self, ws, rows: Iterable[list], fmts: list) -> None:
+        """Write ``rows`` below the heading row, column ``j`` in the format ``fmts[j]``."""
+        for i, row in enumerate(rows, start=1):
+            for j, v in enumerate(row):
+                self.cell(ws, i, j, v, fmts[j])
+
 
 def _labels(content: MunicipalityContent) -> dict[str, str]:
     """The groups as the survey's instrument names them (:func:`kommunanalys.labels.role_names`)."""
@@ -89,9 +95,7 @@ _SUMMARY_W = [6, 14, 48, 16, 10, 12, 12, 10, 10, 40]
 def _write_summary(book: _Book, rows: Iterable[list]) -> None:
     ws = book.sheet("Sammanfattning", _SUMMARY_HEAD, _SUMMARY_W)
     fmts = [None, None, None, None, book.int, book.pct, book.pct, book.pct, book.pct, book.note]
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            book.cell(ws, i, j, v, fmts[j])
+    book.rows(ws, rows, fmts)
 
 
 def _respondent_rows(content: MunicipalityContent) -> list[list]:
@@ -117,9 +121,7 @@ def _write_respondents(book: _Book, rows: Iterable[list]) -> None:
         head, widths = ["Kod", "Kommun", "Grupp", "Antal svar", "Anmärkning"], [6, 14, 36, 10, 44]
         fmts = [None, None, None, book.int, book.note]
     ws = book.sheet("Svarande", head, widths)
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            book.cell(ws, i, j, v, fmts[j])
+    book.rows(ws, rows, fmts)
 
 
 def _gap_rows(content: MunicipalityContent) -> list[list]:
@@ -145,9 +147,7 @@ def _write_gaps(book: _Book, rows: Iterable[list], roles: RoleNames | None = Non
             "95 % KI, nedre", "95 % KI, övre", "Anmärkning"]
     ws = book.sheet("Skav", head, [6, 14, 48, 6, 12, 12, 14, 14, 14, 10, 10, 44])
     fmts = [None, None, None, book.int, book.int, book.int, book.pct, book.pct, book.pp, book.pp, book.pp, book.note]
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            book.cell(ws, i, j, v, fmts[j])
+    book.rows(ws, rows, fmts)
 
 
 def _change_rows(content: MunicipalityContent) -> list[list]:
@@ -171,9 +171,7 @@ def _write_changes(book: _Book, rows: Iterable[list]) -> None:
             "95 % KI, övre", "Anmärkning"]
     ws = book.sheet("Förändring", head, [6, 14, 48, 16, 10, 10, 10, 10, 12, 12, 14, 10, 10, 44])
     fmts = [None] * 6 + [book.int, book.int, book.pct, book.pct, book.pp, book.pp, book.pp, book.note]
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            book.cell(ws, i, j, v, fmts[j])
+    book.rows(ws, rows, fmts)
 
 
 def _write_question(book: _Book, content: MunicipalityContent, qid: str) -> None:
