@@ -20,14 +20,15 @@ from .labels import format_interval, format_number, format_percent, format_pp
 from .survey import Survey
 
 __all__ = ["Summary", "summarize", "summary_markdown", "gap_words", "memo_friction", "UNCERTAIN_WIDTH",
-           "LARGE_GAP"]
+           "LARGE_GAP", "KIND_TITLES"]
 
 #: A gap of at least this many percentage points is "large"; a 95 % interval at least this wide is
 #: "uncertain" (the two together are described as "stor men osäker").
 LARGE_GAP = 15.0
 UNCERTAIN_WIDTH = 40.0
 _COLUMNS = ["kind", "rank", "question", "number", "short", "value", "ci_low", "ci_high", "other", "clear", "text"]
-_KIND_TITLES = {
+#: The Swedish heading of each ``kind`` of the summary frame.
+KIND_TITLES = {
     "strongest": "Starkast",
     "weakest": "Svagast",
     "role_gap": "Störst skillnad mellan rollerna",

@@ -222,3 +222,80 @@ def test_answer_levels_have_the_colours_of_the_report_charts(survey, tmp_path):
     chart = next(s.chart for slide in Presentation(str(path)).slides for s in slide.shapes if s.has_chart)
     got = [str(series.format.fill.fore_color.rgb) for series in chart.plots[0].series]
     assert got == [mcolors.to_hex(c)[1:].upper() for c in sns.color_palette("BrBG", len(got))]
+
+
+# ---------------------------------------------------------------------------------------------
+# The result chain with the municipality's own key figures
+# ---------------------------------------------------------------------------------------------
+def _key_figures(codes: list[str]) -> pd.DataFrame:
+    """Invented key figures (seeded) in the tidy layout of kommunanalys.kolada.read_kolada."""
+    import numpy as np
+
+    rng = np.random.default_rng(16)
+    spread = {"N15027": (130_000, 15_000), "N15034": (12, 1.5), "LOKAL_LEKTIONER": (95, 2),
+              "LOKAL_ELEVER_AK9": (300, 200), "N15428": (82, 6), "U15401": (50, 10)}
+    rows = [{"kpi": kpi, "municipality_code": code, "period": 2024, "gender": "T",
+             "value": round(float(abs(rng.normal(mean, sd))), 1)}
+            for code in codes for kpi, (mean, sd) in spread.items()]
+    return pd.DataFrame(rows)
+
+
+def _chain_figure_slide(prs, name: str):
+    found = [s for s in prs.slides if s.shapes.title is not None
+             and s.shapes.title.text.startswith(f"Mål- och resultatkedjan i {name}")]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_result_chain_slide_charts_the_key_figures_against_the_group_median(survey, tmp_path):
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    codes = ["1715", "1780", "1760", "1761", "1762", "1763", "1764"]
+    figures = _key_figures(codes)
+    path = build_deck(gather(survey, "1780", threshold=5, key_figures=figures), path=tmp_path / "k.pptx")
+    slide = _chain_figure_slide(Presentation(str(path)), "Karlstad")
+    assert slide.shapes.title.text == "Mål- och resultatkedjan i Karlstad 2024"
+    charts = [s.chart for s in slide.shapes if s.has_chart]
+    assert len(charts) == 1 and charts[0].chart_type == XL_CHART_TYPE.BAR_CLUSTERED
+    # independently: each key figure over the median of the seven municipalities, × 100
+    wide = figures.pivot(index="municipality_code", columns="kpi", values="value")
+    index = wide.loc["1780"] / wide.median() * 100
+    eff = wide["N15428"] / wide["N15027"]  # kvalitet / resurser (the scale cancels in the index)
+    expected = {"N15027": index["N15027"], "N15034": index["N15034"], "LOKAL_LEKTIONER": index["LOKAL_LEKTIONER"],
+                "N15428": index["N15428"], "effektivitet": eff["1780"] / eff.median() * 100}
+    categories = list(charts[0].plots[0].categories)
+    # chain order, each figure's step named; the count (pupils leaving year 9) and Kolada's own
+    # optional indices are not indexed
+    assert [c.split(" · ")[0].split(":")[0] for c in categories] == [
+        "Resurser", "Resurser", "Aktiviteter", "Resultat (kvalitet)", "Effektivitet"]
+    assert not any("gått ut" in c or "index" in c.lower() for c in categories)
+    values = list(charts[0].plots[0].series[0].values)
+    assert values == pytest.approx(list(expected.values()), abs=0.051)
+    # one reading per figure, the count said as a count
+    text = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+    diff = round(expected["N15027"] - 100)
+    said = "som jämförelsegruppens median" if diff == 0 else \
+        f"{abs(diff)} % {'över' if diff > 0 else 'under'} jämförelsegruppens median"
+    assert re.search(rf"Kostnad grundskola F-9: [\d\u00a0 ]+kr per elev, {said}", text), text
+    pp = round(wide.loc["1780", "N15428"] - wide["N15428"].median(), 1)
+    assert f"{abs(pp):.1f} procentenheter".replace(".", ",") in text
+    assert "Prestationer · Elever som gått ut årskurs 9" in text and "ett antal" in text
+    assert "Illustrativa" not in text  # a consultant's own figures are not the demo's
+
+
+def test_result_chain_slide_says_so_without_key_figures(survey, deck):
+    assert not survey.synthetic
+    slide = _chain_figure_slide(deck, "Kil")
+    assert not any(s.has_chart for s in slide.shapes)
+    text = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+    assert "Inga nyckeltal har angetts" in text
+    assert "--key-figures" in slide.notes_slide.notes_text_frame.text
+
+
+def test_demo_result_chain_is_labelled_illustrative(tmp_path):
+    demo = ka.load_demo()
+    prs = Presentation(str(build_deck(gather(demo, "1715"), path=tmp_path / "kil.pptx")))
+    slide = _chain_figure_slide(prs, "Kil")
+    chart = next(s.chart for s in slide.shapes if s.has_chart)
+    assert "Illustrativa nyckeltal" in chart.chart_title.text_frame.text
+    assert "Illustrativa nyckeltal" in slide.notes_slide.notes_text_frame.text

@@ -1251,6 +1251,8 @@ def _run_locked(ctx: dict) -> BatchResult:
         deliverables.update(previous=ctx["rounds"]["previous"], current_round=ctx["rounds"]["current_round"])
     if deliverables and population:
         deliverables["population"] = population
+    if deliverables and consultant.get("key_figures"):  # the deck's result chain: the efficiency page's figures
+        deliverables["key_figures"] = str(consultant["key_figures"])
 
     def assemble_task(code: str) -> _AssembleTask:
         manifest = manifests[code]
@@ -1267,7 +1269,8 @@ def _run_locked(ctx: dict) -> BatchResult:
         return _AssembleTask(code=code, name=names[code], slug=res.slug, staging=str(run_dir / res.slug),
                              title=title, synthetic=survey.synthetic, sections=sections, parts=parts,
                              manifest=manifest, respondents=_records(respondents[code]),
-                             deliverables={**deliverables, "review": str(own_review) if own_review else None}
+                             deliverables={**deliverables, "review": str(own_review) if own_review else None,
+                                           "comparison": comparison_of.get(code)}
                              if deliverables else None,
                              report_words={"data": str(data_path), "threshold": threshold, **survey_options,
                                            "texts": str(Path(texts).resolve()) if texts else None})
