@@ -299,3 +299,36 @@ def test_demo_result_chain_is_labelled_illustrative(tmp_path):
     chart = next(s.chart for s in slide.shapes if s.has_chart)
     assert "Illustrativa nyckeltal" in chart.chart_title.text_frame.text
     assert "Illustrativa nyckeltal" in slide.notes_slide.notes_text_frame.text
+
+
+def test_quotes_are_laid_out_over_the_slide_body(tmp_path):
+    """"Citat ur enkäten": every selected quote once, in text boxes of at least 16 pt in two
+    columns reaching below the slide's middle; a question's quotes split evenly over its slides."""
+    from kommunanalys.report.deck import QUOTE_PT
+    from kommunanalys.textsafety import display_text
+
+    demo = ka.load_demo()
+    content = gather(demo, "1780")
+    prs = Presentation(str(build_deck(content, path=tmp_path / "k.pptx")))
+    slides = [s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text.startswith("Citat ur enkäten")]
+    boxes = {id(s): [sh for sh in s.shapes if sh.has_text_frame and sh.text_frame.text.startswith("– ")]
+             for s in slides}
+    shown = [sh.text_frame.text for s in slides for sh in boxes[id(s)]]
+    assert len(shown) == len(set(shown)) == len(content.quotes)
+    for text in content.quotes["text"]:  # as report.html shows it (kommunanalys.textsafety)
+        assert sum(display_text(text) in t for t in shown) == 1
+    assert QUOTE_PT >= 16
+    for slide in slides:
+        placed = boxes[id(slide)]
+        assert all(r.font.size >= Pt(16) for sh in placed for p in sh.text_frame.paragraphs for r in p.runs)
+        lefts = {sh.left for sh in placed}
+        if len(placed) > 1:
+            assert len(lefts) == 2, "two columns"
+            assert any(sh.top > prs.slide_height // 2 for sh in placed), "quotes below the slide's middle"
+        assert all(sh.top + sh.height <= prs.slide_height for sh in placed)
+    by_question = {}
+    for slide in slides:
+        by_question.setdefault(slide.shapes.title.text, []).append(len(boxes[id(slide)]))
+    assert any(len(counts) > 1 for counts in by_question.values())
+    for counts in by_question.values():
+        assert max(counts) - min(counts) <= 1, counts

@@ -32,14 +32,15 @@ from ..survey import ROLES
 from ..textsafety import display_text
 from .content import METHOD_NOTE, MunicipalityContent, hidden_text
 
-__all__ = ["build_deck", "chain_steps", "DEFAULT_TEMPLATE", "BODY_PT", "CHART_PT"]
+__all__ = ["build_deck", "chain_steps", "DEFAULT_TEMPLATE", "BODY_PT", "CHART_PT", "QUOTE_PT"]
 
 DEFAULT_TEMPLATE = DATA_DIR / "deck_template.pptx"
 BODY_PT = 20   # body text, readable when projected (>= 18 pt)
 CHART_PT = 14  # chart labels (>= 12 pt)
 TITLE_PT = 30
 _ROLE_HEADINGS = {"förtroendevald": "FÖRTROENDEVALD", "tjänsteperson": "TJÄNSTEPERSON"}
-_QUOTES_PER_SLIDE = 5
+_QUOTES_PER_SLIDE = 6  # two columns of three
+QUOTE_PT = 22  # quotes: larger than the body text, read from the back of the room
 #: Data labels: whole percent, none below 6 % (Excel and LibreOffice conditional number format).
 _LABEL_FORMAT = '[<6]"";0" %"'
 
@@ -253,12 +254,72 @@ def _quote_slides(deck: _Deck, content: MunicipalityContent) -> None:
             role = f" ({ROLE_SUFFIX[row.role]})" if bool(row.role_shown) and pd.notna(row.role) else ""
             lines.append(f"– {display_text(row.text)}{role}")  # as in report.html: no links, no controls
         q = inst[about]
-        per_slide = -(-len(lines) // -(-len(lines) // _QUOTES_PER_SLIDE))  # even split: 6 quotes are 3 + 3
-        for start in range(0, len(lines), per_slide):
+        chars, rows = _quote_room(deck)
+        sizes = [_quote_rows(line, chars) for line in lines]
+        slides = -(-len(lines) // _QUOTES_PER_SLIDE)
+        while slides < len(lines) and not all(  # more slides until both columns of each fit
+                max(_column_rows(sizes[a:b])) <= rows for a, b in _even_chunks(len(lines), slides)):
+            slides += 1
+        for start, stop in _even_chunks(len(lines), slides):  # even split: 10 quotes are 4 + 3 + 3
             slide = deck.slide(f"Citat ur enkäten: {q.number}. {q.short}", notes=(
                 "Citaten är granskade: namn, personnummer, e-post, telefonnummer och adresser är maskerade. "
                 f"Rollen anges bara för grupper med minst {content.threshold} svar."))
-            deck.text(slide, lines[start:start + per_slide], size=18)
+            _quote_columns(deck, slide, lines[start:stop])
+
+
+def _even_chunks(n: int, parts: int) -> list[tuple[int, int]]:
+    """``n`` items in ``parts`` runs whose lengths differ by at most one, the longer first."""
+    size, extra = divmod(n, parts)
+    bounds = [0]
+    for i in range(parts):
+        bounds.append(bounds[-1] + size + (i < extra))
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _quote_room(deck: _Deck) -> tuple[int, int]:
+    """Characters per line and lines per column of a quote column at :data:`QUOTE_PT` (an average
+    glyph is about half the font size wide, less what word wrapping leaves at a line's end; a line
+    is 1.2 times the font size high)."""
+    col_w = (deck.w - 2 * deck.margin - int(deck.w * 0.03)) // 2
+    return int(col_w / Pt(QUOTE_PT) * 1.75), int((deck.h - deck.body_top() - deck.margin) / (Pt(QUOTE_PT) * 1.2))
+
+
+def _quote_rows(line: str, chars: int) -> int:
+    return max(1, -(-len(line) // chars))
+
+
+def _quote_split(sizes: list[int]) -> int:
+    """How many quotes go in the left column: the split that makes the longer column shortest."""
+    return min(range(1, len(sizes) + 1), key=lambda k: (max(sum(sizes[:k]), sum(sizes[k:])), -k))
+
+
+def _column_rows(sizes: list[int]) -> tuple[float, float]:
+    """The rows the two columns of one slide take (half a row of box margins around each quote)."""
+    k = _quote_split(sizes)
+    return sum(sizes[:k]) + 0.5 * k, sum(sizes[k:]) + 0.5 * (len(sizes) - k)
+
+
+def _quote_columns(deck: _Deck, slide, lines: list[str]) -> None:
+    """Quotes over the slide's body: two columns balanced by length, each quote a text box of
+    :data:`QUOTE_PT`, the space left spread evenly between them, the first quotes down the left column."""
+    chars, _ = _quote_room(deck)
+    gap = int(deck.w * 0.03)
+    col_w = (deck.w - 2 * deck.margin - gap) // 2
+    top, bottom = deck.body_top(), deck.h - deck.margin
+    sizes = [_quote_rows(line, chars) for line in lines]
+    split = _quote_split(sizes)
+    row_h = int(Pt(QUOTE_PT) * 1.2)
+    for col, (part, rows) in enumerate(((lines[:split], sizes[:split]), (lines[split:], sizes[split:]))):
+        if not part:
+            continue
+        heights = [r * row_h + int(Pt(QUOTE_PT) * 0.6) for r in rows]  # the text box's own margins
+        spare = max(0, (bottom - top) - sum(heights))
+        step = min(spare // max(1, len(part) - 1), int(deck.h * 0.2))  # over the body, never far apart
+        y = top
+        for line, height in zip(part, heights):
+            deck.text(slide, [line], left=deck.margin + col * (col_w + gap), top=y, width=col_w, height=height,
+                      size=QUOTE_PT)
+            y += height + step
 
 
 def _friction_slide(deck: _Deck, content: MunicipalityContent) -> None:
