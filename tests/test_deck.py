@@ -332,3 +332,25 @@ def test_quotes_are_laid_out_over_the_slide_body(tmp_path):
     assert any(len(counts) > 1 for counts in by_question.values())
     for counts in by_question.values():
         assert max(counts) - min(counts) <= 1, counts
+
+
+def test_respondents_slide_charts_the_shown_groups_in_the_roles_colours(survey, tmp_path):
+    from kommunanalys.anonymity import TOTAL_GROUP
+    from kommunanalys.plots.charts import ROLE_COLOURS
+    from kommunanalys.respondents import respondent_counts
+
+    for code in (HIDDEN_CODE, "1780"):
+        prs = Presentation(str(build_deck(gather(survey, code, threshold=5), path=tmp_path / f"{code}.pptx")))
+        slide = next(s for s in prs.slides if s.shapes.title is not None
+                     and s.shapes.title.text == "Vilken roll har du i kommunen?")
+        chart = next(s.chart for s in slide.shapes if s.has_chart)
+        table = respondent_counts(survey, code, threshold=5)
+        shown = table[table["suppressed"] == ""]
+        assert list(chart.plots[0].categories) == list(shown["label"])  # a hidden group is not in the data
+        assert list(chart.plots[0].series[0].values) == [float(n) for n in shown["n"]]
+        colours = [str(p.format.fill.fore_color.rgb) for p in chart.plots[0].series[0].points]
+        for colour, r in zip(colours, shown.itertuples()):
+            if r.level == "role":
+                assert colour == ROLE_COLOURS[r.group].lstrip("#").upper()
+            elif r.level == "all":
+                assert colour == ROLE_COLOURS[TOTAL_GROUP].lstrip("#").upper()

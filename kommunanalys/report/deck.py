@@ -26,7 +26,7 @@ from pptx.util import Emu, Pt
 from ..errors import ReportError
 from ..paths import DATA_DIR
 from ..labels import ROLE_SUFFIX, format_interval, format_number, format_pp
-from ..plots.charts import level_colours
+from ..plots.charts import level_colours, respondent_colours
 from ..plots.efficiency import MUNICIPALITY_COLOUR
 from ..survey import ROLES
 from ..textsafety import display_text
@@ -242,7 +242,38 @@ def _respondents_slide(deck: _Deck, content: MunicipalityContent) -> None:
         f"Antal svarande i {content.name}. Grupper med färre än {content.threshold} svar redovisas utan antal, "
         "liksom grupper vars antal annars skulle kunna räknas fram ur summan." + rate_note))
     slide = deck.prs.slides[-1]
-    deck.text(slide, lines, size=24 if content.rates is None else 20)
+    shown = content.respondents[(content.respondents["suppressed"] == "") & content.respondents["n"].notna()]
+    width = (deck.w - 2 * deck.margin) // 2 if len(shown) else None
+    deck.text(slide, lines, width=width, size=24 if content.rates is None else 20)
+    if len(shown):
+        _respondents_chart(deck, slide, shown, left=deck.margin + width, width=deck.w - 2 * deck.margin - width)
+
+
+def _respondents_chart(deck: _Deck, slide, shown: pd.DataFrame, *, left: int, width: int) -> None:
+    """Answers per group as a native bar chart in the roles' colours (:func:`respondent_colours`);
+    ``shown`` holds only the groups shown with their number (a hidden group is not in the data)."""
+    data = CategoryChartData(number_format="0")
+    data.categories = list(shown["label"])
+    data.add_series("Antal svar", [int(n) for n in shown["n"]])
+    top = deck.body_top()
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, deck.h - top - deck.margin,
+                                   data).chart
+    chart.has_legend = False
+    chart.font.size = Pt(CHART_PT)
+    plot = chart.plots[0]
+    plot.gap_width = 50
+    plot.vary_by_categories = False
+    plot.has_data_labels = True
+    plot.data_labels.number_format = "0"
+    plot.data_labels.number_format_is_linked = False
+    plot.data_labels.font.size = Pt(CHART_PT)
+    for point, colour in zip(plot.series[0].points, respondent_colours(shown)):
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = RGBColor.from_string(colour.lstrip("#"))
+    chart.category_axis.reverse_order = True  # everyone first, as in the list beside it
+    chart.category_axis.tick_labels.font.size = Pt(CHART_PT)
+    chart.value_axis.visible = False
+    chart.value_axis.has_major_gridlines = False
 
 
 def _quote_slides(deck: _Deck, content: MunicipalityContent) -> None:
