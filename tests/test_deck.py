@@ -355,3 +355,16 @@ def test_respondents_slide_charts_the_shown_groups_in_the_roles_colours(survey, 
                 assert colour == ROLE_COLOURS[r.group].lstrip("#").upper()
             elif r.level == "all":
                 assert colour == ROLE_COLOURS[TOTAL_GROUP].lstrip("#").upper()
+
+
+def test_batch_gives_the_deck_the_key_figures(tmp_path):
+    """--key-figures reaches the deck as it reaches the efficiency notebook."""
+    from kommunanalys.report.batch import run_reports
+
+    figures = tmp_path / "nyckeltal.csv"
+    _key_figures(["1715", "1780", "1760", "1761"]).to_csv(figures, index=False)
+    run_reports(FIXTURE, out=tmp_path / "r", plan=[], progress=False, jobs=1, municipalities=["1780"],
+                key_figures=figures, formats=("html", "pptx"))
+    prs = Presentation(str(tmp_path / "r" / "1780-karlstad" / "presentation.pptx"))
+    slide = _chain_figure_slide(prs, "Karlstad")
+    assert slide.shapes.title.text.endswith("2024") and any(s.has_chart for s in slide.shapes)
