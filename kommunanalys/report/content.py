@@ -11,6 +11,7 @@ decide what is shown; the formats never look at a hidden group's counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +20,9 @@ from ..anonymity import resolve_threshold
 from ..pages.question import municipality_statistics
 from ..respondents import respondent_counts
 from ..survey import Survey
+
+if TYPE_CHECKING:
+    from ..pages.efficiency import EfficiencyPage
 
 __all__ = ["MunicipalityContent", "gather", "hidden_text", "METHOD_NOTE"]
 
@@ -55,7 +59,7 @@ class MunicipalityContent:
     rates: pd.DataFrame | None = None
     #: The efficiency page's chain and ratios (:func:`kommunanalys.pages.efficiency.build_efficiency`,
     #: without the frontier); None in a light gather. Public register data, not survey answers.
-    efficiency: object | None = None
+    efficiency: EfficiencyPage | None = None
 
     @property
     def question_ids(self) -> list[str]:
@@ -104,7 +108,7 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
     )
 
 
-def _efficiency(survey: Survey, code: str, threshold: int, key_figures, comparison):
+def _efficiency(survey: Survey, code: str, threshold: int, key_figures, comparison) -> EfficiencyPage:
     from ..pages.efficiency import build_efficiency
 
     return build_efficiency(survey, code, comparison=comparison, threshold=threshold, key_figures=key_figures,
