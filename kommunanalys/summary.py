@@ -22,10 +22,11 @@ from .rootcause import LARGE_GAP, UNCERTAIN_WIDTH, gap_words, memo_friction
 from .survey import Survey
 
 __all__ = ["Summary", "summarize", "summary_markdown", "gap_words", "memo_friction", "UNCERTAIN_WIDTH",
-           "LARGE_GAP"]
+           "LARGE_GAP", "KIND_TITLES"]
 
 _COLUMNS = ["kind", "rank", "question", "number", "short", "value", "ci_low", "ci_high", "other", "clear", "text"]
-_KIND_TITLES = {
+#: The Swedish heading of each ``kind`` of the summary frame.
+KIND_TITLES = {
     "strongest": "Starkast",
     "weakest": "Svagast",
     "role_gap": "Störst skillnad mellan rollerna",

@@ -219,6 +219,152 @@ def test_answer_levels_have_the_colours_of_the_report_charts(survey, tmp_path):
     import seaborn as sns
 
     path = build_deck(gather(survey, "1780", threshold=5), path=tmp_path / "k.pptx")
-    chart = next(s.chart for slide in Presentation(str(path)).slides for s in slide.shapes if s.has_chart)
+    chart = next(s.chart for slide in Presentation(str(path)).slides for s in slide.shapes
+                 if s.has_chart and list(s.chart.plots[0].categories) == ["Andel av svaren"])  # a question's
     got = [str(series.format.fill.fore_color.rgb) for series in chart.plots[0].series]
     assert got == [mcolors.to_hex(c)[1:].upper() for c in sns.color_palette("BrBG", len(got))]
+
+
+# ---------------------------------------------------------------------------------------------
+# The result chain with the municipality's own key figures
+# ---------------------------------------------------------------------------------------------
+def _key_figures(codes: list[str]) -> pd.DataFrame:
+    """Invented key figures (seeded) in the tidy layout of kommunanalys.kolada.read_kolada."""
+    import numpy as np
+
+    rng = np.random.default_rng(16)
+    spread = {"N15027": (130_000, 15_000), "N15034": (12, 1.5), "LOKAL_LEKTIONER": (95, 2),
+              "LOKAL_ELEVER_AK9": (300, 200), "N15428": (82, 6), "U15401": (50, 10)}
+    rows = [{"kpi": kpi, "municipality_code": code, "period": 2024, "gender": "T",
+             "value": round(float(abs(rng.normal(mean, sd))), 1)}
+            for code in codes for kpi, (mean, sd) in spread.items()]
+    return pd.DataFrame(rows)
+
+
+def _chain_figure_slide(prs, name: str):
+    found = [s for s in prs.slides if s.shapes.title is not None
+             and s.shapes.title.text.startswith(f"Mål- och resultatkedjan i {name}")]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_result_chain_slide_charts_the_key_figures_against_the_group_median(survey, tmp_path):
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    codes = ["1715", "1780", "1760", "1761", "1762", "1763", "1764"]
+    figures = _key_figures(codes)
+    path = build_deck(gather(survey, "1780", threshold=5, key_figures=figures), path=tmp_path / "k.pptx")
+    slide = _chain_figure_slide(Presentation(str(path)), "Karlstad")
+    assert slide.shapes.title.text == "Mål- och resultatkedjan i Karlstad 2024"
+    charts = [s.chart for s in slide.shapes if s.has_chart]
+    assert len(charts) == 1 and charts[0].chart_type == XL_CHART_TYPE.BAR_CLUSTERED
+    # independently: each key figure over the median of the seven municipalities, × 100
+    wide = figures.pivot(index="municipality_code", columns="kpi", values="value")
+    index = wide.loc["1780"] / wide.median() * 100
+    eff = wide["N15428"] / wide["N15027"]  # kvalitet / resurser (the scale cancels in the index)
+    expected = {"N15027": index["N15027"], "N15034": index["N15034"], "LOKAL_LEKTIONER": index["LOKAL_LEKTIONER"],
+                "N15428": index["N15428"], "effektivitet": eff["1780"] / eff.median() * 100}
+    categories = list(charts[0].plots[0].categories)
+    # chain order, each figure's step named; the count (pupils leaving year 9) and Kolada's own
+    # optional indices are not indexed
+    assert [c.split(" · ")[0].split(":")[0] for c in categories] == [
+        "Resurser", "Resurser", "Aktiviteter", "Resultat (kvalitet)", "Effektivitet"]
+    assert not any("gått ut" in c or "index" in c.lower() for c in categories)
+    values = list(charts[0].plots[0].series[0].values)
+    assert values == pytest.approx(list(expected.values()), abs=0.051)
+    # one reading per figure, the count said as a count
+    text = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+    diff = round(expected["N15027"] - 100)
+    said = "som jämförelsegruppens median" if diff == 0 else \
+        f"{abs(diff)} % {'över' if diff > 0 else 'under'} jämförelsegruppens median"
+    assert re.search(rf"Kostnad grundskola F-9: [\d\u00a0 ]+kr per elev, {said}", text), text
+    pp = round(wide.loc["1780", "N15428"] - wide["N15428"].median(), 1)
+    assert f"{abs(pp):.1f} procentenheter".replace(".", ",") in text
+    assert "Prestationer · Elever som gått ut årskurs 9" in text and "ett antal" in text
+    assert "Illustrativa" not in text  # a consultant's own figures are not the demo's
+
+
+def test_result_chain_slide_says_so_without_key_figures(survey, deck):
+    assert not survey.synthetic
+    slide = _chain_figure_slide(deck, "Kil")
+    assert not any(s.has_chart for s in slide.shapes)
+    text = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+    assert "Inga nyckeltal har angetts" in text
+    assert "--key-figures" in slide.notes_slide.notes_text_frame.text
+
+
+def test_demo_result_chain_is_labelled_illustrative(tmp_path):
+    demo = ka.load_demo()
+    prs = Presentation(str(build_deck(gather(demo, "1715"), path=tmp_path / "kil.pptx")))
+    slide = _chain_figure_slide(prs, "Kil")
+    chart = next(s.chart for s in slide.shapes if s.has_chart)
+    assert "Illustrativa nyckeltal" in chart.chart_title.text_frame.text
+    assert "Illustrativa nyckeltal" in slide.notes_slide.notes_text_frame.text
+
+
+def test_quotes_are_laid_out_over_the_slide_body(tmp_path):
+    """"Citat ur enkäten": every selected quote once, in text boxes of at least 16 pt in two
+    columns reaching below the slide's middle; a question's quotes split evenly over its slides."""
+    from kommunanalys.report.deck import QUOTE_PT
+    from kommunanalys.textsafety import display_text
+
+    demo = ka.load_demo()
+    content = gather(demo, "1780")
+    prs = Presentation(str(build_deck(content, path=tmp_path / "k.pptx")))
+    slides = [s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text.startswith("Citat ur enkäten")]
+    boxes = {id(s): [sh for sh in s.shapes if sh.has_text_frame and sh.text_frame.text.startswith("– ")]
+             for s in slides}
+    shown = [sh.text_frame.text for s in slides for sh in boxes[id(s)]]
+    assert len(shown) == len(set(shown)) == len(content.quotes)
+    for text in content.quotes["text"]:  # as report.html shows it (kommunanalys.textsafety)
+        assert sum(display_text(text) in t for t in shown) == 1
+    assert QUOTE_PT >= 16
+    for slide in slides:
+        placed = boxes[id(slide)]
+        assert all(r.font.size >= Pt(16) for sh in placed for p in sh.text_frame.paragraphs for r in p.runs)
+        lefts = {sh.left for sh in placed}
+        if len(placed) > 1:
+            assert len(lefts) == 2, "two columns"
+            assert any(sh.top > prs.slide_height // 2 for sh in placed), "quotes below the slide's middle"
+        assert all(sh.top + sh.height <= prs.slide_height for sh in placed)
+    by_question = {}
+    for slide in slides:
+        by_question.setdefault(slide.shapes.title.text, []).append(len(boxes[id(slide)]))
+    assert any(len(counts) > 1 for counts in by_question.values())
+    for counts in by_question.values():
+        assert max(counts) - min(counts) <= 1, counts
+
+
+def test_respondents_slide_charts_the_shown_groups_in_the_roles_colours(survey, tmp_path):
+    from kommunanalys.anonymity import TOTAL_GROUP
+    from kommunanalys.plots.charts import ROLE_COLOURS
+    from kommunanalys.respondents import respondent_counts
+
+    for code in (HIDDEN_CODE, "1780"):
+        prs = Presentation(str(build_deck(gather(survey, code, threshold=5), path=tmp_path / f"{code}.pptx")))
+        slide = next(s for s in prs.slides if s.shapes.title is not None
+                     and s.shapes.title.text == "Vilken roll har du i kommunen?")
+        chart = next(s.chart for s in slide.shapes if s.has_chart)
+        table = respondent_counts(survey, code, threshold=5)
+        shown = table[table["suppressed"] == ""]
+        assert list(chart.plots[0].categories) == list(shown["label"])  # a hidden group is not in the data
+        assert list(chart.plots[0].series[0].values) == [float(n) for n in shown["n"]]
+        colours = [str(p.format.fill.fore_color.rgb) for p in chart.plots[0].series[0].points]
+        for colour, r in zip(colours, shown.itertuples()):
+            if r.level == "role":
+                assert colour == ROLE_COLOURS[r.group].lstrip("#").upper()
+            elif r.level == "all":
+                assert colour == ROLE_COLOURS[TOTAL_GROUP].lstrip("#").upper()
+
+
+def test_batch_gives_the_deck_the_key_figures(tmp_path):
+    """--key-figures reaches the deck as it reaches the efficiency notebook."""
+    from kommunanalys.report.batch import run_reports
+
+    figures = tmp_path / "nyckeltal.csv"
+    _key_figures(["1715", "1780", "1760", "1761"]).to_csv(figures, index=False)
+    run_reports(FIXTURE, out=tmp_path / "r", plan=[], progress=False, jobs=1, municipalities=["1780"],
+                key_figures=figures, formats=("html", "pptx"))
+    prs = Presentation(str(tmp_path / "r" / "1780-karlstad" / "presentation.pptx"))
+    slide = _chain_figure_slide(prs, "Karlstad")
+    assert slide.shapes.title.text.endswith("2024") and any(s.has_chart for s in slide.shapes)

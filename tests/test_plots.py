@@ -230,3 +230,31 @@ def test_frontier_labels_do_not_overlap():
         for b in boxes[i + 1:]:
             assert not a.overlaps(b), "two names overlap"
     plt.close(ax.figure)
+
+
+def test_respondent_bars_are_drawn_in_the_roles_colours(survey):
+    """Every role's bar has its ROLE_COLOURS colour (as in every other chart), everyone the total's;
+    a hidden group has no bar height."""
+    import matplotlib.colors as mcolors
+
+    from kommunanalys.anonymity import TOTAL_GROUP
+    from kommunanalys.plots.charts import ROLE_COLOURS, plot_respondents
+    from kommunanalys.respondents import respondent_counts
+
+    for code in ("1715", "1780"):
+        table = respondent_counts(survey, code, threshold=5)
+        ax = plot_respondents(table)
+        bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+        assert len(bars) == len(table)
+        by_label = {t.get_text(): bar for t, bar in zip(ax.get_yticklabels(), bars)}
+        for r in table.itertuples():
+            colour = mcolors.to_hex(by_label[r.label].get_facecolor()).upper()
+            if r.level == "role":
+                assert colour == ROLE_COLOURS[r.group].upper()
+            elif r.level == "all":
+                assert colour == ROLE_COLOURS[TOTAL_GROUP].upper()
+            else:  # a part of the tjänstepersoner: a tint, neither role's nor the total's colour
+                assert colour not in {c.upper() for c in ROLE_COLOURS.values()}
+            if r.suppressed:
+                assert by_label[r.label].get_width() == 0
+        plt.close("all")

@@ -35,7 +35,8 @@ def _sizes(survey, code, qid):
 
 
 def test_sheets(book, survey):
-    expected = ["Sammanfattning", "Svarande", "Skav"] + [f"Fråga {q.number}" for q in survey.instrument.likert_questions]
+    expected = ["Sammanfattning", "Andelar per fråga", "Svarande", "Skav"] + [
+        f"Fråga {q.number}" for q in survey.instrument.likert_questions]
     assert book.sheetnames == expected
     for ws in book.worksheets:
         assert ws.freeze_panes == "A2"
@@ -43,7 +44,7 @@ def test_sheets(book, survey):
 
 
 def test_hidden_groups_are_text_without_numbers(book, survey):
-    ws = book["Sammanfattning"]
+    ws = book["Andelar per fråga"]
     head = [c.value for c in ws[1]]
     hidden_seen = 0
     for row in ws.iter_rows(min_row=2, values_only=True):
@@ -69,7 +70,7 @@ def test_hidden_groups_are_text_without_numbers(book, survey):
 
 def test_numbers_are_numeric_cells_with_formats(survey, tmp_path):
     path = build_workbook(gather(survey, "1780", threshold=5), path=tmp_path / "k.xlsx")
-    ws = openpyxl.load_workbook(path)["Sammanfattning"]
+    ws = openpyxl.load_workbook(path)["Andelar per fråga"]
     cell = ws.cell(row=2, column=7)  # Andel instämmer
     assert isinstance(cell.value, float) and 0 <= cell.value <= 1
     assert cell.number_format == "0.0%"  # shown as 0,0 % in a Swedish Excel
@@ -86,7 +87,7 @@ def test_batch_workbook_across_municipalities(survey, tmp_path):
     contents = [gather(survey, c, threshold=5) for c in survey.municipality_codes]
     path = build_batch_workbook(contents, path=tmp_path / "alla.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Sammanfattning", "Svarande", "Skav"]
+    assert wb.sheetnames == ["Andelar per fråga", "Svarande", "Skav"]
     codes = {row[0] for row in wb["Svarande"].iter_rows(min_row=2, values_only=True)}
     assert codes == set(survey.municipality_codes)
     # a hidden respondent group has no number
@@ -99,5 +100,36 @@ def test_every_demo_workbook_opens(tmp_path):
     survey = ka.load_demo()
     for code in survey.municipality_codes:
         wb = openpyxl.load_workbook(build_workbook(gather(survey, code), path=tmp_path / f"{code}.xlsx"))
-        assert wb.sheetnames[:3] == ["Sammanfattning", "Svarande", "Skav"]
-        assert len(wb.sheetnames) == 3 + len(survey.instrument.likert_questions)
+        assert wb.sheetnames[:4] == ["Sammanfattning", "Andelar per fråga", "Svarande", "Skav"]
+        assert len(wb.sheetnames) == 4 + len(survey.instrument.likert_questions)
+
+
+@pytest.mark.parametrize("code", ["1780", HIDDEN_CODE])
+def test_summary_sheet_holds_the_reports_summary(survey, code, tmp_path):
+    """"Sammanfattning": a row per statement of kommunanalys.summary.summarize (the report's
+    summary), its numbers as numeric cells in Swedish-ready formats."""
+    from kommunanalys.summary import KIND_TITLES, summarize
+
+    frame = summarize(survey, code, threshold=5).frame
+    ws = openpyxl.load_workbook(build_workbook(gather(survey, code, threshold=5), path=tmp_path / "k.xlsx"))[
+        "Sammanfattning"]
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, row)) for row in ws.iter_rows(min_row=2, values_only=True)]
+    stated = [r for r in rows if r["Ordning"] is not None]
+    assert len(stated) == len(frame) > 0
+    for got, want in zip(stated, frame.itertuples()):
+        assert got["Del"] == KIND_TITLES[want.kind] and got["Ordning"] == want.rank
+        assert got["Fråga"] == f"{want.number}. {want.short}"
+        if want.kind in ("strongest", "weakest"):
+            assert got["Andel instämmer"] == pytest.approx(want.value / 100)
+            assert got["Skillnad (procentenheter)"] is None
+        else:
+            assert got["Skillnad (procentenheter)"] == pytest.approx(want.value)
+            assert (got["95 % KI, nedre"], got["95 % KI, övre"]) == pytest.approx((want.ci_low, want.ci_high))
+        assert got["Tydlig skillnad"] == ("ja" if want.clear else "nej")
+        assert got["Slutsats"].lower() == want.text.lower()
+    # every part of the summary is there, as statements or as its sentence
+    assert {r["Del"] for r in rows} >= {KIND_TITLES["role_gap"], KIND_TITLES["look_into"]}
+    formats = {c.column_letter: c.number_format for c in ws[2] if isinstance(c.value, float)}
+    assert set(formats.values()) <= {"0.0%", "0.0"}
+    assert ws.freeze_panes == "A2"

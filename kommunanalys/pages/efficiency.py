@@ -287,7 +287,7 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 def build_efficiency(survey: Survey, municipality, *, comparison=None, threshold: int | None = None,
                      year: int | None = None, key_figures=None,
-                     chain: ResultChain | None = None) -> EfficiencyPage:
+                     chain: ResultChain | None = None, frontier: bool = True) -> EfficiencyPage:
     """Compute every table of the efficiency page for one municipality.
 
     Parameters
@@ -312,6 +312,9 @@ def build_efficiency(survey: Survey, municipality, *, comparison=None, threshold
         or a tidy frame of that layout.
     chain
         The result chain; default :func:`kommunanalys.efficiency.load_result_chain`.
+    frontier
+        Compute the DEA frontier (``frontier`` and ``peers``); False leaves them empty (the
+        deck's result-chain slide needs only the chain and the ratios).
 
     Returns
     -------
@@ -374,10 +377,11 @@ def build_efficiency(survey: Survey, municipality, *, comparison=None, threshold
     figures = _figures(in_year[in_year["municipality_code"].isin(group)], chain, code, names, illustrative)
     chain_frame = _chain_frame(figures, chain, code, name, year, len(group), illustrative)
     ratios = _ratios(figures, group, code, names, year, illustrative, notes)
-    frontier, peers = _frontier(figures, group, code, names, year, illustrative, notes)
+    frontier_frame, peers = (_frontier(figures, group, code, names, year, illustrative, notes) if frontier
+                       else (_empty(_DEA_COLUMNS), _empty(_PEER_COLUMNS)))
     return EfficiencyPage(survey=survey, municipality=code, municipality_name=name, threshold=t, year=year,
                           comparison=group, illustrative=illustrative, result_chain=chain, figures=figures,
-                          chain=chain_frame, ratios=ratios, frontier=frontier, peers=peers,
+                          chain=chain_frame, ratios=ratios, frontier=frontier_frame, peers=peers,
                           survey_results=survey_results, message=None, notes=notes)
 
 

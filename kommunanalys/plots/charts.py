@@ -40,6 +40,7 @@ __all__ = [
     "VERDICT_COLOURS",
     "level_colours",
     "plot_respondents",
+    "respondent_colours",
 ]
 
 BENCHMARK_LABELS = {"kommun": None, "övriga kommuner": "Övriga kommuner", "jämförelsegrupp": "Jämförelsegrupp"}
@@ -415,6 +416,29 @@ def change_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = None,
     return ax
 
 
+def respondent_colours(table: pd.DataFrame) -> list[str]:
+    """The colour of each row of :func:`kommunanalys.respondents.respondent_counts`, as in every other
+    chart: a role its :data:`ROLE_COLOURS` colour, everyone the total's, a subgroup (a part of the
+    tjänstepersoner) a lighter tint of the tjänstepersoner's colour.
+
+    Returns
+    -------
+    list of str
+        ``"#RRGGBB"`` per row, in the table's order.
+    """
+    def tint(colour: str) -> str:  # halfway to white
+        rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+        return "#" + "".join(f"{(c + 255) // 2:02X}" for c in rgb)
+
+    colours = []
+    for level, group in zip(table["level"], table["group"]):
+        if level == "subgroup":
+            colours.append(tint(ROLE_COLOURS["tjänsteperson"]))
+        else:
+            colours.append(ROLE_COLOURS.get(group, ROLE_COLOURS[TOTAL_GROUP]))
+    return colours
+
+
 def plot_respondents(table: pd.DataFrame, *, ax=None):
     """Horizontal bars of the shown groups of :func:`kommunanalys.respondents.respondent_counts`; hidden groups are written out.
 
@@ -428,8 +452,7 @@ def plot_respondents(table: pd.DataFrame, *, ax=None):
     values = table["n"].fillna(0).astype(float).tolist()[::-1]
     shown = table["shown"].tolist()[::-1]
     suppressed = table["suppressed"].tolist()[::-1]
-    colors = ["#9aa5b1" if lvl == "all" else "#2a6f97" for lvl in table["level"].tolist()[::-1]]
-    bars = ax.barh(labels, values, color=colors)
+    bars = ax.barh(labels, values, color=respondent_colours(table)[::-1])  # the roles' colours
     top = max(values) if values and max(values) > 0 else 1
     for bar, text, hidden in zip(bars, shown, suppressed):
         ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2, text,

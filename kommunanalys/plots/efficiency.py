@@ -12,9 +12,11 @@ from matplotlib.axes import Axes
 
 from ..errors import InputError
 
-__all__ = ["index_plot", "frontier_plot"]
+__all__ = ["index_plot", "frontier_plot", "MUNICIPALITY_COLOUR"]
 
 _HIGHLIGHT = "#c0392b"
+#: The chosen municipality in an index chart (also the deck's result-chain chart).
+MUNICIPALITY_COLOUR = _HIGHLIGHT
 _OTHER = "#7f8c8d"
 
 

@@ -39,17 +39,20 @@ def _survey(data: str, instrument: str | None = None, export_municipality: str |
 def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: int, formats,
                            template=None, instrument: str | None = None,
                            export_municipality: str | None = None, review: str | None = None,
-                           previous=None, current_round=None, population: str | None = None) -> list:
+                           previous=None, current_round=None, population: str | None = None,
+                           key_figures: str | None = None, comparison=None) -> list:
     """The batch's hook (:func:`kommunanalys.report.batch._assemble`): the deck, workbook and PDF of one
     municipality into its staging folder (where ``report.html`` is), from the survey at ``data``
     (read with ``instrument``; ``export_municipality`` for an export of one municipality;
     ``review``: the municipality's review file, applied to the quotes; ``previous``,
     ``{label: path}``: earlier rounds, for the changes since then; ``population``: the population
-    file, for response rates)."""
+    file, for response rates; ``key_figures``, ``comparison``: the efficiency page's key-figure
+    file and comparison group, for the result-chain slide)."""
     survey = _survey(data, instrument, export_municipality) if {"pptx", "xlsx"} & set(formats) else None
     return write_deliverables(folder, survey=survey, municipality=municipality, threshold=threshold,
                               formats=formats, template=template, review=review, previous=previous,
-                              current_round=current_round, population=population)
+                              current_round=current_round, population=population, key_figures=key_figures,
+                              comparison=comparison)
 
 
 def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: str | None = None,
@@ -78,7 +81,8 @@ def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: s
 
 
 def write_deliverables(folder, *, survey, municipality: str, threshold: int, formats=("pptx", "xlsx"),
-                       template=None, review=None, previous=None, current_round=None, population=None) -> list:
+                       template=None, review=None, previous=None, current_round=None, population=None,
+                       key_figures=None, comparison=None) -> list:
     """Write the deck, the workbook and/or the PDF of one municipality into ``folder``; return the paths.
 
     The PDF (``"pdf"`` in ``formats``; the batch asks for it) is made from ``folder/report.html``,
@@ -86,7 +90,9 @@ def write_deliverables(folder, *, survey, municipality: str, threshold: int, for
     deck and the workbook only. ``review`` (a review file) is applied to the quotes. With
     ``previous`` (earlier rounds, ``{label: path or Survey}``) the deck gets the slide "Förändring
     sedan …" and the workbook the sheet "Förändring" (:mod:`kommunanalys.rounds`). ``population``:
-    a population file or frame (:mod:`kommunanalys.population`) for response rates.
+    a population file or frame (:mod:`kommunanalys.population`) for response rates. ``key_figures``
+    and ``comparison``: as the efficiency page's (the deck's result-chain slide; None: the demo's
+    illustrative figures for the synthetic demo, "no key figures given" for a real survey).
     """
     from pathlib import Path
 
@@ -96,7 +102,8 @@ def write_deliverables(folder, *, survey, municipality: str, threshold: int, for
         written.append(build_pdf(folder / "report.html", path=folder / PDF_FILE))
     if not {"pptx", "xlsx"} & set(formats):
         return written
-    content = gather(survey, municipality, threshold=threshold, review=review, population=population)
+    content = gather(survey, municipality, threshold=threshold, review=review, population=population,
+                     key_figures=key_figures, comparison=comparison)
     if previous:
         from ..rounds import CURRENT_LABEL, changes, load_rounds
 

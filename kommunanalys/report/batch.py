@@ -397,6 +397,8 @@ def _deliverables(inputs: _Inputs, options: _Options) -> dict | None:
         deliverables.update(previous=inputs.rounds["previous"], current_round=inputs.rounds["current_round"])
     if inputs.population:
         deliverables["population"] = inputs.population
+    if inputs.consultant.get("key_figures"):  # the deck's result chain: the efficiency page's figures
+        deliverables["key_figures"] = str(inputs.consultant["key_figures"])
     return deliverables
 
 
@@ -419,7 +421,8 @@ def _assemble_task(code: str, *, work: _Work, inputs: _Inputs, notebooks: _Noteb
                          title=inputs.survey.instrument.name, synthetic=inputs.survey.synthetic,
                          sections=notebooks.sections, parts=parts, manifest=manifest,
                          respondents=_records(respondents[code]),
-                         deliverables={**deliverables, "review": str(own_review) if own_review else None}
+                         deliverables={**deliverables, "review": str(own_review) if own_review else None,
+                                       "comparison": inputs.comparison_of.get(code)}
                          if deliverables else None,
                          report_words={"data": str(inputs.data_path), "threshold": inputs.threshold,
                                        **inputs.survey_options,

@@ -11,6 +11,7 @@ decide what is shown; the formats never look at a hidden group's counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +20,9 @@ from ..anonymity import resolve_threshold
 from ..pages.question import municipality_statistics
 from ..respondents import respondent_counts
 from ..survey import Survey
+
+if TYPE_CHECKING:
+    from ..pages.efficiency import EfficiencyPage
 
 __all__ = ["MunicipalityContent", "gather", "hidden_text", "METHOD_NOTE"]
 
@@ -53,6 +57,9 @@ class MunicipalityContent:
     current_round: str = ""
     #: :func:`kommunanalys.population.response_rates` when a population is given, else None
     rates: pd.DataFrame | None = None
+    #: The efficiency page's chain and ratios (:func:`kommunanalys.pages.efficiency.build_efficiency`,
+    #: without the frontier); None in a light gather. Public register data, not survey answers.
+    efficiency: EfficiencyPage | None = None
 
     @property
     def question_ids(self) -> list[str]:
@@ -60,7 +67,8 @@ class MunicipalityContent:
 
 
 def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
-           light: bool = False, review=None, population=None) -> MunicipalityContent:
+           light: bool = False, review=None, population=None, key_figures=None,
+           comparison=None) -> MunicipalityContent:
     """Collect the suppressed frames of one municipality.
 
     Parameters
@@ -77,6 +85,10 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
         A review file (path or frame, :mod:`kommunanalys.review`) applied to the quotes.
     population
         A population file or frame (:mod:`kommunanalys.population`): adds the response rates.
+    key_figures, comparison
+        The key figures and the comparison group of the efficiency page
+        (:func:`kommunanalys.pages.efficiency.build_efficiency`; None: the demo's illustrative
+        figures for the synthetic demo, none for a real survey).
     """
     from ..pages.quotes import build_quotes
     from ..rootcause import hypotheses
@@ -92,7 +104,15 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
         respondents=respondent_counts(survey, code, threshold=t), distribution=dist, summary=summ,
         gaps=gaps, quotes=quotes, hypotheses=[] if light else hypotheses(survey, code, threshold=t),
         rates=_rates(survey, code, t, population),
+        efficiency=None if light else _efficiency(survey, code, t, key_figures, comparison),
     )
+
+
+def _efficiency(survey: Survey, code: str, threshold: int, key_figures, comparison) -> EfficiencyPage:
+    from ..pages.efficiency import build_efficiency
+
+    return build_efficiency(survey, code, comparison=comparison, threshold=threshold, key_figures=key_figures,
+                            frontier=False)
 
 
 def _rates(survey: Survey, code: str, threshold: int, population) -> pd.DataFrame | None:

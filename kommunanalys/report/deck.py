@@ -15,28 +15,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
 from pptx.util import Emu, Pt
 
 from ..errors import ReportError
 from ..paths import DATA_DIR
 from ..labels import format_interval, format_number, format_pp, role_names
-from ..plots.charts import level_colours
+from ..plots.charts import level_colours, respondent_colours
+from ..plots.efficiency import MUNICIPALITY_COLOUR
 from ..survey import ROLES
 from ..textsafety import display_text
 from .content import METHOD_NOTE, MunicipalityContent, hidden_text
 
-__all__ = ["build_deck", "DEFAULT_TEMPLATE", "BODY_PT", "CHART_PT"]
+__all__ = ["build_deck", "chain_steps", "DEFAULT_TEMPLATE", "BODY_PT", "CHART_PT", "QUOTE_PT"]
 
 DEFAULT_TEMPLATE = DATA_DIR / "deck_template.pptx"
 BODY_PT = 20   # body text, readable when projected (>= 18 pt)
 CHART_PT = 14  # chart labels (>= 12 pt)
 TITLE_PT = 30
-_QUOTES_PER_SLIDE = 5
+_QUOTES_PER_SLIDE = 6  # two columns of three
+QUOTE_PT = 22  # quotes: larger than the body text, read from the back of the room
 #: Data labels: whole percent, none below 6 % (Excel and LibreOffice conditional number format).
 _LABEL_FORMAT = '[<6]"";0" %"'
 
@@ -240,7 +243,38 @@ def _respondents_slide(deck: _Deck, content: MunicipalityContent) -> None:
         f"Antal svarande i {content.name}. Grupper med färre än {content.threshold} svar redovisas utan antal, "
         "liksom grupper vars antal annars skulle kunna räknas fram ur summan." + rate_note))
     slide = deck.prs.slides[-1]
-    deck.text(slide, lines, size=24 if content.rates is None else 20)
+    shown = content.respondents[(content.respondents["suppressed"] == "") & content.respondents["n"].notna()]
+    width = (deck.w - 2 * deck.margin) // 2 if len(shown) else None
+    deck.text(slide, lines, width=width, size=24 if content.rates is None else 20)
+    if len(shown):
+        _respondents_chart(deck, slide, shown, left=deck.margin + width, width=deck.w - 2 * deck.margin - width)
+
+
+def _respondents_chart(deck: _Deck, slide, shown: pd.DataFrame, *, left: int, width: int) -> None:
+    """Answers per group as a native bar chart in the roles' colours (:func:`respondent_colours`);
+    ``shown`` holds only the groups shown with their number (a hidden group is not in the data)."""
+    data = CategoryChartData(number_format="0")
+    data.categories = list(shown["label"])
+    data.add_series("Antal svar", [int(n) for n in shown["n"]])
+    top = deck.body_top()
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, deck.h - top - deck.margin,
+                                   data).chart
+    chart.has_legend = False
+    chart.font.size = Pt(CHART_PT)
+    plot = chart.plots[0]
+    plot.gap_width = 50
+    plot.vary_by_categories = False
+    plot.has_data_labels = True
+    plot.data_labels.number_format = "0"
+    plot.data_labels.number_format_is_linked = False
+    plot.data_labels.font.size = Pt(CHART_PT)
+    for point, colour in zip(plot.series[0].points, respondent_colours(shown)):
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = RGBColor.from_string(colour.lstrip("#"))
+    chart.category_axis.reverse_order = True  # everyone first, as in the list beside it
+    chart.category_axis.tick_labels.font.size = Pt(CHART_PT)
+    chart.value_axis.visible = False
+    chart.value_axis.has_major_gridlines = False
 
 
 def _quote_slides(deck: _Deck, content: MunicipalityContent) -> None:
@@ -253,12 +287,72 @@ def _quote_slides(deck: _Deck, content: MunicipalityContent) -> None:
             role = f" ({roles.suffix(row.role)})" if bool(row.role_shown) and pd.notna(row.role) else ""
             lines.append(f"– {display_text(row.text)}{role}")  # as in report.html: no links, no controls
         q = inst[about]
-        per_slide = -(-len(lines) // -(-len(lines) // _QUOTES_PER_SLIDE))  # even split: 6 quotes are 3 + 3
-        for start in range(0, len(lines), per_slide):
+        chars, rows = _quote_room(deck)
+        sizes = [_quote_rows(line, chars) for line in lines]
+        slides = -(-len(lines) // _QUOTES_PER_SLIDE)
+        while slides < len(lines) and not all(  # more slides until both columns of each fit
+                max(_column_rows(sizes[a:b])) <= rows for a, b in _even_chunks(len(lines), slides)):
+            slides += 1
+        for start, stop in _even_chunks(len(lines), slides):  # even split: 10 quotes are 4 + 3 + 3
             slide = deck.slide(f"Citat ur enkäten: {q.number}. {q.short}", notes=(
                 "Citaten är granskade: namn, personnummer, e-post, telefonnummer och adresser är maskerade. "
                 f"Rollen anges bara för grupper med minst {content.threshold} svar."))
-            deck.text(slide, lines[start:start + per_slide], size=18)
+            _quote_columns(deck, slide, lines[start:stop])
+
+
+def _even_chunks(n: int, parts: int) -> list[tuple[int, int]]:
+    """``n`` items in ``parts`` runs whose lengths differ by at most one, the longer first."""
+    size, extra = divmod(n, parts)
+    bounds = [0]
+    for i in range(parts):
+        bounds.append(bounds[-1] + size + (i < extra))
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _quote_room(deck: _Deck) -> tuple[int, int]:
+    """Characters per line and lines per column of a quote column at :data:`QUOTE_PT` (an average
+    glyph is about half the font size wide, less what word wrapping leaves at a line's end; a line
+    is 1.2 times the font size high)."""
+    col_w = (deck.w - 2 * deck.margin - int(deck.w * 0.03)) // 2
+    return int(col_w / Pt(QUOTE_PT) * 1.75), int((deck.h - deck.body_top() - deck.margin) / (Pt(QUOTE_PT) * 1.2))
+
+
+def _quote_rows(line: str, chars: int) -> int:
+    return max(1, -(-len(line) // chars))
+
+
+def _quote_split(sizes: list[int]) -> int:
+    """How many quotes go in the left column: the split that makes the longer column shortest."""
+    return min(range(1, len(sizes) + 1), key=lambda k: (max(sum(sizes[:k]), sum(sizes[k:])), -k))
+
+
+def _column_rows(sizes: list[int]) -> tuple[float, float]:
+    """The rows the two columns of one slide take (half a row of box margins around each quote)."""
+    k = _quote_split(sizes)
+    return sum(sizes[:k]) + 0.5 * k, sum(sizes[k:]) + 0.5 * (len(sizes) - k)
+
+
+def _quote_columns(deck: _Deck, slide, lines: list[str]) -> None:
+    """Quotes over the slide's body: two columns balanced by length, each quote a text box of
+    :data:`QUOTE_PT`, the space left spread evenly between them, the first quotes down the left column."""
+    chars, _ = _quote_room(deck)
+    gap = int(deck.w * 0.03)
+    col_w = (deck.w - 2 * deck.margin - gap) // 2
+    top, bottom = deck.body_top(), deck.h - deck.margin
+    sizes = [_quote_rows(line, chars) for line in lines]
+    split = _quote_split(sizes)
+    row_h = int(Pt(QUOTE_PT) * 1.2)
+    for col, (part, rows) in enumerate(((lines[:split], sizes[:split]), (lines[split:], sizes[split:]))):
+        if not part:
+            continue
+        heights = [r * row_h + int(Pt(QUOTE_PT) * 0.6) for r in rows]  # the text box's own margins
+        spare = max(0, (bottom - top) - sum(heights))
+        step = min(spare // max(1, len(part) - 1), int(deck.h * 0.2))  # over the body, never far apart
+        y = top
+        for line, height in zip(part, heights):
+            deck.text(slide, [line], left=deck.margin + col * (col_w + gap), top=y, width=col_w, height=height,
+                      size=QUOTE_PT)
+            y += height + step
 
 
 def _friction_slide(deck: _Deck, content: MunicipalityContent) -> None:
@@ -353,6 +447,155 @@ def _chain_slide(deck: _Deck, content: MunicipalityContent) -> None:
                       "behöver förändras för att öka effektiviteten."], size=24)
 
 
+def chain_steps(page) -> pd.DataFrame:
+    """The result-chain slide's figures: the municipality's key figures on the chain, in chain order,
+    each indexed against the comparison group's median (= 100), then the page's effektivitet ratio.
+
+    ``page`` is :attr:`MunicipalityContent.efficiency` (an
+    :class:`~kommunanalys.pages.efficiency.EfficiencyPage` with key figures). One row per key figure:
+    ``step`` (the link's title), ``kpi``, ``title``, ``unit``, ``value``, ``median`` (the comparison
+    group's), ``index`` (:func:`kommunanalys.efficiency.index_to_reference`) and ``comparable``:
+    False for a count (a unit without "/", "%" or "index", e.g. pupils leaving year 9), which depends
+    on the municipality's size and is not indexed. Kolada's own optional indices are left out, as in
+    the page's chain diagram.
+    """
+    from ..efficiency import index_to_reference
+
+    chain = page.chain[page.chain["kpi"].notna() & ~page.chain["optional"].astype(bool)]
+    chain = chain[chain["value"].notna()]
+    wide = page.figures.pivot(index="municipality_code", columns="kpi", values="value")
+    rows = []
+    for r in chain.sort_values("link_order", kind="stable").itertuples(index=False):
+        unit = str(r.unit)
+        comparable = "/" in unit or "%" in unit or unit.startswith("index")
+        index = np.nan
+        if comparable and r.comparison_median > 0:
+            index = float(index_to_reference(wide[r.kpi].dropna())[page.municipality])
+        rows.append({"step": r.link_title, "kpi": r.kpi, "title": r.title, "unit": unit, "value": r.value,
+                     "median": r.comparison_median, "index": index, "comparable": comparable})
+    own = page.ratios[page.ratios["is_municipality"].astype(bool) & (page.ratios["ratio"] == "effektivitet")]
+    for r in own.itertuples(index=False):
+        rows.append({"step": r.label, "kpi": r.ratio, "title": r.measure, "unit": r.unit, "value": r.value,
+                     "median": r.reference_median, "index": r.index, "comparable": pd.notna(r.index)})
+    return pd.DataFrame(rows, columns=["step", "kpi", "title", "unit", "value", "median", "index", "comparable"])
+
+
+def _short_title(title: str) -> str:
+    """A key figure's title for a slide: up to its first comma, without parentheses
+    ("Elever per lärare (heltidstjänst) i grundskola" is "Elever per lärare i grundskola")."""
+    import re
+
+    short = re.sub(r"\s*\([^)]*\)", "", str(title)).split(",")[0].strip()
+    return short or str(title)
+
+
+def _plain_unit(unit: str) -> str:
+    """A key figure's unit in plain Swedish ("kr/elev" is "kr per elev")."""
+    return unit.replace("/", " per ")
+
+
+def _chain_reading(r) -> str:
+    """One line of the result-chain slide: the figure, and how it stands against the group's median
+    ("Kostnad grundskola F-9: 137 806 kr per elev, 3 % över jämförelsegruppens median"); the chart
+    names each figure's step of the chain."""
+    from ..pages.efficiency import _number  # the efficiency page's number format: the same figures read alike
+
+    ratio = r.kpi == "effektivitet"
+    head = f"{r.step} = kvalitet / resurser" if ratio else _short_title(r.title)
+    value = "" if ratio else f" {_number(r.value, _plain_unit(r.unit))},"
+    if not r.comparable:  # not in the chart: the step said here
+        return f"{r.step} · {head}: {_number(r.value, _plain_unit(r.unit))} (ett antal; jämförs inte)"
+    if r.unit == "%":  # a share: the difference in percentage points
+        diff = round(float(r.value - r.median), 1)
+        size = f"{format_number(abs(diff), 1)} procentenheter"
+    else:
+        diff = round(float(r.index) - 100)
+        size = f"{abs(diff)} %"
+    said = "som jämförelsegruppens median" if diff == 0 else \
+        f"{size} {'över' if diff > 0 else 'under'} jämförelsegruppens median"
+    return f"{head}:{value} {said}"
+
+
+def _chain_figures_slide(deck: _Deck, content: MunicipalityContent) -> None:
+    """The municipality's own key figures on the result chain: a native bar chart of each figure as an
+    index against the comparison group's median (= 100) and one reading per figure. Key figures are
+    public register data (Kolada), not survey answers: nothing on this slide comes from the survey."""
+    from ..pages.efficiency import ILLUSTRATIVE_NOTE, NO_KEY_FIGURES_NOTE, _number
+
+    page = content.efficiency
+    if page is None:
+        return
+    title = f"Mål- och resultatkedjan i {content.name}"
+    if not page.has_key_figures:  # a real survey without --key-figures, or none for this municipality
+        given = page.message != NO_KEY_FIGURES_NOTE
+        slide = deck.slide(title, notes=(
+            "Nyckeltalen läses in från Kolada: hämta kommunernas nyckeltal och ange filen med "
+            "kommunanalys report --key-figures FIL. Kedjan och nyckeltalen finns då också i rapportens avsnitt "
+            "om effektivitet."))
+        deck.text(slide, [f"Inga nyckeltal för {content.name} i de nyckeltal som lästs in." if given
+                          else "Inga nyckeltal har angetts.",
+                          "Kedjan kan därför inte visas med kommunens egna siffror. Med nyckeltal ur Kolada visar "
+                          "bilden kostnad, lärartäthet och resultat mot jämförelsegruppens median."], size=BODY_PT)
+        return
+    steps = chain_steps(page)
+    shown = steps[steps["comparable"].astype(bool)]
+    group = len(page.comparison)
+    notes = [f"Nyckeltal år {page.year}; jämförelsegrupp: {group} kommuner. Index = kommunens värde / "
+             "jämförelsegruppens median × 100, så 100 är medianen. Produktivitet = prestationer / resurser; "
+             "effektivitet = kvalitet / resurser (här: andel behöriga elever i förhållande till kostnad per elev).",
+             *(f"{r.step}: {r.title} ({r.kpi}): {content.name} {_number(r.value, _plain_unit(r.unit))}, "
+               f"median {_number(r.median, _plain_unit(r.unit))}" for r in steps.itertuples() if r.kpi != "effektivitet"),
+             "Nyckeltalen är offentliga registerdata (Kolada), inte enkätsvar."]
+    if page.illustrative:
+        notes.insert(0, f"{ILLUSTRATIVE_NOTE}: påhittade demodata, citera dem inte som fakta om kommunen.")
+    slide = deck.slide(f"{title} {page.year}", notes="\n".join(notes))
+    top = deck.body_top()
+    gap = int(deck.w * 0.03)
+    width = deck.w - 2 * deck.margin
+    bottom = deck.h - deck.margin
+    chart_h = int((bottom - top) * (0.5 if len(shown) else 0))
+    if len(shown):
+        data = CategoryChartData(number_format="0")
+        data.categories = [f"{r.step}: {r.title[:1].lower() + r.title[1:]}" if r.kpi == "effektivitet"
+                           else f"{r.step} · {_short_title(r.title)}" for r in shown.itertuples()]
+        data.add_series(f"{content.name} (index, median = 100)", [round(float(v), 1) for v in shown["index"]])
+        frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, deck.margin, top, width, chart_h, data)
+        chart = frame.chart
+        chart.font.size = Pt(CHART_PT)
+        chart.has_legend = False
+        chart.has_title = True
+        chart.chart_title.text_frame.text = (f"Index: jämförelsegruppens median = 100 ({group} kommuner)"
+                                             + (f" · {ILLUSTRATIVE_NOTE}" if page.illustrative else ""))
+        chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(CHART_PT)
+        plot = chart.plots[0]
+        plot.gap_width = 60
+        plot.has_data_labels = True
+        plot.data_labels.number_format = "0"
+        plot.data_labels.number_format_is_linked = False
+        plot.data_labels.font.size = Pt(CHART_PT)
+        series = plot.series[0]
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = RGBColor.from_string(MUNICIPALITY_COLOUR.lstrip("#"))
+        series.invert_if_negative = False
+        span = max(20.0, float((shown["index"] - 100).abs().max()) + 10)
+        span = -(-span // 10) * 10
+        axis = chart.value_axis
+        axis.minimum_scale, axis.maximum_scale = 100 - span, 100 + span
+        axis.crosses_at = 100  # the bars start at the median: longer than it to the right
+        axis.has_major_gridlines = True
+        axis.tick_labels.font.size = Pt(CHART_PT)
+        chart.category_axis.reverse_order = True  # chain order from the top
+        chart.category_axis.tick_labels.font.size = Pt(CHART_PT)
+        chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # labels at the left edge
+    lines = [_chain_reading(r) for r in steps.itertuples()]
+    half = -(-len(lines) // 2)  # two columns below the chart, the chain's order down the first
+    col_w = (width - gap) // 2
+    for i, part in enumerate((lines[:half], lines[half:])):
+        if part:
+            deck.text(slide, part, left=deck.margin + i * (col_w + gap), top=top + chart_h, width=col_w,
+                      height=bottom - top - chart_h, size=BODY_PT - 2)
+
+
 def _next_steps_slides(deck: _Deck, content: MunicipalityContent) -> None:
     items = content.hypotheses
     if not items:
@@ -410,6 +653,7 @@ def build_deck(content: MunicipalityContent, *, path: str | Path, template: str 
     _quote_slides(deck, content)
     _friction_slide(deck, content)
     _chain_slide(deck, content)
+    _chain_figures_slide(deck, content)
     _next_steps_slides(deck, content)
     path = Path(path)
     deck.prs.save(str(path))

@@ -1,7 +1,9 @@
 """The Excel appendix (xlsxwriter): one municipality's workbook, and one across municipalities.
 
-Sheets: "Sammanfattning" (per question and role: n, share negative/positive with the 95 %
-interval), "Svarande", "Skav" (the ranked role gaps), "Förändring" (with earlier survey rounds:
+Sheets: "Sammanfattning" (the report's summary, :func:`kommunanalys.summary.summarize`: strongest and
+weakest areas, the largest role gaps, what to look into; one sortable row per statement; not in the
+workbook across municipalities), "Andelar per fråga" (per question and role: n, share
+negative/positive with the 95 % interval), "Svarande", "Skav" (the ranked role gaps), "Förändring" (with earlier survey rounds:
 the change since each per question and group), then one sheet per question (the answer
 distribution per role). Numbers are real numeric cells with Swedish number formats (``0,0 %``
 is the reader's locale applied to ``0.0%``); a hidden group is the text "färre än k svar" with no
@@ -93,9 +95,49 @@ _SUMMARY_W = [6, 14, 48, 16, 10, 12, 12, 10, 10, 40]
 
 
 def _write_summary(book: _Book, rows: Iterable[list]) -> None:
-    ws = book.sheet("Sammanfattning", _SUMMARY_HEAD, _SUMMARY_W)
+    ws = book.sheet("Andelar per fråga", _SUMMARY_HEAD, _SUMMARY_W)
     fmts = [None, None, None, None, book.int, book.pct, book.pct, book.pct, book.pct, book.note]
     book.rows(ws, rows, fmts)
+
+
+_FINDINGS_HEAD = ["Kod", "Kommun", "Del", "Ordning", "Fråga", "Andel instämmer", "Övriga kommuner",
+                  "Skillnad (procentenheter)", "95 % KI, nedre", "95 % KI, övre", "Tydlig skillnad", "Slutsats"]
+_FINDINGS_W = [6, 14, 30, 8, 44, 12, 12, 14, 10, 10, 10, 90]
+
+
+def _findings_rows(content: MunicipalityContent) -> list[list]:
+    """The report's "Sammanfattning" (:func:`kommunanalys.summary.summarize`) as sortable rows: one per
+    statement of its frame, with the share (strongest, weakest) or the difference in percentage
+    points (role gaps, what to look into) as numbers; a part without statements (e.g. the roles
+    cannot be compared) is one row with its sentence."""
+    from ..summary import KIND_TITLES, summarize
+
+    summary = summarize(content.survey, content.code, threshold=content.threshold)
+    rows = []
+    for kind, title in KIND_TITLES.items():
+        part = summary.frame[summary.frame["kind"] == kind]
+        if part.empty:
+            if summary.parts.get(kind):
+                rows.append([content.code, content.name, title] + [None] * 8 + [summary.parts[kind]])
+            continue
+        for r in part.itertuples():
+            share = kind in ("strongest", "weakest")
+            rows.append([content.code, content.name, title, int(r.rank), f"{r.number}. {r.short}",
+                         r.value / 100 if share else None,
+                         None if pd.isna(r.other) else r.other / 100,
+                         None if share else r.value, None if share else r.ci_low, None if share else r.ci_high,
+                         "ja" if bool(r.clear) else "nej", r.text[:1].upper() + r.text[1:]])
+    return rows
+
+
+def _write_findings(book: _Book, rows: Iterable[list], roles: RoleNames) -> None:
+    ws = book.sheet("Sammanfattning", _FINDINGS_HEAD, _FINDINGS_W)
+    ws.write_comment(0, 7, f"Mellan rollerna: {roles.lower('förtroendevald')} minus {roles.lower('tjänsteperson')}. "
+                           "Mot övriga kommuner: kommunen minus övriga kommuner.")
+    fmts = [None, None, None, book.int, None, book.pct, book.pct, book.pp, book.pp, book.pp, None, None]
+    for i, row in enumerate(rows, start=1):
+        for j, v in enumerate(row):
+            book.cell(ws, i, j, v, fmts[j])
 
 
 def _respondent_rows(content: MunicipalityContent) -> list[list]:
@@ -200,6 +242,7 @@ def build_workbook(content: MunicipalityContent, *, path: str | Path) -> Path:
     """Write one municipality's Excel appendix (module docstring); return ``path``."""
     path = Path(path)
     book = _Book(path)
+    _write_findings(book, _findings_rows(content), role_names(content.survey.instrument))
     _write_summary(book, _summary_rows(content))
     _write_respondents(book, _respondent_rows(content))
     _write_gaps(book, _gap_rows(content), role_names(content.survey.instrument))
@@ -212,7 +255,7 @@ def build_workbook(content: MunicipalityContent, *, path: str | Path) -> Path:
 
 
 def build_batch_workbook(contents: Iterable[MunicipalityContent], *, path: str | Path) -> Path:
-    """Write the appendix across municipalities: "Sammanfattning", "Svarande", "Skav" (and
+    """Write the appendix across municipalities: "Andelar per fråga", "Svarande", "Skav" (and
     "Förändring" with earlier rounds) with one block of rows per municipality (each
     municipality's own suppressed frames)."""
     contents = list(contents)
