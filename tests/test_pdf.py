@@ -231,3 +231,44 @@ def test_figures_keep_every_pixel(tmp_path):
     rows = pdf_module._png_rows(base64.b64decode(_png(sources[0])))
     assert rows and rows in out.read_bytes()  # the source's own compressed rows: not decoded, not re-compressed
 
+
+_SECTIONS = ["Alfa", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta", "Iota", "Kappa"]
+
+
+def _front_page(tmp_path, summary_lines: int):
+    """A report shaped like report.html: a summary of ``summary_lines`` paragraphs, the contents
+    list, then the sections."""
+    summary = "".join(f"<p>Sammanfattningens rad {i}.</p>" for i in range(summary_lines))
+    toc = "".join(f'<li><a href="#s{i}">Avsnittet {name}</a></li>' for i, name in enumerate(_SECTIONS))
+    sections = "".join(f'<section id="s{i}"><h2>Avsnittet {name}</h2><p>Text.</p></section>'
+                       for i, name in enumerate(_SECTIONS))
+    page = tmp_path / f"report_{summary_lines}.html"
+    page.write_text('<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8"><title>T</title></head><body>'
+                    f'<header><h1>Kommun</h1></header><section class="summary"><h2>Sammanfattning</h2>{summary}'
+                    f"</section><nav><h2>Innehåll</h2><ol>{toc}</ol></nav><main>{sections}</main></body></html>",
+                    encoding="utf-8")
+    return page
+
+
+def _toc_pages(pdf) -> list[int]:
+    """The pages holding a line of the contents list (a section's name, dot leaders, its page)."""
+    pages = _pdftotext(pdf, "-layout").split("\f")
+    return [n for n, page in enumerate(pages, start=1)
+            if any("Avsnittet" in line and ".." in line for line in page.splitlines())]
+
+
+def test_the_contents_list_is_never_split_across_pages(tmp_path):
+    """A long summary pushes the contents list down page 1: the list then moves to page 2 whole,
+    never leaving its last lines alone on the next page. Guard: with the list allowed to break
+    (``break-inside: auto``), at least one of these summary lengths does split it."""
+    weasyprint = pdf_module._weasyprint()
+    split_without_rule = False
+    for lines in (18, 21, 24, 27):
+        page = _front_page(tmp_path, lines)
+        out = pdf_module.build_pdf(page, path=tmp_path / f"r_{lines}.pdf")
+        assert len(_toc_pages(out)) == 1, (lines, _toc_pages(out))
+        loose = tmp_path / f"loose_{lines}.pdf"
+        weasyprint.HTML(filename=str(page)).write_pdf(
+            loose, stylesheets=[pdf_module._stylesheet(), weasyprint.CSS(string="nav { break-inside: auto; }")])
+        split_without_rule |= len(_toc_pages(loose)) > 1
+    assert split_without_rule

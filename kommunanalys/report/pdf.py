@@ -15,7 +15,8 @@ The PDF is the same report as the HTML, laid out for A4 by :data:`PRINT_CSS`:
   gives the page of each section;
 * figures are the report's own PNG (drawn at 2× resolution, :func:`kommunanalys.pages.notebook.setup`)
   scaled to the text width; their compressed rows go into the PDF as they are (:func:`_take_figures`),
-  the same pixels without decoding and re-compressing them.
+  the same pixels without decoding and re-compressing them;
+* the contents list is kept on one page (on the first with the summary when it fits).
 
 Nothing is loaded from outside: the URL fetcher (:func:`_fetcher`) refuses every URL except the ``data:`` images
 embedded in the report, and links to files beside the report (``tables/``, ``notebooks/``) are
@@ -63,7 +64,9 @@ img { max-width: 100%; height: auto; break-inside: avoid; display: block; margin
 .output_png, .jp-RenderedImage, .output_subarea { break-inside: avoid; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 8pt; }
 nav ol li a::after { content: leader(".") " " target-counter(attr(href), page); }
-nav { break-after: page; }
+nav { break-after: page; break-inside: avoid; }
+body > .summary h2, nav h2 { margin-top: 1.2rem; }
+nav ol { margin: .3rem 0 0; } nav li { line-height: 1.3; }
 a { color: inherit; text-decoration: none; }
 """
 
