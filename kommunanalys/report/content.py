@@ -79,7 +79,6 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
         A population file or frame (:mod:`kommunanalys.population`): adds the response rates.
     """
     from ..pages.quotes import build_quotes
-    from ..rootcause import hypotheses
 
     t = resolve_threshold(threshold, survey)
     code = survey.resolve_municipality(municipality)
@@ -90,9 +89,20 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
     return MunicipalityContent(
         survey=survey, code=code, name=survey.municipality_name(code), threshold=t,
         respondents=respondent_counts(survey, code, threshold=t), distribution=dist, summary=summ,
-        gaps=gaps, quotes=quotes, hypotheses=[] if light else hypotheses(survey, code, threshold=t),
+        gaps=gaps, quotes=quotes, hypotheses=[] if light else _hypotheses(survey, code, t),
         rates=_rates(survey, code, t, population),
     )
+
+
+def _hypotheses(survey: Survey, code: str, threshold: int) -> list:
+    """:func:`kommunanalys.rootcause.hypotheses` on the municipality's role gaps and distances as
+    the report's summary computed them (:func:`kommunanalys.summary.memo_friction`, once per survey
+    object: in a batch the summary of ``report.html`` was made in this process just before)."""
+    from ..rootcause import findings, hypotheses
+    from ..summary import memo_friction
+
+    found = findings(survey, code, threshold=threshold, friction_table=memo_friction(survey, code, threshold))
+    return hypotheses(survey, code, threshold=threshold, findings_table=found)
 
 
 def _rates(survey: Survey, code: str, threshold: int, population) -> pd.DataFrame | None:
