@@ -160,14 +160,18 @@ def _take_figures(source: str) -> tuple[str, dict]:
     import hashlib
 
     figures: dict = {}
-    make = _figure_class()
+    try:
+        make = _figure_class()
+    except (ImportError, AttributeError):  # a WeasyPrint without 70's RasterImage: the report as it is
+        return source, figures
 
     def swap(match: re.Match) -> str:
         try:
             png = base64.b64decode(match.group(2), validate=False)
             url = _FIGURE_URL.format(len(figures))
             figures[url] = make(png, hashlib.md5(png, usedforsecurity=False).hexdigest(), figures)
-        except (binascii.Error, ValueError, OSError):  # not a readable PNG: WeasyPrint decides, as before
+        except (binascii.Error, ValueError, OSError, TypeError, AttributeError):  # not a readable PNG, or a
+            # WeasyPrint whose RasterImage differs from 70's: the data: URL stays and WeasyPrint decodes it as before
             return match.group(0)
         return f"{match.group(1)}{url}{match.group(3)}"
 
