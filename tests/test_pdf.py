@@ -183,3 +183,92 @@ def test_missing_pango_is_a_swedish_error_that_says_how_to_fix(monkeypatch, tmp_
         monkeypatch.undo()
         pdf_module._weasyprint.cache_clear()
     assert pdf_module.pdf_available()
+
+
+def _png(image) -> str:
+    import base64
+    import io
+
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def test_figures_keep_every_pixel(tmp_path):
+    """The report's figures go into the PDF without re-compression (pdf._take_figures): poppler's
+    ``pdfimages`` reads back exactly the source pixels, for an 8-bit RGB PNG, an RGBA PNG that is
+    opaque everywhere (matplotlib's) and a translucent one (left to WeasyPrint, with its mask)."""
+    import numpy as np
+    from PIL import Image
+
+    exe = shutil.which("pdfimages")
+    if exe is None:
+        pytest.skip("pdfimages is missing: apt-get install poppler-utils (.ci/run does)")
+    rng = np.random.default_rng(16)
+    rgb = rng.integers(0, 256, size=(90, 160, 3), dtype=np.uint8)
+    rgb[:, 40:80] = (42, 111, 151)  # flat areas as in a chart, beside noise
+    opaque = np.dstack([rng.integers(0, 256, size=(70, 120, 3), dtype=np.uint8), np.full((70, 120), 255, np.uint8)])
+    translucent = opaque.copy()
+    translucent[:, :30, 3] = 128
+    sources = [Image.fromarray(rgb, "RGB"), Image.fromarray(opaque, "RGBA"), Image.fromarray(translucent, "RGBA")]
+    figures = "".join(f'<figure><img alt="Diagram {i}" src="data:image/png;base64,{_png(im)}"></figure>'
+                      for i, im in enumerate(sources))
+    page = tmp_path / "report.html"
+    page.write_text('<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8"><title>T</title></head><body>'
+                    f"<header><h1>Kommun</h1></header><main><section><h2>Rubrik</h2>{figures}</section></main>"
+                    "</body></html>", encoding="utf-8")
+    out = pdf_module.build_pdf(page, path=tmp_path / "r.pdf")
+    subprocess.run([exe, "-png", str(out), str(tmp_path / "img")], check=True)
+    extracted = sorted(tmp_path.glob("img-*.png"))
+    colour = [Image.open(p) for p in extracted if Image.open(p).mode == "RGB"]
+    masks = [Image.open(p) for p in extracted if Image.open(p).mode == "L"]
+    assert len(colour) == 3 and len(masks) == 1, [(p.name, Image.open(p).mode) for p in extracted]
+    for source, image in zip(sources, colour):
+        assert np.array_equal(np.asarray(image), np.asarray(source.convert("RGB")))
+    assert np.array_equal(np.asarray(masks[0]), translucent[:, :, 3])
+    import base64
+
+    rows = pdf_module._png_rows(base64.b64decode(_png(sources[0])))
+    assert rows and rows in out.read_bytes()  # the source's own compressed rows: not decoded, not re-compressed
+
+
+_SECTIONS = ["Alfa", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta", "Iota", "Kappa"]
+
+
+def _front_page(tmp_path, summary_lines: int):
+    """A report shaped like report.html: a summary of ``summary_lines`` paragraphs, the contents
+    list, then the sections."""
+    summary = "".join(f"<p>Sammanfattningens rad {i}.</p>" for i in range(summary_lines))
+    toc = "".join(f'<li><a href="#s{i}">Avsnittet {name}</a></li>' for i, name in enumerate(_SECTIONS))
+    sections = "".join(f'<section id="s{i}"><h2>Avsnittet {name}</h2><p>Text.</p></section>'
+                       for i, name in enumerate(_SECTIONS))
+    page = tmp_path / f"report_{summary_lines}.html"
+    page.write_text('<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8"><title>T</title></head><body>'
+                    f'<header><h1>Kommun</h1></header><section class="summary"><h2>Sammanfattning</h2>{summary}'
+                    f"</section><nav><h2>Innehåll</h2><ol>{toc}</ol></nav><main>{sections}</main></body></html>",
+                    encoding="utf-8")
+    return page
+
+
+def _toc_pages(pdf) -> list[int]:
+    """The pages holding a line of the contents list (a section's name, dot leaders, its page)."""
+    pages = _pdftotext(pdf, "-layout").split("\f")
+    return [n for n, page in enumerate(pages, start=1)
+            if any("Avsnittet" in line and ".." in line for line in page.splitlines())]
+
+
+def test_the_contents_list_is_never_split_across_pages(tmp_path):
+    """A long summary pushes the contents list down page 1: the list then moves to page 2 whole,
+    never leaving its last lines alone on the next page. Guard: with the list allowed to break
+    (``break-inside: auto``), at least one of these summary lengths does split it."""
+    weasyprint = pdf_module._weasyprint()
+    split_without_rule = False
+    for lines in (18, 21, 24, 27):
+        page = _front_page(tmp_path, lines)
+        out = pdf_module.build_pdf(page, path=tmp_path / f"r_{lines}.pdf")
+        assert len(_toc_pages(out)) == 1, (lines, _toc_pages(out))
+        loose = tmp_path / f"loose_{lines}.pdf"
+        weasyprint.HTML(filename=str(page)).write_pdf(
+            loose, stylesheets=[pdf_module._stylesheet(), weasyprint.CSS(string="nav { break-inside: auto; }")])
+        split_without_rule |= len(_toc_pages(loose)) > 1
+    assert split_without_rule

@@ -14,7 +14,9 @@ The PDF is the same report as the HTML, laid out for A4 by :data:`PRINT_CSS`:
 * page numbers ("Sida 3 av 24") and the municipality in the running head; the table of contents
   gives the page of each section;
 * figures are the report's own PNG (drawn at 2× resolution, :func:`kommunanalys.pages.notebook.setup`)
-  scaled to the text width.
+  scaled to the text width; their compressed rows go into the PDF as they are (:func:`_take_figures`),
+  the same pixels without decoding and re-compressing them;
+* the contents list is kept on one page (on the first with the summary when it fits).
 
 Nothing is loaded from outside: the URL fetcher (:func:`_fetcher`) refuses every URL except the ``data:`` images
 embedded in the report, and links to files beside the report (``tables/``, ``notebooks/``) are
@@ -62,7 +64,9 @@ img { max-width: 100%; height: auto; break-inside: avoid; display: block; margin
 .output_png, .jp-RenderedImage, .output_subarea { break-inside: avoid; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 8pt; }
 nav ol li a::after { content: leader(".") " " target-counter(attr(href), page); }
-nav { break-after: page; }
+nav { break-after: page; break-inside: avoid; }
+body > .summary h2, nav h2 { margin-top: 1.2rem; }
+nav ol { margin: .3rem 0 0; } nav li { line-height: 1.3; }
 a { color: inherit; text-decoration: none; }
 """
 
@@ -129,10 +133,106 @@ def build_pdf(report_html: str | Path, *, path: str | Path) -> Path:
     weasyprint = _weasyprint()
     source = Path(report_html).read_text(encoding="utf-8")
     source = _FILE_LINK.sub("<a", source)
+    source, figures = _take_figures(source)
     document = weasyprint.HTML(string=source, url_fetcher=_fetcher(), base_url=None)
     path = Path(path)
-    document.write_pdf(path, stylesheets=[_stylesheet()], pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
+    document.write_pdf(path, stylesheets=[_stylesheet()], pdf_variant=PDF_VARIANT, uncompressed_pdf=False,
+                       cache=figures)
     return path
+
+
+# an embedded PNG figure of the report (kommunanalys.report.html): <img ... src="data:image/png;base64,...">
+_FIGURE_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")data:image/png;base64,([A-Za-z0-9+/=\s]+)(")', re.IGNORECASE)
+_FIGURE_URL = "kommunanalys-figur:{}"
+
+
+def _take_figures(source: str) -> tuple[str, dict]:
+    """The report without its embedded PNG figures, and WeasyPrint's image cache holding them.
+
+    Each ``<img src="data:image/png;base64,…">`` gets a short URL (``kommunanalys-figur:3``) that
+    only the cache knows (the fetcher refuses the scheme), so the HTML parser does not scan the
+    megabytes of base64 and each figure is decoded once. A plain 8-bit RGB PNG (what the report's
+    charts are, :func:`kommunanalys.pages.notebook.setup`) goes into the PDF with its own
+    compressed rows (:func:`_figure_class`); any other PNG is converted by WeasyPrint as before.
+    """
+    import base64
+    import binascii
+    import hashlib
+
+    figures: dict = {}
+    try:
+        make = _figure_class()
+    except (ImportError, AttributeError):  # a WeasyPrint without 70's RasterImage: the report as it is
+        return source, figures
+
+    def swap(match: re.Match) -> str:
+        try:
+            png = base64.b64decode(match.group(2), validate=False)
+            url = _FIGURE_URL.format(len(figures))
+            figures[url] = make(png, hashlib.md5(png, usedforsecurity=False).hexdigest(), figures)
+        except (binascii.Error, ValueError, OSError, TypeError, AttributeError):  # not a readable PNG, or a
+            # WeasyPrint whose RasterImage differs from 70's: the data: URL stays and WeasyPrint decodes it as before
+            return match.group(0)
+        return f"{match.group(1)}{url}{match.group(3)}"
+
+    return _FIGURE_SRC.sub(swap, source), figures
+
+
+def _png_rows(png: bytes) -> bytes | None:
+    """The compressed pixel rows (the IDAT chunks) of a PNG that a PDF can take as they are:
+    8-bit RGB, not interlaced (PDF's ``/FlateDecode`` with PNG predictors, ISO 32000-1 7.4.4.4);
+    else None."""
+    import struct
+
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        return None
+    depth, colour, compression, filters, interlace = png[24:29]
+    if (depth, colour, compression, filters, interlace) != (8, 2, 0, 0, 0):
+        return None
+    rows, at = [], 8
+    while at + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[at:at + 8])
+        if kind == b"IDAT":
+            rows.append(png[at + 8:at + 8 + length])
+        at += 12 + length
+    return b"".join(rows) or None
+
+
+@memoize(maxsize=1)
+def _figure_class():
+    """A factory ``(png, image_id, cache) -> image`` of WeasyPrint raster images whose 8-bit RGB
+    PNG rows are written into the PDF without decoding and re-compressing them (WeasyPrint
+    re-encodes every PNG, the largest single cost of a report's PDF); the pixels are the same."""
+    from io import BytesIO
+
+    from PIL import Image
+    from weasyprint import DEFAULT_OPTIONS
+    from weasyprint.images import RasterImage
+
+    def opaque_as_rgb(png: bytes, image) -> bytes:
+        """An RGBA PNG whose alpha is opaque everywhere (matplotlib's default) as 8-bit RGB: the
+        same pixels, and WeasyPrint need not split off and compress an alpha mask."""
+        if image.mode != "RGBA" or image.getchannel("A").getextrema() != (255, 255):
+            return png
+        out = BytesIO()
+        image.convert("RGB").save(out, format="PNG")
+        return out.getvalue()
+
+    class Figure(RasterImage):
+        def __init__(self, png: bytes, image_id: str, cache: dict) -> None:
+            if _png_rows(png) is None:
+                png = opaque_as_rgb(png, Image.open(BytesIO(png)))
+            super().__init__(Image.open(BytesIO(png)), image_id, png, cache=cache, orientation="none",
+                             options=DEFAULT_OPTIONS)
+            self._rows = _png_rows(png) if self.mode == "RGB" else None
+
+        def _get_png_data(self, pillow_image):  # the rows of the source itself, else WeasyPrint's way
+            if self._rows is not None and getattr(pillow_image, "format", None) == "PNG" \
+                    and pillow_image.size == (self.width, self.height):
+                return self._rows
+            return RasterImage._get_png_data(pillow_image)
+
+    return Figure
 
 
 @memoize(maxsize=1)
