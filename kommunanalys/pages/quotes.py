@@ -61,6 +61,7 @@ __all__ = [
     "show_quotes",
     "show_theme_counts",
     "quotes_for_question",
+    "theme_counts_for",
     "show_quotes_for_question",
     "interactive_view",
     "IN_REPORT_NOTE",
@@ -285,11 +286,7 @@ def build_quotes(
     theme_name = _resolve_theme(theme, codebook)
     about = _likert_of(survey, question) if question is not None else None
     comments = screened_comments(survey, code, threshold=t, question=about)
-
-    coded_all = code_themes(comments, themes=codebook, include_uncoded=True)
-    counts = _theme_counts(survey, code, coded_all, codebook, threshold=t, question=about)
-    counts.insert(0, "municipality_name", survey.municipality_name(code))
-    counts.insert(0, "municipality_code", code)
+    counts = _counts_of(survey, code, comments, codebook, threshold=t, question=about)
 
     if isinstance(review, (str, Path)):
         review = load_review(review, survey=survey)
@@ -312,6 +309,30 @@ def build_quotes(
         attribution=plan.reset_index(drop=True), themes=codebook,
         review_counts=review_counts, reviewed=review is not None,
     )
+
+
+def _counts_of(survey: Survey, code: str, comments: pd.DataFrame, codebook: list[Theme], *, threshold: int,
+               question: str | None) -> pd.DataFrame:
+    """:attr:`QuotesPage.counts` of the screened ``comments`` (every comment, review or not)."""
+    coded_all = code_themes(comments, themes=codebook, include_uncoded=True)
+    counts = _theme_counts(survey, code, coded_all, codebook, threshold=threshold, question=question)
+    counts.insert(0, "municipality_name", survey.municipality_name(code))
+    counts.insert(0, "municipality_code", code)
+    return counts
+
+
+def theme_counts_for(survey: Survey, municipality: str, *, question: str | None = None,
+                     threshold: int | None = None) -> pd.DataFrame:
+    """The theme counts by role of :func:`build_quotes` alone (:attr:`QuotesPage.counts`), without
+    selecting quotes: for a page that charts the themes and leaves the quotes to another page.
+
+    Parameters as :func:`build_quotes` (the package's codebook).
+    """
+    t = resolve_threshold(threshold, survey)
+    code = survey.resolve_municipality(municipality)
+    about = _likert_of(survey, question) if question is not None else None
+    comments = screened_comments(survey, code, threshold=t, question=about)
+    return _counts_of(survey, code, comments, load_themes(None), threshold=t, question=about)
 
 
 def quotes_for_question(survey: Survey, municipality: str, question: str, *, threshold: int | None = None,
