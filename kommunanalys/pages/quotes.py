@@ -174,14 +174,23 @@ def _theme_counts(survey: Survey, municipality: str, coded: pd.DataFrame, codebo
             if not row["shown"]:
                 hidden.setdefault(group, row["note"])
     names = [*(t.name for t in codebook), NO_THEME]
+    # distinct comments per group and theme, counted on plain lists (a few dozen rows: a pandas
+    # group-by per group costs more than the counting)
+    coded_rows = list(zip(coded["role"].astype(object), coded["theme"].astype(object), coded["comment_id"]))
     rows = []
     for group in [*ROLES, TOTAL_GROUP]:
-        part = coded if group == TOTAL_GROUP else coded[coded["role"] == group]
-        total = part["comment_id"].nunique()
-        themes = part["theme"].astype(object).where(part["theme"].notna(), NO_THEME)
-        counts = part.assign(theme=themes).groupby("theme")["comment_id"].nunique()
+        ids: dict[object, set] = {}
+        every: set = set()
+        for role, theme, comment in coded_rows:
+            if group != TOTAL_GROUP and not (isinstance(role, str) and role == group):
+                continue
+            if pd.isna(comment):
+                continue
+            every.add(comment)
+            ids.setdefault(NO_THEME if pd.isna(theme) else theme, set()).add(comment)
+        total = len(every)
         for name in names:
-            n_comments = int(counts.get(name, 0))
+            n_comments = len(ids.get(name, ()))
             rows.append({"group": group, "n": int(sizes.get(group, 0)), "theme": name,
                          "n_comments": n_comments, "n_total": total,
                          "share": n_comments / total if total else np.nan})
