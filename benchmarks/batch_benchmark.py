@@ -16,8 +16,10 @@ Reported: notebooks executed, total time, notebooks per second, the ratio of the
 process and all its descendants (workers and kernels), sampled every 0.2 s with psutil, and
 ``resource.getrusage`` (maximum resident set of this process and of the largest child); and the
 CPU seconds of the batch (this process and every descendant, sampled the same way) in total and
-per municipality, with the time 290 municipalities take on 2 cores at that rate — wall time on a
-shared machine depends on the neighbours, CPU seconds hardly. ``benchmarks/profile_report.py``
+per municipality, with the time 290 municipalities take on 2 cores at that rate. On a shared
+machine wall time depends on the neighbours several-fold; CPU seconds less, but still up to about
+half (cache and core contention): compare two versions with runs made side by side.
+``benchmarks/profile_report.py``
 splits one municipality's CPU seconds by step (kernel, papermill, report assembly) and profiles them.
 
 Usage::
@@ -56,8 +58,8 @@ class PeakMemory:
 
     ``cpu`` is the CPU seconds (user + system) spent while sampling by this process and every
     descendant (workers, kernels): per process the last value seen, taken every ``interval``
-    seconds, so at most one interval of a process's last moment is missed. Unlike wall time it
-    hardly depends on what else runs on a shared machine.
+    seconds, so at most one interval of a process's last moment is missed. It depends less than
+    wall time on what else runs on a shared machine (see the module docstring).
     """
 
     def __init__(self, interval: float = 0.2) -> None:

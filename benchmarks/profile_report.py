@@ -13,7 +13,9 @@ Usage::
     python benchmarks/profile_report.py                         # 290-export, 3 municipalities
     python benchmarks/profile_report.py --demo --count 2 --profile
 
-Run by hand; nothing here is part of the tests.
+Run by hand; nothing here is part of the tests. To compare two versions, run both at the same
+time (e.g. one from a copy of the other commit with PYTHONPATH set to it): CPU seconds on a
+shared machine vary with the load by up to about half.
 """
 
 from __future__ import annotations
