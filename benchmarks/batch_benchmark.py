@@ -12,9 +12,15 @@ Measured side by side in one run:
    the same whichever municipality they are for).
 
 Reported: notebooks executed, total time, notebooks per second, the ratio of the plain loop's
-(scaled) time to the batch's, and peak memory: the peak of the summed resident memory of this
+(scaled) time to the batch's, peak memory: the peak of the summed resident memory of this
 process and all its descendants (workers and kernels), sampled every 0.2 s with psutil, and
-``resource.getrusage`` (maximum resident set of this process and of the largest child).
+``resource.getrusage`` (maximum resident set of this process and of the largest child); and the
+CPU seconds of the batch (this process and every descendant, sampled the same way) in total and
+per municipality, with the time 290 municipalities take on 2 cores at that rate. On a shared
+machine wall time depends on the neighbours several-fold; CPU seconds less, but still up to about
+half (cache and core contention): compare two versions with runs made side by side.
+``benchmarks/profile_report.py``
+splits one municipality's CPU seconds by step (kernel, papermill, report assembly) and profiles them.
 
 Usage::
 
@@ -48,31 +54,48 @@ from kommunanalys.report.batch import default_plan, run_reports  # noqa: E402
 
 
 class PeakMemory:
-    """Samples the summed RSS of this process and all its descendants in a thread."""
+    """Samples the summed RSS of this process and all its descendants in a thread, and their CPU.
+
+    ``cpu`` is the CPU seconds (user + system) spent while sampling by this process and every
+    descendant (workers, kernels): per process the last value seen, taken every ``interval``
+    seconds, so at most one interval of a process's last moment is missed. It depends less than
+    wall time on what else runs on a shared machine (see the module docstring).
+    """
 
     def __init__(self, interval: float = 0.2) -> None:
         self.interval = interval
         self.peak = 0
+        self.cpu = 0.0
+        self._cpu: dict[tuple[int, float], float] = {}  # (pid, create time) -> CPU seconds so far
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self, me) -> None:
+        import psutil
+
+        total = 0
+        try:
+            procs = [me, *me.children(recursive=True)]
+        except psutil.Error:
+            procs = [me]
+        for proc in procs:
+            try:
+                with proc.oneshot():
+                    total += proc.memory_info().rss
+                    times = proc.cpu_times()
+                    self._cpu[(proc.pid, proc.create_time())] = times.user + times.system
+            except psutil.Error:
+                pass
+        self.peak = max(self.peak, total)
 
     def _run(self) -> None:
         import psutil
 
         me = psutil.Process()
         while not self._stop.is_set():
-            total = 0
-            try:
-                procs = [me, *me.children(recursive=True)]
-            except psutil.Error:
-                procs = [me]
-            for proc in procs:
-                try:
-                    total += proc.memory_info().rss
-                except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total)
+            self._sample(me)
             self._stop.wait(self.interval)
+        self._sample(me)
 
     def __enter__(self) -> "PeakMemory":
         self._thread.start()
@@ -81,6 +104,18 @@ class PeakMemory:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+        # this process only counts from the start (its imports and the export before are not the batch's)
+        self.cpu = sum(self._cpu.values()) - self._own_start
+
+    @property
+    def _own_start(self) -> float:
+        return getattr(self, "_own_cpu_at_start", 0.0)
+
+    def start_cpu_here(self) -> "PeakMemory":
+        """Count this process's CPU from now on (call before ``with``)."""
+        times = os.times()
+        self._own_cpu_at_start = times.user + times.system
+        return self
 
 
 def _mb(n_bytes: float) -> str:
@@ -91,15 +126,18 @@ FORMATS = ("html", "pptx", "xlsx", "pdf")
 
 
 def run_batch(label: str, data: Path | None, out: Path, jobs: int | None, municipalities=None) -> dict:
-    with PeakMemory() as mem:
+    with PeakMemory().start_cpu_here() as mem:
         started = time.perf_counter()
         result = run_reports(data, out=out, jobs=jobs, progress=True, force=True, municipalities=municipalities,
                              formats=FORMATS)
         elapsed = time.perf_counter() - started
     n = result.notebooks_run
     failed = [f"{c} {k}: {e.describe() if e else '?'}" for c, k, e in result.failures()]
-    return {"label": label, "municipalities": len(result.municipalities), "notebooks": n,
+    n_municipalities = len(result.municipalities)
+    return {"label": label, "municipalities": n_municipalities, "notebooks": n,
             "seconds": elapsed, "notebooks_per_s": n / elapsed, "peak_tree_rss": mem.peak,
+            "cpu_seconds": mem.cpu, "cpu_seconds_per_municipality": mem.cpu / max(n_municipalities, 1),
+            "cpu_projected_290_minutes_on_2_cores": mem.cpu / max(n_municipalities, 1) * 290 / 2 / 60,
             "failures": failed, "jobs": result.jobs, "skipped": result.skipped_notebooks}
 
 
@@ -206,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.plain_sample <= 0:  # --plain-sample 0: the batches only
         for r in results:
             print(f"{r['label']}: {r['seconds']:.1f} s, {r['notebooks']} notebooks, formats {','.join(FORMATS)}, "
-                  f"peak {_mb(r['peak_tree_rss'])}, failures {len(r['failures'])}")
+                  f"peak {_mb(r['peak_tree_rss'])}, failures {len(r['failures'])}; CPU {r['cpu_seconds']:.1f} s "
+                  f"({r['cpu_seconds_per_municipality']:.2f} s per municipality, 290 on 2 cores at that rate: "
+                  f"{r['cpu_projected_290_minutes_on_2_cores']:.1f} min)")
         if args.json:
             Path(args.json).write_text(json.dumps({"results": results, "formats": FORMATS}, indent=2, default=str))
         return 0
@@ -218,10 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     print()
     print(f"Machine: {os.cpu_count()} CPUs; Python {sys.version.split()[0]}; workdir {workdir}")
-    print(f"{'run':36} {'kommuner':>8} {'notebooks':>9} {'tid':>10} {'nb/s':>7} {'topp-minne':>11}")
+    print(f"{'run':36} {'kommuner':>8} {'notebooks':>9} {'tid':>10} {'nb/s':>7} {'topp-minne':>11} {'CPU/kommun':>10}")
     for r in results + [plain]:
+        per = f"{r['cpu_seconds_per_municipality']:>9.2f}s" if "cpu_seconds_per_municipality" in r else ""
         print(f"{r['label']:36} {r['municipalities']:>8} {r['notebooks']:>9} {r['seconds']:>9.1f}s "
-              f"{r['notebooks_per_s']:>7.2f} {_mb(r['peak_tree_rss']):>11}")
+              f"{r['notebooks_per_s']:>7.2f} {_mb(r['peak_tree_rss']):>11} {per:>10}")
     print(f"plain loop: {plain['seconds_per_notebook']:.2f} s per notebook; scaled to all "
           f"{len(survey_codes)} municipalities x {plain['plan_notebooks']} notebooks: "
           f"{plain['scaled_seconds_all'] / 60:.1f} min")

@@ -482,18 +482,32 @@ def respondent_plan(survey: "Survey", *, threshold: int | None = None) -> pd.Dat
     threshold = resolve_threshold(threshold, survey)
 
     def compute() -> pd.DataFrame:
-        parts = []
+        # the hierarchy's sizes of every municipality from one count per (municipality, role,
+        # subgroup): the rows of group_sizes(survey, code, "hierarchy"), in its order
+        r = survey.respondents
+        cells = pd.DataFrame({"m": r["municipality_code"].astype(object), "role": r["role"].astype(object),
+                              "sub": r["subgroup"].astype(object)}).value_counts(dropna=False).to_dict()
+        levels = [("all", TOTAL_GROUP), ("role", _FV), ("role", _TP), *(("subgroup", g) for g in _TP_SUBGROUPS)]
+        by_code: dict = {}
+        for (m, role, sub), count in cells.items():
+            n = by_code.setdefault(m, dict.fromkeys((g for _, g in levels), 0))
+            n[TOTAL_GROUP] += count
+            if role in (_FV, _TP):
+                n[role] += count
+            if sub in _TP_SUBGROUPS:
+                n[sub] += count
+        rows = []
         for code in survey.municipality_codes:
-            sizes = group_sizes(survey, code, "hierarchy")
-            n = dict(zip(sizes["group"], sizes["n"]))
+            n = by_code[code]
             hidden = suppressed_groups(n, threshold=threshold, margins=HIERARCHY_MARGINS)
-            part = sizes.assign(municipality_code=code)
-            part["reason"] = part["group"].map(hidden).fillna("")
-            part["suppressed"] = part["reason"] != ""
-            part["note"] = [suppression_note(v, threshold) if h else "" for v, h in zip(part["n"], part["suppressed"])]
-            parts.append(part)
+            for level, group in levels:
+                reason = hidden.get(group, "")
+                rows.append((code, level, group, n[group], reason != "", reason,
+                             suppression_note(n[group], threshold) if reason else ""))
         columns = ["municipality_code", "level", "group", "n", "suppressed", "reason", "note"]
-        return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+        out = pd.DataFrame(rows, columns=columns)
+        out["n"] = out["n"].astype("int64")
+        return out
 
     return survey.memo(("respondent_plan", threshold), compute)
 

@@ -8,6 +8,7 @@ suppressed group's number is left out of the returned table altogether.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .anonymity import (HIERARCHY_MARGINS, group_sizes, resolve_threshold, respondent_plan, suppressed_groups,
@@ -49,7 +50,9 @@ def respondent_counts(survey: Survey, municipality: str | None = None, *,
         sizes["note"] = [suppression_note(n, threshold) if r else "" for n, r in zip(sizes["n"], sizes["reason"])]
     else:  # the disclosure plan's decision for the municipality (anonymity.respondent_plan)
         plan = respondent_plan(survey, threshold=threshold)
-        sizes = plan[plan["municipality_code"] == survey.resolve_municipality(municipality)]
+        rows = survey.memo(("respondent_plan_rows", threshold),  # each municipality's rows, found once
+                           lambda: plan.groupby("municipality_code", sort=False).indices)
+        sizes = plan.take(rows.get(survey.resolve_municipality(municipality), np.array([], dtype="int64")))
     out = sizes[(sizes["level"] != "subgroup") | (sizes["n"] > 0)].copy()
     if survey.instrument.subgroup_question is None:  # no such question: "ej angivet" would repeat the role
         out = out[out["level"] != "subgroup"]

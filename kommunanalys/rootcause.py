@@ -100,16 +100,19 @@ def associations(
     groups = [("alla", scores)] if by is None else [(g, f) for g, f in scores.groupby(by, observed=True)]
     rows = []
     for group, frame in groups:
+        values = frame[ids].to_numpy(dtype=float, na_value=np.nan)  # pairs on arrays: no frame per pair
+        answered = ~np.isnan(values)
         for i, a in enumerate(ids):
-            for b in ids[i + 1:]:
-                pair = frame[[a, b]].dropna()
-                n = len(pair)
-                if not plan.large_enough(n) or pair[a].nunique() < 2 or pair[b].nunique() < 2:
+            for j, b in enumerate(ids[i + 1:], start=i + 1):
+                both = answered[:, i] & answered[:, j]
+                pair_a, pair_b = values[both, i], values[both, j]
+                n = len(pair_a)
+                if not plan.large_enough(n) or len(np.unique(pair_a)) < 2 or len(np.unique(pair_b)) < 2:
                     rows.append({"group": group, "question_a": a, "question_b": b,
                                  "n": n if plan.large_enough(n) else np.nan,
                                  "rho": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan})
                     continue
-                res = _sps.spearmanr(pair[a], pair[b])
+                res = _sps.spearmanr(pair_a, pair_b)
                 rho = float(res.statistic)
                 low, high = spearman_interval(rho, n)
                 rows.append({"group": group, "question_a": a, "question_b": b, "n": n, "rho": rho,

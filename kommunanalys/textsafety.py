@@ -243,8 +243,10 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for position, dtype in enumerate(out.dtypes):
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-            column = out.iloc[:, position]
-            out.isetitem(position, column.map(spreadsheet_cell, na_action="ignore").astype(dtype))
+            values = out.iloc[:, position].tolist()
+            safe = [spreadsheet_cell(v) for v in values]
+            if any(a is not b for a, b in zip(safe, values)):  # most columns hold no formula-like text
+                out.isetitem(position, pd.Series(safe, index=out.index, dtype=dtype))
     out.columns = [spreadsheet_cell(c) for c in out.columns]
     return out
 

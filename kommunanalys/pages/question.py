@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -86,8 +86,10 @@ class QuestionPage:
         no chart, no table and no count: the question is not in the export, not unanswered)."""
         return self.survey.in_export(self.question.id)
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """The data behind every chart and table, long form, keyed by CSV name."""
+    def tables(self, wanted: Callable[[str], bool] | None = None) -> dict[str, pd.DataFrame]:
+        """The data behind every chart and table, long form, keyed by CSV name.
+
+        ``wanted`` (a test of the CSV name) keeps only some of them: only those are prepared."""
         stem = f"fraga_{self.question.id}_{self.municipality}"
         context = {"municipality_code": self.municipality, "municipality_name": self.municipality_name}
 
@@ -103,14 +105,15 @@ class QuestionPage:
                     out.insert(i, k, v)
             return out
 
-        return {
-            f"{stem}_fordelning_{self.grouping}": framed(self.distribution),
-            f"{stem}_sammanfattning_{self.grouping}": framed(self.summary),
-            f"{stem}_skillnad_roller": framed(self.gaps),
-            f"{stem}_jamforelse": framed(self.benchmark),
-            f"{stem}_jamforelse_fordelning": framed(self.benchmark_distribution),
-            f"{stem}_kommentarer_antal": framed(self.comments),
+        sources = {
+            f"{stem}_fordelning_{self.grouping}": self.distribution,
+            f"{stem}_sammanfattning_{self.grouping}": self.summary,
+            f"{stem}_skillnad_roller": self.gaps,
+            f"{stem}_jamforelse": self.benchmark,
+            f"{stem}_jamforelse_fordelning": self.benchmark_distribution,
+            f"{stem}_kommentarer_antal": self.comments,
         }
+        return {name: framed(frame) for name, frame in sources.items() if wanted is None or wanted(name)}
 
 
 #: Columns of the published tables that hold a group size or a count of a group's answers.
@@ -394,8 +397,7 @@ def show_groups(page: QuestionPage, *, output_dir: str | Path | None = None):
     show(group_table(page))
     if page.population_given and page.grouping == "role":
         show_markdown(f"*{FPC_SENTENCE}*")
-    frames = page.tables()
-    write_tables(frames, output_dir, [n for n in frames if "_fordelning_" in n or "_sammanfattning_" in n])
+    write_tables(page.tables(lambda n: "_fordelning_" in n or "_sammanfattning_" in n), output_dir)
     return ax
 
 
@@ -459,8 +461,7 @@ def show_gap(page: QuestionPage, *, output_dir: str | Path | None = None, overvi
     else:
         table = table[(page.gaps["question"] == page.question.id).to_numpy()]  # a row per gap, in order
     show(table)
-    frames = page.tables()
-    write_tables(frames, output_dir, [n for n in frames if n.endswith("_skillnad_roller")])
+    write_tables(page.tables(lambda n: n.endswith("_skillnad_roller")), output_dir)
     return ax
 
 
@@ -472,8 +473,7 @@ def show_benchmark(page: QuestionPage, *, output_dir: str | Path | None = None):
                                question=page.question, threshold=page.threshold, labels=_group_labels(page))
     show_figure()
     show(benchmark_table(page))
-    frames = page.tables()
-    write_tables(frames, output_dir, [n for n in frames if "_jamforelse" in n])
+    write_tables(page.tables(lambda n: "_jamforelse" in n), output_dir)
     return ax
 
 
@@ -523,8 +523,7 @@ def show_comments(page: QuestionPage, *, output_dir: str | Path | None = None,
         show_markdown("Ingen har kommenterat frågan.")
     else:
         show(shown)
-    frames = page.tables()
-    write_tables(frames, output_dir, [n for n in frames if n.endswith("_kommentarer_antal")])
+    write_tables(page.tables(lambda n: n.endswith("_kommentarer_antal")), output_dir)
     if commented and not shown.empty:
         show_quotes_for_question(page.survey, page.municipality, page.question.id, threshold=page.threshold,
                                  review=review, output_dir=output_dir)

@@ -61,6 +61,7 @@ __all__ = [
     "show_quotes",
     "show_theme_counts",
     "quotes_for_question",
+    "theme_counts_for",
     "show_quotes_for_question",
     "interactive_view",
     "IN_REPORT_NOTE",
@@ -173,14 +174,23 @@ def _theme_counts(survey: Survey, municipality: str, coded: pd.DataFrame, codebo
             if not row["shown"]:
                 hidden.setdefault(group, row["note"])
     names = [*(t.name for t in codebook), NO_THEME]
+    # distinct comments per group and theme, counted on plain lists (a few dozen rows: a pandas
+    # group-by per group costs more than the counting)
+    coded_rows = list(zip(coded["role"].astype(object), coded["theme"].astype(object), coded["comment_id"]))
     rows = []
     for group in [*ROLES, TOTAL_GROUP]:
-        part = coded if group == TOTAL_GROUP else coded[coded["role"] == group]
-        total = part["comment_id"].nunique()
-        themes = part["theme"].astype(object).where(part["theme"].notna(), NO_THEME)
-        counts = part.assign(theme=themes).groupby("theme")["comment_id"].nunique()
+        ids: dict[object, set] = {}
+        every: set = set()
+        for role, theme, comment in coded_rows:
+            if group != TOTAL_GROUP and not (isinstance(role, str) and role == group):
+                continue
+            if pd.isna(comment):
+                continue
+            every.add(comment)
+            ids.setdefault(NO_THEME if pd.isna(theme) else theme, set()).add(comment)
+        total = len(every)
         for name in names:
-            n_comments = int(counts.get(name, 0))
+            n_comments = len(ids.get(name, ()))
             rows.append({"group": group, "n": int(sizes.get(group, 0)), "theme": name,
                          "n_comments": n_comments, "n_total": total,
                          "share": n_comments / total if total else np.nan})
@@ -285,11 +295,7 @@ def build_quotes(
     theme_name = _resolve_theme(theme, codebook)
     about = _likert_of(survey, question) if question is not None else None
     comments = screened_comments(survey, code, threshold=t, question=about)
-
-    coded_all = code_themes(comments, themes=codebook, include_uncoded=True)
-    counts = _theme_counts(survey, code, coded_all, codebook, threshold=t, question=about)
-    counts.insert(0, "municipality_name", survey.municipality_name(code))
-    counts.insert(0, "municipality_code", code)
+    counts = _counts_of(survey, code, comments, codebook, threshold=t, question=about)
 
     if isinstance(review, (str, Path)):
         review = load_review(review, survey=survey)
@@ -312,6 +318,30 @@ def build_quotes(
         attribution=plan.reset_index(drop=True), themes=codebook,
         review_counts=review_counts, reviewed=review is not None,
     )
+
+
+def _counts_of(survey: Survey, code: str, comments: pd.DataFrame, codebook: list[Theme], *, threshold: int,
+               question: str | None) -> pd.DataFrame:
+    """:attr:`QuotesPage.counts` of the screened ``comments`` (every comment, review or not)."""
+    coded_all = code_themes(comments, themes=codebook, include_uncoded=True)
+    counts = _theme_counts(survey, code, coded_all, codebook, threshold=threshold, question=question)
+    counts.insert(0, "municipality_name", survey.municipality_name(code))
+    counts.insert(0, "municipality_code", code)
+    return counts
+
+
+def theme_counts_for(survey: Survey, municipality: str, *, question: str | None = None,
+                     threshold: int | None = None) -> pd.DataFrame:
+    """The theme counts by role of :func:`build_quotes` alone (:attr:`QuotesPage.counts`), without
+    selecting quotes: for a page that charts the themes and leaves the quotes to another page.
+
+    Parameters as :func:`build_quotes` (the package's codebook).
+    """
+    t = resolve_threshold(threshold, survey)
+    code = survey.resolve_municipality(municipality)
+    about = _likert_of(survey, question) if question is not None else None
+    comments = screened_comments(survey, code, threshold=t, question=about)
+    return _counts_of(survey, code, comments, load_themes(None), threshold=t, question=about)
 
 
 def quotes_for_question(survey: Survey, municipality: str, question: str, *, threshold: int | None = None,

@@ -249,7 +249,7 @@ def show_quotes_found(page: RootCausePage, *, output_dir: str | Path | None = No
     ``in_report=True`` the quotes are left to the question pages (each quote once per report) and
     only the themes are shown.
     """
-    from .quotes import build_quotes, show_quotes_for_question, theme_chart
+    from .quotes import build_quotes, show_quotes_for_question, theme_chart, theme_counts_for
 
     inst = page.survey.instrument
     commented = {q.comments for q in inst.comment_questions()}
@@ -266,9 +266,12 @@ def show_quotes_found(page: RootCausePage, *, output_dir: str | Path | None = No
         parts.append(show_markdown("Inga kommentarsfrågor hör till de frågor där det skaver mest."))
     for qid in chosen:
         parts.append(show_markdown(f"### {inst[qid].label}"))
-        quotes = build_quotes(page.survey, page.municipality, question=qid, threshold=page.threshold,
-                              review=review, n=n)
-        counts = quotes.counts
+        if in_report:  # the themes only: the counts need no selection of quotes (nor the review)
+            counts = theme_counts_for(page.survey, page.municipality, question=qid, threshold=page.threshold)
+        else:
+            quotes = build_quotes(page.survey, page.municipality, question=qid, threshold=page.threshold,
+                                  review=review, n=n)
+            counts = quotes.counts
         if not counts.empty:
             theme_chart(counts, title=f"Kommentarer per tema och roll – fråga {inst[qid].number}",
                         labels=role_names(inst).group_labels)
