@@ -393,6 +393,12 @@ def _table_caption(view: ExplorerView) -> str:
             f"{state.survey.instrument[state.question].number} per {GROUPINGS[state.grouping].lower()}")
 
 
+def _answers_counted(scale) -> str:
+    """What the group sizes count: "Svar exkl. Vet ej" with the scale's own non-substantive answers."""
+    other = scale.non_substantive_labels if scale is not None else []
+    return f"Svar exkl. {' och '.join(other)}" if other else "Antal svar"
+
+
 def _title(state: ExplorerState, summary: pd.DataFrame) -> str:
     survey = state.survey
     q = survey.instrument[state.question]
@@ -403,7 +409,7 @@ def _title(state: ExplorerState, summary: pd.DataFrame) -> str:
     parts = [f"<h3>{_esc(survey.municipality_name(state.municipality))} ({_esc(state.municipality)}) · "
              f"{_esc(q.number)}. {_esc(q.short)}</h3>",
              f"<p>{_esc(q.text)}</p>",
-             f"<p>Svar exkl. Vet ej — {_esc(sizes)}. Grupper med färre än {state.threshold} svar visas inte.</p>"
+             f"<p>{_esc(_answers_counted(q.scale))} — {_esc(sizes)}. Grupper med färre än {state.threshold} svar visas inte.</p>"
              if survey.in_export(q.id) else
              f"<p><strong>Frågan {NOT_IN_EXPORT}</strong>: exporten har ingen kolumn för fråga {_esc(q.number)}, "
              "så den kan inte visas (det betyder inte att ingen svarade).</p>"]
