@@ -355,6 +355,9 @@ def culture_label(instrument) -> str:
 #: instrument's (``analysis: hypotheses`` per topic), else ``weak_lead``.
 HYPOTHESIS_TEMPLATES: dict[str, str] = {
     "weakest": "Svagast i {kommun} är {fraga}: {andel} instämmer{jamfort}.",
+    # the municipality's weakest area, though more agree there than in the other municipalities
+    "weakest_above": "Svagast i {kommun} är {fraga}, även om fler instämmer här än i övriga kommuner: "
+                     "{andel} instämmer{jamfort}.",
     "strongest": "Starkast i {kommun} är {fraga}: {andel} instämmer{jamfort}.",
     "stands_out": "I {kommun} sticker {fraga} ut: {andel} instämmer{jamfort}.",
     "compared": " mot {ovriga} i övriga kommuner, {skillnad} {riktning} – {sakerhet}",
@@ -593,7 +596,8 @@ def hypotheses(
                     ovriga=_percent(r.positive_others), skillnad=_points(abs(r.distance)),
                     riktning="högre" if r.distance > 0 else "lägre",
                     sakerhet=gap_words(r.distance, r.distance_ci_low, r.distance_ci_high, clear=clear))
-        text = HYPOTHESIS_TEMPLATES[which].format(kommun=name, fraga=_about(q),
+        above = which == "weakest" and pd.notna(r.positive_others) and _pct(r.distance) != "0" and r.distance > 0
+        text = HYPOTHESIS_TEMPLATES["weakest_above" if above else which].format(kommun=name, fraga=_about(q),
                                                   andel=_percent(r.positive_municipality), jamfort=compared)
         weak = which == "weakest" or (which == "stands_out" and r.distance < 0)
         topic = inst.interview_topic(q.id) or ""
