@@ -13,7 +13,6 @@ publishes, and that it would notice a leaky publication.
 
 from __future__ import annotations
 
-import json
 import re
 import zipfile
 from pathlib import Path
@@ -32,7 +31,7 @@ from kommunanalys.textsafety import FORMULA_PREFIXES
 
 from ._disclosure_audit import Audit, hidden_quantities, read_publication
 from .data.make_adversarial_export import PLANTED
-from .test_report_safety import _EXTERNAL
+from .test_report_safety import _EXTERNAL, notebook_text
 
 EXPORT = Path(__file__).parent / "data" / "adversarial_export.csv"
 pytestmark = pytest.mark.slow
@@ -55,20 +54,6 @@ def batch(tmp_path_factory):
 # ---------------------------------------------------------------------------------------------
 # Reading every output as text
 # ---------------------------------------------------------------------------------------------
-def _notebook_text(path: Path) -> str:
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    shown = []
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "markdown":
-            shown.append("".join(cell["source"]))
-        for output in cell.get("outputs", []):
-            for mime, value in output.get("data", {}).items():
-                if mime != "image/png":
-                    shown.append(value if isinstance(value, str) else "".join(value))
-            shown.append("".join(output.get("text", "")))
-    return "\n".join(shown)
-
-
 def _pptx_parts(path: Path) -> tuple[list[str], list[str]]:
     """Slide text, notes and chart data; and every hyperlink address."""
     from pptx import Presentation
@@ -115,7 +100,7 @@ def _texts(out: Path):
         if not path.is_file():
             continue
         if path.suffix == ".ipynb":
-            yield path, _notebook_text(path)
+            yield path, notebook_text(path)
         elif path.suffix in {".html", ".csv", ".md", ".json"}:
             yield path, path.read_text(encoding="utf-8", errors="replace")
         elif path.suffix == ".pptx":

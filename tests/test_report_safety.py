@@ -74,6 +74,21 @@ _EXTERNAL = [
 ]
 
 
+def notebook_text(path: Path) -> str:
+    """What an executed notebook shows a reader: its markdown and every output but images."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    shown = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            shown.append("".join(cell["source"]))
+        for output in cell.get("outputs", []):
+            for mime, value in output.get("data", {}).items():
+                if mime != "image/png":
+                    shown.append(value if isinstance(value, str) else "".join(value))
+            shown.append("".join(output.get("text", "")))
+    return "\n".join(shown)
+
+
 @pytest.mark.slow
 def test_no_report_file_references_anything_outside_itself(reports):
     files = _files(reports)
@@ -81,17 +96,7 @@ def test_no_report_file_references_anything_outside_itself(reports):
     for path in files:
         text = path.read_text(encoding="utf-8")
         if path.suffix == ".ipynb":  # what the notebook shows: its outputs and markdown
-            nb = json.loads(text)
-            shown = []
-            for cell in nb["cells"]:
-                if cell["cell_type"] == "markdown":
-                    shown.append("".join(cell["source"]))
-                for output in cell.get("outputs", []):
-                    for mime, value in output.get("data", {}).items():
-                        if mime != "image/png":
-                            shown.append(value if isinstance(value, str) else "".join(value))
-                    shown.append("".join(output.get("text", "")))
-            text = "\n".join(shown)
+            text = notebook_text(path)
         # the policy itself names "data:" (embedded images); it is checked in the test below
         text = text.replace(f'content="{CONTENT_SECURITY_POLICY}"', "")
         # a CSV is text, never rendered: markup in a quote is inert there, addresses are not
