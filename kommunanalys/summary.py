@@ -10,7 +10,7 @@ The report (``report.html``), the deck and the workbook show the same summary.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -93,6 +93,12 @@ def summarize(survey: Survey, municipality: str, *, threshold: int | None = None
     """
     t = resolve_threshold(threshold, survey)
     code = survey.resolve_municipality(municipality)
+    # once per survey object: report.html, the deck and the workbook of a batch all show it
+    made = survey.memo(("summary", code, t, n_areas, n_gaps), lambda: _summarize(survey, code, t, n_areas, n_gaps))
+    return replace(made, frame=made.frame.copy(), parts=dict(made.parts))
+
+
+def _summarize(survey: Survey, code: str, t: int, n_areas: int, n_gaps: int) -> Summary:
     name = survey.municipality_name(code)
     inst = survey.instrument
     fr = memo_friction(survey, code, t)
