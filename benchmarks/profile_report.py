@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kommunanalys.report import engine  # noqa: E402
-from kommunanalys.report import batch  # noqa: E402
+from kommunanalys.report import tasks  # noqa: E402
 from kommunanalys.report.batch import run_reports  # noqa: E402
 
 #: CPU seconds of this process in the batch's notebook tasks and report assembly.
@@ -120,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         codes = load_survey(data).municipality_codes
     warm, measured = codes[0], codes[1:1 + args.count]
     pool = _Inline()
-    batch._execute_notebook = _counted("notebooks", batch._execute_notebook)
-    batch._assemble = _counted("assemble", batch._assemble)
+    tasks._execute_notebook = _counted("notebooks", tasks._execute_notebook)
+    tasks._assemble = _counted("assemble", tasks._assemble)
     common = dict(out=workdir / "out", executor=pool, progress=False, force=True, formats=formats)
 
     t0, c0 = time.perf_counter(), _self_cpu()

@@ -324,6 +324,14 @@ def memo_friction(survey: Survey, code: str, threshold: int) -> pd.DataFrame:
     return survey.memo(("summary_friction", code, threshold), lambda: friction(survey, code, threshold=threshold))
 
 
+def memo_table(survey: Survey, kind: str, threshold: int) -> pd.DataFrame:
+    """:func:`subgroup_contrasts`, :func:`separation` or :func:`associations` (``kind``) of a
+    survey — the whole survey or one municipality's subset — computed once per survey object (the
+    root-cause page, its findings and its hypotheses all read them)."""
+    compute = {"subgroup_contrasts": subgroup_contrasts, "separation": separation, "associations": associations}[kind]
+    return survey.memo((kind, threshold), lambda: compute(survey, threshold=threshold))
+
+
 # ---------------------------------------------------------------------------------------------
 # Next step: hypotheses and an interview guide
 # ---------------------------------------------------------------------------------------------
@@ -479,7 +487,8 @@ def findings(
                      "ci_low": r.distance_ci_low, "ci_high": r.distance_ci_high,
                      "value_a": r.positive_municipality, "value_b": r.positive_others,
                      "n_a": np.nan, "n_b": np.nan, "p_value": r.distance_p_value})
-    for kind, table in (("subgroup", subgroup_contrasts(local, threshold=t)), ("culture", separation(local, threshold=t))):
+    for kind, table in (("subgroup", memo_table(local, "subgroup_contrasts", t)),
+                        ("culture", memo_table(local, "separation", t))):
         for r in table.itertuples():
             rows.append({"kind": kind, "question": r.question, "estimate": r.difference * 100,
                          "ci_low": r.ci_low * 100, "ci_high": r.ci_high * 100, "value_a": r.positive_a * 100,
@@ -526,8 +535,8 @@ def hypotheses(
     fr = memo_friction(survey, code, t)
     found = findings(survey, code, threshold=t, friction_table=fr) if findings_table is None else findings_table
     found = found[found["notable"]]
-    assoc_local = associations(local, threshold=t)
-    assoc_all = survey.memo(("associations", "role", t), lambda: associations(survey, threshold=t))
+    assoc_local = memo_table(local, "associations", t)
+    assoc_all = memo_table(survey, "associations", t)
     order = {q.id: i for i, q in enumerate(inst.likert_questions)}
     fr = fr.assign(order=fr["question"].map(order))
     names = role_names(inst)  # the roles as the survey's instrument names them
@@ -616,7 +625,7 @@ def hypotheses(
     subgroup = found[found["kind"] == "subgroup"]
     scope = f"i {name}"
     if subgroup.empty:
-        whole = survey.memo(("subgroup_contrasts", t), lambda: subgroup_contrasts(survey, threshold=t))
+        whole = memo_table(survey, "subgroup_contrasts", t)
         subgroup = whole[whole["notable"]].assign(
             estimate=lambda d: d["difference"] * 100, ci_low=lambda d: d["ci_low"] * 100,
             ci_high=lambda d: d["ci_high"] * 100, value_a=lambda d: d["positive_a"] * 100,

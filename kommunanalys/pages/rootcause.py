@@ -72,10 +72,10 @@ def build_rootcause(survey: Survey, municipality: str, *, threshold: int | None 
     t = resolve_threshold(threshold, survey)
     municipality = survey.resolve_municipality(municipality)
     local = survey.subset(municipalities=municipality)
-    subgroups = rc.subgroup_contrasts(local, threshold=t)
+    subgroups = rc.memo_table(local, "subgroup_contrasts", t)
     scope = "kommunen"
     if subgroups.empty:
-        subgroups = survey.memo(("subgroup_contrasts", t), lambda: rc.subgroup_contrasts(survey, threshold=t))
+        subgroups = rc.memo_table(survey, "subgroup_contrasts", t)
         scope = "hela enkäten"
     from ..summary import memo_friction  # shared with the summary and the question pages
 
@@ -84,7 +84,7 @@ def build_rootcause(survey: Survey, municipality: str, *, threshold: int | None 
     return RootCausePage(
         survey=survey, municipality=municipality, municipality_name=survey.municipality_name(municipality),
         threshold=t, friction=friction, findings=found,
-        associations=rc.associations(local, threshold=t), separation=rc.separation(local, threshold=t),
+        associations=rc.memo_table(local, "associations", t), separation=rc.memo_table(local, "separation", t),
         subgroups=subgroups, subgroup_scope=scope,
         hypotheses=rc.hypotheses(survey, municipality, threshold=t, findings_table=found),
     )

@@ -41,7 +41,7 @@ def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: i
                            export_municipality: str | None = None, review: str | None = None,
                            previous=None, current_round=None, population: str | None = None,
                            key_figures: str | None = None, comparison=None) -> list:
-    """The batch's hook (:func:`kommunanalys.report.batch._assemble`): the deck, workbook and PDF of one
+    """The batch's hook (:func:`kommunanalys.report.tasks._assemble`): the deck, workbook and PDF of one
     municipality into its staging folder (where ``report.html`` is), from the survey at ``data``
     (read with ``instrument``; ``export_municipality`` for an export of one municipality;
     ``review``: the municipality's review file, applied to the quotes; ``previous``,

@@ -131,7 +131,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from .fingerprint import _data_digest, _notebook_digest, _package_fingerprint
 from .index import _Progress, _records, _write_index
 from .inputs import _Inputs, _read_inputs, _review_for
-from .plan import (QUOTE_SECTIONS, SECTION_NOTEBOOKS, PlanEntry, _check_plan, _contract_warnings, _notebook_path,
+from .plan import (SECTION_NOTEBOOKS, PlanEntry, _check_plan, _contract_warnings, _notebook_path,
                    _Notebooks, _Options, _sections, _with_trends, default_plan)
 from .publish import _ASIDE, _STAGING, _lock_output, _make_output_folder, _publish, _recover, _remove_if_empty
 from .rerun import _decide, _Work
@@ -142,7 +142,6 @@ from .tasks import _AssembleTask, _TaskRunner, _workers
 from .inputs import _comparison_of, _round_column_split  # noqa: F401
 from .plan import TRENDS_NOTEBOOK, _notebook_parameters, _options_for  # noqa: F401
 from .publish import _write_atomic  # noqa: F401
-from .tasks import _assemble  # noqa: F401
 
 __all__ = [
     "PlanEntry",
@@ -152,7 +151,6 @@ __all__ = [
     "MunicipalityResult",
     "NotebookResult",
     "NotebookError",
-    "QUOTE_SECTIONS",
     "SECTION_NOTEBOOKS",
 ]
 

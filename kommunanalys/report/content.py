@@ -91,6 +91,7 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
         figures for the synthetic demo, none for a real survey).
     """
     from ..pages.quotes import build_quotes
+    from ..rootcause import hypotheses
 
     t = resolve_threshold(threshold, survey)
     code = survey.resolve_municipality(municipality)
@@ -101,7 +102,7 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
     return MunicipalityContent(
         survey=survey, code=code, name=survey.municipality_name(code), threshold=t,
         respondents=respondent_counts(survey, code, threshold=t), distribution=dist, summary=summ,
-        gaps=gaps, quotes=quotes, hypotheses=[] if light else _hypotheses(survey, code, t),
+        gaps=gaps, quotes=quotes, hypotheses=[] if light else hypotheses(survey, code, threshold=t),
         rates=_rates(survey, code, t, population),
         efficiency=None if light else _efficiency(survey, code, t, key_figures, comparison),
     )
@@ -112,17 +113,6 @@ def _efficiency(survey: Survey, code: str, threshold: int, key_figures, comparis
 
     return build_efficiency(survey, code, comparison=comparison, threshold=threshold, key_figures=key_figures,
                             frontier=False)
-
-
-def _hypotheses(survey: Survey, code: str, threshold: int) -> list:
-    """:func:`kommunanalys.rootcause.hypotheses` on the municipality's role gaps and distances as
-    the report's summary computed them (:func:`kommunanalys.summary.memo_friction`, once per survey
-    object: in a batch the summary of ``report.html`` was made in this process just before)."""
-    from ..rootcause import findings, hypotheses
-    from ..summary import memo_friction
-
-    found = findings(survey, code, threshold=threshold, friction_table=memo_friction(survey, code, threshold))
-    return hypotheses(survey, code, threshold=threshold, findings_table=found)
 
 
 def _rates(survey: Survey, code: str, threshold: int, population) -> pd.DataFrame | None:

@@ -28,6 +28,7 @@ from ..paths import DATA_DIR
 from ..labels import format_interval, format_number, format_pp, role_names
 from ..plots.charts import level_colours, respondent_colours
 from ..plots.efficiency import MUNICIPALITY_COLOUR
+from ..rootcause import MIN_DIFFERENCE
 from ..survey import ROLES
 from ..textsafety import display_text
 from .content import METHOD_NOTE, MunicipalityContent, hidden_text
@@ -209,20 +210,22 @@ def _fit_title(slide) -> None:
 
 def _summary_slide(deck: _Deck, content: MunicipalityContent) -> None:
     """"Sammanfattning": the same summary as report.html (:func:`kommunanalys.summary.summarize`)."""
-    from ..summary import summarize
+    from ..summary import KIND_TITLES, gap_words, summarize
 
     summary = summarize(content.survey, content.code, threshold=content.threshold)
     frame = summary.frame
     lines = []
-    for kind, head in (("strongest", "Starkast"), ("weakest", "Svagast")):
+    for kind in ("strongest", "weakest"):
         part = frame[frame["kind"] == kind]
         if len(part):
-            lines.append(f"{head}: " + "; ".join(f"{r.short.lower()} ({_pct(r.value)} %)" for r in part.itertuples()))
+            lines.append(f"{KIND_TITLES[kind]}: " + "; ".join(f"{r.short.lower()} ({_pct(r.value)} %)"
+                                                              for r in part.itertuples()))
     gaps = frame[frame["kind"] == "role_gap"]
-    if len(gaps):
-        lines.append("Störst skillnad mellan rollerna: " + "; ".join(
+    if len(gaps):  # in the report's words ("en tydlig skillnad", "stor men osäker" …), without the why
+        lines.append(f"{KIND_TITLES['role_gap']}: " + "; ".join(
             f"{r.short.lower()} ({_pct(abs(r.value))} procentenheter, "
-            f"{'tydlig' if r.clear else 'osäker'})" for r in gaps.itertuples()))
+            f"{gap_words(r.value, r.ci_low, r.ci_high, clear=bool(r.clear)).split(':')[0].removeprefix('en ')})"
+            for r in gaps.itertuples()))
     look = frame[frame["kind"] == "look_into"]
     lines.append("Att titta närmare på: " + "; ".join(r.short.lower() for r in look.itertuples()) if len(look)
                  else "Inga tydliga skillnader: pröva i intervjuer och dialog vad enkäten inte mäter.")
@@ -375,8 +378,9 @@ def _friction_slide(deck: _Deck, content: MunicipalityContent) -> None:
     if len(hidden):
         lines.append(f"Dold jämförelse för {len(hidden)} fråga(or): färre än {content.threshold} svar i en roll.")
     notes.append(f"Skillnaden är andelen {fv} som instämmer minus andelen {tp} som instämmer. "
-                 "Ett intervall som inte omfattar noll är en tydlig skillnad; ett brett intervall betyder att "
-                 "skillnaden är osäker.")
+                 f"En tydlig skillnad är minst {round(MIN_DIFFERENCE * 100)} procentenheter och håller när alla kommunens frågor prövas "
+                 "tillsammans (Holm); att intervallet inte omfattar noll räcker inte. Ett brett intervall "
+                 "betyder att skillnaden är osäker.")
     slide = deck.slide("Var skaver det? Där rollerna skiljer sig mest", notes="\n".join(notes))
     deck.text(slide, lines, size=BODY_PT)
 

@@ -164,7 +164,7 @@ def report_words(*, data: str | None, municipality: str, threshold: int, texts: 
                  instrument: str | None = None, export_municipality: str | None = None) -> dict:
     """What :func:`render_report` needs besides the notebooks: the summary and the report texts.
 
-    The batch's hook (:func:`kommunanalys.report.batch._assemble`): the survey at ``data`` is read once
+    The batch's hook (:func:`kommunanalys.report.tasks._assemble`): the survey at ``data`` is read once
     per process (:func:`kommunanalys.pages.notebook.survey_for`), the texts from ``texts`` (default
     ``data/report_texts.yaml``); ``instrument`` and ``export_municipality`` as for the notebooks.
     """

@@ -18,12 +18,9 @@ from ..errors import ReportError
 from .fingerprint import _digest_path
 from .inputs import _review_for
 
-__all__ = ["PlanEntry", "default_plan", "QUOTE_SECTIONS", "SECTION_NOTEBOOKS"]
+__all__ = ["PlanEntry", "default_plan", "SECTION_NOTEBOOKS"]
 
 
-#: Report sections whose comments the seed shows as quotes after the questions (the bundled
-#: instrument marks them ``quotes: true``; the plan reads the instrument, see ``_quote_sections``).
-QUOTE_SECTIONS = ("follow_up", "trust")
 #: The notebook of each section without Likert questions.
 SECTION_NOTEBOOKS = {
     "respondents": "00_respondents.ipynb",
