@@ -56,3 +56,28 @@ def test_bytecode_caches_do_not(package_copy):
     cache.mkdir(exist_ok=True)
     (cache / "deck.cpython-311.pyc").write_bytes(b"\x00\x01")
     assert _digest() == before
+
+
+def test_a_corrected_earlier_round_at_the_same_path_changes_the_data_digest(tmp_path):
+    """A round file rewritten in place (``--round-column`` splits into the same paths) rebuilds."""
+    from kommunanalys.report.fingerprint import _data_digest
+
+    data, earlier = tmp_path / "export.csv", tmp_path / "omgang_2024.csv"
+    data.write_text("a;b\n1;2\n", encoding="utf-8")
+    earlier.write_text("a;b\n1;2\n", encoding="utf-8")
+    rounds = {"previous": {"2024": str(earlier)}, "current_round": "2026"}
+    before = _data_digest(data, rounds, {}, grouped=False)
+    earlier.write_text("a;b\n1;3\n", encoding="utf-8")
+    assert _data_digest(data, rounds, {}, grouped=False) != before
+
+
+def test_a_changed_template_at_the_same_path_changes_the_report_key(tmp_path):
+    from kommunanalys.report.fingerprint import _report_key
+
+    template = tmp_path / "mall.pptx"
+    template.write_bytes(b"one")
+    key = dict(entries=[], threshold=5, package={"digest": "x"}, synthetic=False, formats=["pptx"],
+               template=str(template), texts=None)
+    before = _report_key(**key)
+    template.write_bytes(b"two")
+    assert _report_key(**key) != before

@@ -198,6 +198,25 @@ def test_low_response_rate_note_is_configurable(survey, population):
     assert not rates["low"].any() and P.low_rate_notes(rates, low_rate=0.10) == []
 
 
+def test_the_deck_and_workbook_flag_low_rates_with_the_batchs_limit(survey, population, tmp_path):
+    """``--low-rate`` reaches the deck and the workbook as it reaches report.html: the content's
+    rates equal response_rates at that limit, and the deck's respondents slide says it."""
+    from pptx import Presentation
+
+    from kommunanalys.report import gather, write_deliverables
+
+    for limit in (0.10, 0.60):
+        content = gather(survey, "1780", population=population, low_rate=limit)
+        expected = P.response_rates(survey, population, "1780", low_rate=limit)
+        assert content.rates["low"].tolist() == expected["low"].tolist()
+    assert content.rates["low"].any()  # at 60 % some role of Karlstad is low
+    written = write_deliverables(tmp_path, survey=survey, municipality="1780", threshold=None,
+                                 formats=("pptx",), population=population, low_rate=0.60)
+    text = " ".join(shape.text_frame.text for slide in Presentation(written[0]).slides for shape in slide.shapes
+                    if shape.has_text_frame)
+    assert "under 60 %" in text and "under 30 %" not in text
+
+
 # ---------------------------------------------------------------------------------------------
 # finite population correction
 # ---------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: i
                            template=None, instrument: str | None = None,
                            export_municipality: str | None = None, review: str | None = None,
                            previous=None, current_round=None, population: str | None = None,
-                           key_figures: str | None = None, comparison=None) -> list:
+                           key_figures: str | None = None, comparison=None, low_rate: float | None = None) -> list:
     """The batch's hook (:func:`kommunanalys.report.tasks._assemble`): the deck, workbook and PDF of one
     municipality into its staging folder (where ``report.html`` is), from the survey at ``data``
     (read with ``instrument``; ``export_municipality`` for an export of one municipality;
@@ -52,21 +52,23 @@ def deliverables_for_batch(folder, *, data: str, municipality: str, threshold: i
     return write_deliverables(folder, survey=survey, municipality=municipality, threshold=threshold,
                               formats=formats, template=template, review=review, previous=previous,
                               current_round=current_round, population=population, key_figures=key_figures,
-                              comparison=comparison)
+                              comparison=comparison, low_rate=low_rate)
 
 
 def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: str | None = None,
                          export_municipality: str | None = None, previous=None, current_round=None,
-                         population: str | None = None) -> Path:
+                         population: str | None = None, low_rate: float | None = None, survey=None) -> Path:
     """``<out>/bilaga_alla_kommuner.xlsx`` across the municipalities ``codes`` (written atomically);
-    with earlier rounds ``previous`` also the sheet "Förändring" for all of them."""
+    with earlier rounds ``previous`` also the sheet "Förändring" for all of them. ``survey``: the
+    survey at ``data`` when the caller has read it already (the batch has)."""
     import os
     import uuid
 
-    survey = _survey(data, instrument, export_municipality)
+    survey = survey if survey is not None else _survey(data, instrument, export_municipality)
     target = Path(out) / BATCH_WORKBOOK_FILE
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.xlsx")
-    contents = [gather(survey, c, threshold=threshold, light=True, population=population) for c in codes]
+    contents = [gather(survey, c, threshold=threshold, light=True, population=population, low_rate=low_rate)
+                for c in codes]
     if previous:
         from ..rounds import CURRENT_LABEL, changes, load_rounds
 
@@ -82,7 +84,7 @@ def write_batch_workbook(out, *, data: str, threshold: int, codes, instrument: s
 
 def write_deliverables(folder, *, survey, municipality: str, threshold: int, formats=("pptx", "xlsx"),
                        template=None, review=None, previous=None, current_round=None, population=None,
-                       key_figures=None, comparison=None) -> list:
+                       key_figures=None, comparison=None, low_rate=None) -> list:
     """Write the deck, the workbook and/or the PDF of one municipality into ``folder``; return the paths.
 
     The PDF (``"pdf"`` in ``formats``; the batch asks for it) is made from ``folder/report.html``,
@@ -93,6 +95,7 @@ def write_deliverables(folder, *, survey, municipality: str, threshold: int, for
     a population file or frame (:mod:`kommunanalys.population`) for response rates. ``key_figures``
     and ``comparison``: as the efficiency page's (the deck's result-chain slide; None: the demo's
     illustrative figures for the synthetic demo, "no key figures given" for a real survey).
+    ``low_rate``: the response rate under which a role gets a note (default 30 %).
     """
     from pathlib import Path
 
@@ -103,7 +106,7 @@ def write_deliverables(folder, *, survey, municipality: str, threshold: int, for
     if not {"pptx", "xlsx"} & set(formats):
         return written
     content = gather(survey, municipality, threshold=threshold, review=review, population=population,
-                     key_figures=key_figures, comparison=comparison)
+                     key_figures=key_figures, comparison=comparison, low_rate=low_rate)
     if previous:
         from ..rounds import CURRENT_LABEL, changes, load_rounds
 

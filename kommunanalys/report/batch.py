@@ -333,15 +333,14 @@ def _respondents(inputs: _Inputs, *, low_rate: float | None) -> dict[str, Any]:
     from ..respondents import respondent_counts
 
     survey, threshold = inputs.survey, inputs.threshold
-    respondents = {code: respondent_counts(survey, code, threshold=threshold) for code in survey.municipality_codes}
-    if inputs.population:
-        from ..population import DEFAULT_LOW_RATE, population_for, response_rates
+    if not inputs.population:
+        return {code: respondent_counts(survey, code, threshold=threshold) for code in survey.municipality_codes}
+    from ..population import DEFAULT_LOW_RATE, population_for, response_rates
 
-        pop = population_for(inputs.population)
-        respondents = {code: response_rates(survey, pop, code, threshold=threshold,
-                                            low_rate=DEFAULT_LOW_RATE if low_rate is None else low_rate)
-                       for code in respondents}
-    return respondents
+    pop = population_for(inputs.population)
+    return {code: response_rates(survey, pop, code, threshold=threshold,
+                                 low_rate=DEFAULT_LOW_RATE if low_rate is None else low_rate)
+            for code in survey.municipality_codes}
 
 
 def _build(work: _Work, inputs: _Inputs, notebooks: _Notebooks, options: _Options, *,
@@ -394,7 +393,7 @@ def _deliverables(inputs: _Inputs, options: _Options) -> dict | None:
     if inputs.rounds:  # the deck's and workbook's changes since earlier rounds
         deliverables.update(previous=inputs.rounds["previous"], current_round=inputs.rounds["current_round"])
     if inputs.population:
-        deliverables["population"] = inputs.population
+        deliverables.update(population=inputs.population, low_rate=options.low_rate)
     if inputs.consultant.get("key_figures"):  # the deck's result chain: the efficiency page's figures
         deliverables["key_figures"] = str(inputs.consultant["key_figures"])
     return deliverables
@@ -460,7 +459,7 @@ def _finish(work: _Work, inputs: _Inputs, notebooks: _Notebooks, options: _Optio
         write_batch_workbook(inputs.out_dir, data=str(inputs.data_path), threshold=inputs.threshold,
                              codes=survey.municipality_codes, **inputs.survey_options,
                              **(inputs.rounds or {}),  # rounds: the sheet "Förändring"
-                             population=inputs.population)
+                             population=inputs.population, low_rate=options.low_rate, survey=survey)
     _write_index(inputs.out_dir, survey, respondents, result, title=survey.instrument.name,
                  threshold=inputs.threshold)
     return result

@@ -57,6 +57,8 @@ class MunicipalityContent:
     current_round: str = ""
     #: :func:`kommunanalys.population.response_rates` when a population is given, else None
     rates: pd.DataFrame | None = None
+    #: the response rate under which a role gets a note (``kommunanalys report --low-rate``)
+    low_rate: float | None = None
     #: The efficiency page's chain and ratios (:func:`kommunanalys.pages.efficiency.build_efficiency`,
     #: without the frontier); None in a light gather. Public register data, not survey answers.
     efficiency: EfficiencyPage | None = None
@@ -68,7 +70,7 @@ class MunicipalityContent:
 
 def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
            light: bool = False, review=None, population=None, key_figures=None,
-           comparison=None) -> MunicipalityContent:
+           comparison=None, low_rate: float | None = None) -> MunicipalityContent:
     """Collect the suppressed frames of one municipality.
 
     Parameters
@@ -103,7 +105,7 @@ def gather(survey: Survey, municipality: str, *, threshold: int | None = None,
         survey=survey, code=code, name=survey.municipality_name(code), threshold=t,
         respondents=respondent_counts(survey, code, threshold=t), distribution=dist, summary=summ,
         gaps=gaps, quotes=quotes, hypotheses=[] if light else hypotheses(survey, code, threshold=t),
-        rates=_rates(survey, code, t, population),
+        rates=_rates(survey, code, t, population, low_rate), low_rate=low_rate,
         efficiency=None if light else _efficiency(survey, code, t, key_figures, comparison),
     )
 
@@ -115,8 +117,9 @@ def _efficiency(survey: Survey, code: str, threshold: int, key_figures, comparis
                             frontier=False)
 
 
-def _rates(survey: Survey, code: str, threshold: int, population) -> pd.DataFrame | None:
-    from ..population import population_for, response_rates
+def _rates(survey: Survey, code: str, threshold: int, population, low_rate: float | None) -> pd.DataFrame | None:
+    from ..population import DEFAULT_LOW_RATE, population_for, response_rates
 
     pop = population_for(population) if population is not None else None
-    return None if pop is None else response_rates(survey, pop, code, threshold=threshold)
+    return None if pop is None else response_rates(survey, pop, code, threshold=threshold,
+                                                   low_rate=DEFAULT_LOW_RATE if low_rate is None else low_rate)

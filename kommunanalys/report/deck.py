@@ -239,7 +239,8 @@ def _respondents_slide(deck: _Deck, content: MunicipalityContent) -> None:
     if content.rates is not None:  # response rates (kommunanalys.population): already suppressed
         from ..population import low_rate_notes, rate_line
 
-        lines = [rate_line(r) for r in content.rates.itertuples()] + low_rate_notes(content.rates)
+        lines = [rate_line(r) for r in content.rates.itertuples()] + low_rate_notes(content.rates, **(
+            {"low_rate": content.low_rate} if content.low_rate is not None else {}))
         rate_note = (" Svarsfrekvens = antal svar / antal inbjudna; för en grupp utan antal visas varken "
                      "inbjudna eller svarsfrekvens.")
     deck.slide(content.survey.instrument.role_question.text, notes=(

@@ -91,15 +91,18 @@ def _data_digest(data_path: Path, rounds: Mapping | None, comparison_of: Mapping
     comparison groups (``grouped``) those too, so that a changed round or group file rebuilds."""
     data_sha = _sha256_file(data_path)
     if rounds or grouped:
-        data_sha = hashlib.sha256(json.dumps([data_sha, rounds, str(comparison_of)]).encode()).hexdigest()
+        # each earlier round by its content: a corrected round file at the same path rebuilds
+        earlier = {label: _sha256_file(Path(path)) for label, path in (rounds or {}).get("previous", {}).items()}
+        data_sha = hashlib.sha256(json.dumps([data_sha, rounds, earlier, str(comparison_of)]).encode()).hexdigest()
     return data_sha
 
 
 def _report_key(entries: Sequence[Mapping[str, Any]], *, threshold: int, package: Mapping[str, str],
                 synthetic: bool, formats: Sequence[str], template, texts) -> str:
     """The hash of a municipality's report: its notebooks' input hashes and what the report adds
-    (threshold, package, formats, template and the texts file's content)."""
+    (threshold, package, formats, the template's and the texts file's content)."""
     return hashlib.sha256(json.dumps(
         [[e["key"], e["input_hash"]] for e in entries] + [threshold, package["digest"], synthetic]
-        + [sorted(formats), str(template or ""), _sha256_file(Path(texts)) if texts else ""],
+        + [sorted(formats), str(template or ""), _sha256_file(Path(template)) if template else "",
+           _sha256_file(Path(texts)) if texts else ""],
     ).encode()).hexdigest()
