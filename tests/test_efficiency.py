@@ -365,7 +365,8 @@ def test_property_index_preserves_order(pair):
     values, _ = pair
     assume(values.nunique() == len(values))
     result = index_to_reference(values)
-    assert list(result.sort_values().index) == list(values.sort_values().index)
+    # in the values' order the index never falls (two values a rounding apart may index equal)
+    assert (np.diff(result[values.sort_values().index].to_numpy()) >= 0).all()
 
 
 # ----------------------------------------------------------------------------- plots (smoke)

@@ -21,6 +21,7 @@ import kommunanalys.pages.efficiency as ep  # noqa: E402
 from kommunanalys import paths  # noqa: E402
 from kommunanalys.plots.efficiency import frontier_plot  # noqa: E402
 from kommunanalys.errors import InputError  # noqa: E402
+from kommunanalys.labels import GROUP_LABELS  # noqa: E402
 from kommunanalys.kolada import DEMO_KEY_FIGURES_FILE, DEMO_MUNICIPALITIES, read_kolada  # noqa: E402
 from kommunanalys.report.engine import IPCKernelManager  # noqa: E402
 
@@ -183,7 +184,7 @@ def _assert_no_small_share(page: ep.EfficiencyPage) -> None:
     shown = ep.survey_table(page)
     for r in hidden.itertuples(index=False):
         q = page.survey.instrument[r.question]
-        row = shown.loc[(f"{q.number}. {q.short}", ep.GROUP_LABELS[r.group])]
+        row = shown.loc[(f"{q.number}. {q.short}", GROUP_LABELS[r.group])]
         assert row["Andel som instämmer (95 % KI)"] == r.note
         assert "%" not in "".join(row.astype(str)) and row["Antal svar (n)"] == ""
     fig = ep.survey_figure(results, page.ratios, instrument=page.survey.instrument,

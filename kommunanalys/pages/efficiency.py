@@ -56,7 +56,8 @@ from ..errors import InputError
 from ..kolada import DEMO_KEY_FIGURES_FILE, read_kolada
 from ..municipalities import lookup_municipality, municipalities
 from .notebook import SYNTHETIC_NOTE, show, show_figure, show_markdown, write_tables
-from ..labels import GROUP_LABELS, format_number, role_names
+from ..labels import format_number, role_names
+from .._lru import memoize
 from ..plots.charts import ROLE_COLOURS, VERDICT_COLOURS
 from ..survey import Survey
 
@@ -237,7 +238,7 @@ def _normalise_codes(frame: pd.DataFrame) -> pd.DataFrame:
 def _load_key_figures(key_figures) -> tuple[pd.DataFrame, bool]:
     """The key figures as a tidy frame, and whether they are the bundled illustrative demo."""
     if key_figures is None:
-        return read_kolada(DEMO_KEY_FIGURES_FILE), True
+        key_figures = DEMO_KEY_FIGURES_FILE
     if isinstance(key_figures, pd.DataFrame):
         illustrative = ("source" in key_figures.columns
                         and key_figures["source"].astype(str).str.contains("ILLUSTRATIV").any())
@@ -246,9 +247,20 @@ def _load_key_figures(key_figures) -> tuple[pd.DataFrame, bool]:
                              value=list(key_figures.columns)[:10],
                              hint="read saved Kolada responses with kommunanalys.kolada.read_kolada")
         return _normalise_codes(key_figures), bool(illustrative)
-    path = Path(key_figures)
-    frame = read_kolada(path)
-    return frame, path.resolve() == DEMO_KEY_FIGURES_FILE.resolve() or _labelled_illustrative(path)
+    path = Path(key_figures).resolve()
+    # read once per process while unchanged: every municipality's page of a batch asks for the same file
+    stamp = tuple((str(f), f.stat().st_mtime_ns) for f in sorted(path.rglob("*")) if f.is_file()) \
+        if path.is_dir() else (path.stat().st_mtime_ns if path.exists() else 0)
+    frame, illustrative = _read_key_figures(str(path), stamp)
+    return frame.copy(), illustrative
+
+
+@memoize(maxsize=4)
+def _read_key_figures(path: str, stamp) -> tuple[pd.DataFrame, bool]:
+    """The key figures of a file or folder, and whether they are the illustrative demo's."""
+    where = Path(path)
+    frame = read_kolada(where)
+    return frame, where == DEMO_KEY_FIGURES_FILE.resolve() or _labelled_illustrative(where)
 
 
 def _labelled_illustrative(path: Path) -> bool:
