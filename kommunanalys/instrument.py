@@ -82,6 +82,12 @@ class Scale:
         return [lv.label for lv in self.non_substantive]
 
     @property
+    def counted_answers(self) -> str:
+        """What a group's n counts, in a page's words: "svar exkl. Vet ej" with the scale's own
+        non-substantive answers (unanswered questions are never counted either)."""
+        return f"svar exkl. {' och '.join(self.non_substantive_labels) or 'ej besvarad'}"
+
+    @property
     def all_labels(self) -> list[str]:
         return self.labels + self.non_substantive_labels
 

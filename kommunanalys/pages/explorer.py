@@ -393,12 +393,6 @@ def _table_caption(view: ExplorerView) -> str:
             f"{state.survey.instrument[state.question].number} per {GROUPINGS[state.grouping].lower()}")
 
 
-def _answers_counted(scale) -> str:
-    """What the group sizes count: "Svar exkl. Vet ej" with the scale's own non-substantive answers."""
-    other = scale.non_substantive_labels if scale is not None else []
-    return f"Svar exkl. {' och '.join(other)}" if other else "Antal svar"
-
-
 def _title(state: ExplorerState, summary: pd.DataFrame) -> str:
     survey = state.survey
     q = survey.instrument[state.question]
@@ -406,10 +400,11 @@ def _title(state: ExplorerState, summary: pd.DataFrame) -> str:
     sizes = ", ".join(f"{groups.get(r.group, r.group)}: "
                       f"{published_count(r.n, bool(r.suppressed), state.threshold)}"
                       for r in summary.itertuples())
+    counted = q.scale.counted_answers
     parts = [f"<h3>{_esc(survey.municipality_name(state.municipality))} ({_esc(state.municipality)}) · "
              f"{_esc(q.number)}. {_esc(q.short)}</h3>",
              f"<p>{_esc(q.text)}</p>",
-             f"<p>{_esc(_answers_counted(q.scale))} — {_esc(sizes)}. Grupper med färre än {state.threshold} svar visas inte.</p>"
+             f"<p>{_esc(counted[:1].upper() + counted[1:])} — {_esc(sizes)}. Grupper med färre än {state.threshold} svar visas inte.</p>"
              if survey.in_export(q.id) else
              f"<p><strong>Frågan {NOT_IN_EXPORT}</strong>: exporten har ingen kolumn för fråga {_esc(q.number)}, "
              "så den kan inte visas (det betyder inte att ingen svarade).</p>"]

@@ -379,7 +379,7 @@ def show_heading(page: QuestionPage) -> str:
         label = _group_labels(page)[g]
         parts.append(f"{label}: {published_count(row['n'], bool(row['suppressed']), page.threshold)}")
     text = (f"## {q.label}\n\n**{page.municipality_name} ({page.municipality})** · tema: {q.theme} · "
-            f"svar exkl. {' och '.join(q.scale.non_substantive_labels) or 'ej besvarad'} — " + ", ".join(parts))
+            f"{q.scale.counted_answers} — " + ", ".join(parts))
     if page.survey.synthetic:
         text += f"\n\n*{SYNTHETIC_NOTE}*"
     return show_markdown(text)
