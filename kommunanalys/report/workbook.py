@@ -74,11 +74,11 @@ def _labels(content: MunicipalityContent) -> dict[str, str]:
 
 
 def _summary_rows(content: MunicipalityContent) -> list[list]:
-    inst = content.survey.instrument
+    inst, labels = content.survey.instrument, _labels(content)
     rows = []
     for r in content.summary.itertuples():
         q = inst[r.question]
-        base = [content.code, content.name, f"{q.number}. {q.short}", _labels(content).get(r.group, r.group)]
+        base = [content.code, content.name, f"{q.number}. {q.short}", labels.get(r.group, r.group)]
         if bool(r.suppressed):
             rows.append(base + [None, None, None, None, None, hidden_text(r.note, content.threshold)])
         elif int(r.n) == 0:
@@ -134,10 +134,7 @@ def _write_findings(book: _Book, rows: Iterable[list], roles: RoleNames) -> None
     ws = book.sheet("Sammanfattning", _FINDINGS_HEAD, _FINDINGS_W)
     ws.write_comment(0, 7, f"Mellan rollerna: {roles.lower('förtroendevald')} minus {roles.lower('tjänsteperson')}. "
                            "Mot övriga kommuner: kommunen minus övriga kommuner.")
-    fmts = [None, None, None, book.int, None, book.pct, book.pct, book.pp, book.pp, book.pp, None, None]
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            book.cell(ws, i, j, v, fmts[j])
+    book.rows(ws, rows, [None, None, None, book.int, None, book.pct, book.pct, book.pp, book.pp, book.pp, None, None])
 
 
 def _respondent_rows(content: MunicipalityContent) -> list[list]:
@@ -193,11 +190,11 @@ def _write_gaps(book: _Book, rows: Iterable[list], roles: RoleNames | None = Non
 
 
 def _change_rows(content: MunicipalityContent) -> list[list]:
-    inst = content.survey.instrument
+    inst, labels = content.survey.instrument, _labels(content)
     rows = []
     for r in content.changes.itertuples():
         q = inst[r.question]
-        base = [content.code, content.name, f"{q.number}. {q.short}", _labels(content).get(r.group, r.group),
+        base = [content.code, content.name, f"{q.number}. {q.short}", labels.get(r.group, r.group),
                 r.previous_round, r.current_round]
         if r.status != "visas":
             rows.append(base + [None] * 7 + [r.note or hidden_text("", content.threshold)])
@@ -221,9 +218,10 @@ def _write_question(book: _Book, content: MunicipalityContent, qid: str) -> None
     ws = book.sheet(f"Fråga {q.number}", ["Roll", "Svar", "Antal", "Andel", "Anmärkning"], [16, 28, 8, 10, 44])
     ws.set_header(f"&L{_safe(q.text)[:200]}")
     rows = content.distribution[content.distribution["question"] == qid]
+    labels = _labels(content)
     i = 1
     for group, part in rows.groupby("group", sort=False):
-        label = _labels(content).get(group, group)
+        label = labels.get(group, group)
         if bool(part["suppressed"].any()):
             book.cell(ws, i, 0, label)
             book.cell(ws, i, 4, hidden_text(part["note"].iloc[0], content.threshold), book.note)
