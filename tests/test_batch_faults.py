@@ -140,7 +140,8 @@ def test_ctrl_c_stops_a_real_batch_whole_and_a_second_run_is_refused(tmp_path):
     out = tmp_path / "rapporter"
     marker = f"KOMMUNANALYS_FAULT_TEST={uuid.uuid4().hex}"
     env = {**os.environ, marker.split("=")[0]: marker.split("=")[1], "PYTHONUNBUFFERED": "1"}
-    first = subprocess.Popen(_report_cmd(out, "1761", "1762"), env=env, stdout=subprocess.PIPE,
+    # three municipalities, so that the first run is still going when the second one starts on a busy machine
+    first = subprocess.Popen(_report_cmd(out, "1761", "1762", "1780"), env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, start_new_session=True)  # own process group
     pgid = first.pid
     staging = out / ".staging"
