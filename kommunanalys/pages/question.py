@@ -38,6 +38,8 @@ __all__ = [
     "show_gap",
     "gap_sentence",
     "show_benchmark",
+    "has_comparison",
+    "show_results",
     "show_comments",
     "comment_counts",
     "interactive_view",
@@ -394,11 +396,16 @@ def show_groups(page: QuestionPage, *, output_dir: str | Path | None = None):
     ax = plots.role_chart(page.distribution, question=page.question, threshold=page.threshold,
                           labels=_group_labels(page))
     show_figure()
+    _show_group_table(page, output_dir)
+    return ax
+
+
+def _show_group_table(page: QuestionPage, output_dir: str | Path | None) -> None:
+    """The table of :func:`show_groups` (and the finite population sentence); writes its CSV."""
     show(group_table(page))
     if page.population_given and page.grouping == "role":
         show_markdown(f"*{FPC_SENTENCE}*")
     write_tables(page.tables(lambda n: "_fordelning_" in n or "_sammanfattning_" in n), output_dir)
-    return ax
 
 
 def _group_labels(page: QuestionPage) -> dict[str, str]:
@@ -469,11 +476,69 @@ def show_benchmark(page: QuestionPage, *, output_dir: str | Path | None = None):
     """The municipality against the other municipalities (and the comparison group), per role."""
     if not page.in_export:
         return _not_in_export_line()
-    ax = plots.benchmark_chart(page.benchmark_distribution, municipality_name=page.municipality_name,
-                               question=page.question, threshold=page.threshold, labels=_group_labels(page))
+    ax = _benchmark_chart(page)
     show_figure()
-    show(benchmark_table(page))
+    _show_benchmark_table(page, output_dir)
+    return ax
+
+
+def _benchmark_chart(page: QuestionPage):
+    return plots.benchmark_chart(page.benchmark_distribution, municipality_name=page.municipality_name,
+                                 question=page.question, threshold=page.threshold, labels=_group_labels(page))
+
+
+def _show_benchmark_table(page: QuestionPage, output_dir: str | Path | None, *, shown: bool = True) -> None:
+    """The table of :func:`show_benchmark` (unless ``shown`` is False); writes its CSVs either way."""
+    if shown:
+        show(benchmark_table(page))
     write_tables(page.tables(lambda n: "_jamforelse" in n), output_dir)
+
+
+def has_comparison(page: QuestionPage) -> bool:
+    """Whether the benchmark compares with anything: another municipality of the export, or a
+    comparison group, pooled in some row (an export of one municipality has neither)."""
+    others = page.benchmark[page.benchmark["group"] != "kommun"]
+    return bool((others["municipalities"].fillna(0) > 0).any())
+
+
+#: The heading of the question's results (:func:`show_results`) per grouping, and with a comparison.
+_GROUPING_HEADINGS = {"role": "Svaren per roll", "subgroup": "Svaren per undergrupp", "all": "Svaren för alla svarande"}
+COMPARED_HEADING = "Svaren per roll, jämfört med andra kommuner"
+#: Under the role table when there is nothing to compare with.
+NO_COMPARISON_LINE = "*Ingen jämförelse med andra kommuner: underlaget har inga andra kommuner att jämföra med.*"
+
+
+def show_results(page: QuestionPage, *, output_dir: str | Path | None = None):
+    """The question's answers under one heading, with one chart (the question section of a report).
+
+    With the role grouping and something to compare with (:func:`has_comparison`), the chart is
+    the benchmark chart: the municipality's roles, each beside the other municipalities (and the
+    comparison group). It holds the role chart's bars, so the role chart is not drawn; the role
+    table (n, intervals, mean) and the benchmark table follow it. With nothing to compare with
+    (an export of one municipality) the chart is the role chart. Another grouping shows its own
+    chart (:func:`show_groups`) and then the benchmark (:func:`show_benchmark`), as two charts of
+    different groups. Every CSV of :func:`show_groups` and :func:`show_benchmark` is written in
+    each case. Returns the Axes of the chart shown last (None for a question not in the export).
+    """
+    if page.grouping != "role":
+        show_markdown(f"## {_GROUPING_HEADINGS[page.grouping]}")
+        show_groups(page, output_dir=output_dir)
+        show_markdown("## Jämförelse med andra kommuner")
+        return show_benchmark(page, output_dir=output_dir)
+    if not page.in_export:
+        show_markdown(f"## {_GROUPING_HEADINGS['role']}")
+        return _not_in_export_line()
+    if not has_comparison(page):
+        show_markdown(f"## {_GROUPING_HEADINGS['role']}")
+        ax = show_groups(page, output_dir=output_dir)
+        show_markdown(NO_COMPARISON_LINE)
+        _show_benchmark_table(page, output_dir, shown=False)
+        return ax
+    show_markdown(f"## {COMPARED_HEADING}")
+    ax = _benchmark_chart(page)
+    show_figure()
+    _show_group_table(page, output_dir)
+    _show_benchmark_table(page, output_dir)
     return ax
 
 

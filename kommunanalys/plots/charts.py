@@ -306,7 +306,8 @@ def benchmark_chart(data: pd.DataFrame, *, municipality_name: str, question=None
     """The municipality against the other municipalities (and the comparison group), per role.
 
     ``data`` is :func:`kommunanalys.questions.benchmark_distribution` for one question; ``labels``
-    the roles' names (default :data:`GROUP_LABELS`).
+    the roles' names (default :data:`GROUP_LABELS`). A bar's label names its role and its group,
+    the municipality by name; the municipality's own bars have bold labels.
     """
     groups = GROUP_LABELS if labels is None else labels
     _require(data, ["question", "role", "group"])
@@ -322,7 +323,12 @@ def benchmark_chart(data: pd.DataFrame, *, municipality_name: str, question=None
     title = f"{municipality_name} jämfört med andra kommuner"
     if question is not None:
         title = f"{question.label}\n{title}"
-    return likert_bars(part, group=["role", "group"], ax=ax, labels=label, title=title, threshold=threshold)
+    ax = likert_bars(part, group=["role", "group"], ax=ax, labels=label, title=title, threshold=threshold)
+    own = tuple(label((role, "kommun")) for role in roles)
+    for tick in ax.get_yticklabels():  # the municipality's own bars stand out from those compared with
+        if tick.get_text().startswith(own):
+            tick.set_fontweight("bold")
+    return ax
 
 
 def gap_chart(data: pd.DataFrame, *, instrument=None, ax: Axes | None = None,
