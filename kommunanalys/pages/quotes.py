@@ -65,6 +65,7 @@ __all__ = [
     "show_quotes_for_question",
     "interactive_view",
     "IN_REPORT_NOTE",
+    "THEME_COUNTS_HEADING",
 ]
 
 _GROUP_TITLES = GROUP_LABELS
@@ -428,16 +429,22 @@ IN_REPORT_NOTE = ("Citaten står en gång i rapporten: under frågan de kommente
                   "kommentarerna tar upp.")
 
 
-def show_quotes(page: QuotesPage, output_dir: str | Path | None = None, *, in_report: bool = False) -> str:
+def show_quotes(page: QuotesPage, output_dir: str | Path | None = None, *, in_report: bool = False,
+                theme_counts: bool = True) -> str:
     """Display the quotes ("Citat ur enkäten") and write the quote table; return the Markdown.
 
     ``in_report=True`` (a municipality report, where the question pages show each quote once):
-    the heading and a pointer to the question pages instead of the quotes.
+    the heading and a pointer to the question pages instead of the quotes; with
+    ``theme_counts=False`` as well (a later quotes section of the report, whose theme counts an
+    earlier one showed: :func:`show_theme_counts`) nothing is displayed and the table is written.
     """
     if in_report:
+        if not theme_counts:  # nothing of its own to show: the quotes and the themes are elsewhere
+            write_tables(page.tables(), output_dir, [page.table_names[0]])
+            return ""
         title = f"## Kommentarerna i {page.municipality_name}"
-        if page.theme:
-            title += f": {_md(page.theme)}"
+        if page.question:  # a page of one question's comments (a theme the codebook does not know)
+            title += f": fråga {page.survey.instrument[page.question].number}"
         text = show_markdown("\n\n".join([title, IN_REPORT_NOTE]))
         write_tables(page.tables(), output_dir, [page.table_names[0]])
         return text
@@ -533,8 +540,22 @@ def theme_chart(counts: pd.DataFrame, *, ax: Axes | None = None, title: str | No
     return ax
 
 
-def show_theme_counts(page: QuotesPage, output_dir: str | Path | None = None) -> Axes:
-    """Display the chart of theme counts by role, and write its table; return the Axes."""
+#: The heading of :func:`show_theme_counts`.
+THEME_COUNTS_HEADING = ("## Teman per roll\n\nHur många kommentarer som tar upp varje tema. En kommentar kan ha "
+                        "flera teman; en roll med för få svar redovisas inte för sig.")
+
+
+def show_theme_counts(page: QuotesPage, output_dir: str | Path | None = None, *, shown: bool = True) -> Axes | None:
+    """Display the heading and chart of theme counts by role, and write its table; return the Axes.
+
+    The counts are the municipality's over every theme (or one question's, for a page of one
+    question), whatever theme the page shows: a report with several quotes sections shows them
+    once, in its first, and passes ``shown=False`` in the others (no heading, no chart, no table;
+    returns None).
+    """
+    if not shown:
+        return None
+    show_markdown(THEME_COUNTS_HEADING)
     hidden = page.counts[page.counts["suppressed"] & page.counts["group"].isin(ROLES)]
     title = f"Kommentarer per tema och roll – {page.municipality_name}"
     groups = role_names(page.survey.instrument).group_labels

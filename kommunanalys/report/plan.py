@@ -79,6 +79,7 @@ def default_plan(instrument=None) -> list[PlanEntry]:
 
         instrument = load_instrument()
     plan: list[PlanEntry] = []
+    themes_shown = False  # the municipality's theme counts, the same in every theme's entry: once
     for section in instrument.report_sections:
         sid = section["id"]
         if sid in SECTION_NOTEBOOKS:
@@ -95,8 +96,10 @@ def default_plan(instrument=None) -> list[PlanEntry]:
         if sid in _quote_sections(instrument) and questions:
             theme = _codebook_theme(instrument[questions[0]].theme or section.get("title", sid))
             if theme is not None:
-                plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": theme, **IN_REPORT},
+                plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid,
+                                      parameters={"theme": theme, **IN_REPORT, "theme_counts": not themes_shown},
                                       key=f"{Path(QUOTES_NOTEBOOK).stem}-{sid}"))
+                themes_shown = True
                 continue
             # a theme the quote codebook does not know: the quotes on each commented question
             commented = {q.comments for q in instrument.comment_questions()}
