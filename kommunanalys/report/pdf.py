@@ -137,7 +137,7 @@ def build_pdf(report_html: str | Path, *, path: str | Path) -> Path:
     document = weasyprint.HTML(string=source, url_fetcher=_fetcher(), base_url=None)
     path = Path(path)
     document.write_pdf(path, stylesheets=[_stylesheet()], pdf_variant=PDF_VARIANT, uncompressed_pdf=False,
-                       cache=figures)
+                       cache=figures, font_config=_font_config())
     return path
 
 
@@ -233,6 +233,17 @@ def _figure_class():
             return RasterImage._get_png_data(pillow_image)
 
     return Figure
+
+
+@memoize(maxsize=1)
+def _font_config():
+    """One Fontconfig font configuration per process, shared by its PDFs: WeasyPrint otherwise
+    loads the system's fonts anew for every document (about 5 % of a report's PDF; the PDF is
+    byte for byte the same). The reports load no web fonts, so nothing is added to it."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    _weasyprint()
+    return FontConfiguration()
 
 
 @memoize(maxsize=1)
