@@ -28,6 +28,7 @@ loads, and :class:`~kommunanalys.errors.ReportError` says how to install it when
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from .._lru import memoize
@@ -235,15 +236,21 @@ def _figure_class():
     return Figure
 
 
-@memoize(maxsize=1)
-def _font_config():
-    """One Fontconfig font configuration per process, shared by its PDFs: WeasyPrint otherwise
-    loads the system's fonts anew for every document (about 5 % of a report's PDF; the PDF is
-    byte for byte the same). The reports load no web fonts, so nothing is added to it."""
-    from weasyprint.text.fonts import FontConfiguration
+_fonts = threading.local()
 
-    _weasyprint()
-    return FontConfiguration()
+
+def _font_config():
+    """One Fontconfig font configuration per thread, shared by the PDFs it writes: WeasyPrint
+    otherwise loads the system's fonts anew for every document (about 5 % of a report's PDF; the
+    PDF is byte for byte the same). Per thread, since Pango's font maps are not made to be shared
+    across threads (a batch on a thread pool writes PDFs side by side). The reports load no web
+    fonts, so nothing is added to it."""
+    if getattr(_fonts, "config", None) is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _weasyprint()
+        _fonts.config = FontConfiguration()
+    return _fonts.config
 
 
 @memoize(maxsize=1)
