@@ -90,21 +90,26 @@ def attribution(survey: Survey, municipality: str | None = None, *,
     (``alla`` and the two roles), ``n``, ``shown``, ``note``.
     """
     t = resolve_threshold(threshold, survey)
-    abouts = [q.comments for q in comment_questions(survey) if q.comments]
-    # The plan is decided per municipality: a municipality's rows are those of its own subset.
-    plan = suppression_plan(survey, questions=abouts, threshold=t)
-    keep = plan["level"].isin(["all", "role"])
-    if municipality is not None:
-        keep &= plan["municipality_code"] == municipality
-    plan = plan[keep]
-    return pd.DataFrame({
-        "municipality_code": plan["municipality_code"].to_numpy(),
-        "about": plan["question"].to_numpy(),
-        "group": plan["group"].to_numpy(),
-        "n": plan["n"].to_numpy(),
-        "shown": ~plan["suppressed"].to_numpy(dtype=bool),
-        "note": plan["note"].to_numpy(),
-    })
+
+    def compute() -> pd.DataFrame:
+        abouts = [q.comments for q in comment_questions(survey) if q.comments]
+        # The plan is decided per municipality: a municipality's rows are those of its own subset.
+        plan = suppression_plan(survey, questions=abouts, threshold=t)
+        keep = plan["level"].isin(["all", "role"])
+        if municipality is not None:
+            keep &= plan["municipality_code"] == municipality
+        plan = plan[keep]
+        return pd.DataFrame({
+            "municipality_code": plan["municipality_code"].to_numpy(),
+            "about": plan["question"].to_numpy(),
+            "group": plan["group"].to_numpy(),
+            "n": plan["n"].to_numpy(),
+            "shown": ~plan["suppressed"].to_numpy(dtype=bool),
+            "note": plan["note"].to_numpy(),
+        })
+
+    # asked for by every quotes page, theme count and question page of a municipality: once per survey
+    return survey.memo(("attribution", municipality, t), compute)
 
 
 def screened_comments(survey: Survey, municipality: str | None = None, *, threshold: int | None = None,
@@ -136,22 +141,29 @@ def screened_comments(survey: Survey, municipality: str | None = None, *, thresh
     """
     t = resolve_threshold(threshold, survey)
     code = survey.resolve_municipality(municipality) if municipality is not None else None
-    screened = _screened(survey, code)
-    if question is not None:
-        screened = screened[screened["about"] == likert_of(survey, question)].reset_index(drop=True)
-    plan = attribution(survey, code, threshold=t).set_index(["municipality_code", "about", "group"])["shown"]
-    lookup = plan.to_dict()
-    # the role is shown only when the role group is shown on the question *and* enough of its
-    # members commented on it (the disclosure plan's comment threshold)
-    disclosure = disclosure_plan(survey, threshold=t, comment_threshold=comment_threshold)
-    commenters = _screened(survey, code).groupby(["municipality_code", "about", "role"], observed=True).size()
-    screened["role_shown"] = [bool(lookup.get((m, a, r), False)) and bool(lookup.get((m, a, TOTAL_GROUP), False))
-                              and disclosure.role_attributable(int(commenters.get((m, a, r), 0)))
-                              for m, a, r in zip(screened["municipality_code"], screened["about"],
-                                                 screened["role"])]
-    screened["quotable"] = [bool(lookup.get((m, a, TOTAL_GROUP), False))
-                            for m, a in zip(screened["municipality_code"], screened["about"])]
-    return screened
+    about = likert_of(survey, question) if question is not None else None
+
+    def compute() -> pd.DataFrame:
+        screened = _screened(survey, code)
+        if about is not None:
+            screened = screened[screened["about"] == about].reset_index(drop=True)
+        plan = attribution(survey, code, threshold=t).set_index(["municipality_code", "about", "group"])["shown"]
+        lookup = plan.to_dict()
+        # the role is shown only when the role group is shown on the question *and* enough of its
+        # members commented on it (the disclosure plan's comment threshold)
+        disclosure = disclosure_plan(survey, threshold=t, comment_threshold=comment_threshold)
+        commenters = _screened(survey, code).groupby(["municipality_code", "about", "role"], observed=True).size()
+        screened["role_shown"] = [bool(lookup.get((m, a, r), False))
+                                  and bool(lookup.get((m, a, TOTAL_GROUP), False))
+                                  and disclosure.role_attributable(int(commenters.get((m, a, r), 0)))
+                                  for m, a, r in zip(screened["municipality_code"], screened["about"],
+                                                     screened["role"])]
+        screened["quotable"] = [bool(lookup.get((m, a, TOTAL_GROUP), False))
+                                for m, a in zip(screened["municipality_code"], screened["about"])]
+        return screened
+
+    # every quotes page, theme count and question page of a municipality asks: marked once per survey
+    return survey.memo(("marked_comments", code, t, about, comment_threshold), compute)
 
 
 def _screened(survey: Survey, code: str | None) -> pd.DataFrame:

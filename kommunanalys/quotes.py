@@ -97,11 +97,14 @@ def near_duplicate(a: str, b: str, *, limit: float = NEAR_DUPLICATE) -> bool:
     wa, wb = _TOKEN_RE.findall(a.lower()), _TOKEN_RE.findall(b.lower())
     if not wa or not wb:
         return a.strip() == b.strip()
-    ratio = SequenceMatcher(None, " ".join(wa), " ".join(wb), autojunk=False).ratio()
     ta, tb = set(_tokens(a)), set(_tokens(b))
     small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
     contained = len(small & large) / len(small) if small else 0.0
-    return max(ratio, contained) >= limit
+    if contained >= limit:
+        return True
+    matcher = SequenceMatcher(None, " ".join(wa), " ".join(wb), autojunk=False)
+    # difflib's cheap upper bounds of the ratio first: most pairs of quotes are far apart
+    return matcher.real_quick_ratio() >= limit and matcher.quick_ratio() >= limit and matcher.ratio() >= limit
 
 
 def _tfidf(texts: Sequence[str]) -> np.ndarray:

@@ -272,3 +272,27 @@ def test_the_contents_list_is_never_split_across_pages(tmp_path):
             loose, stylesheets=[pdf_module._stylesheet(), weasyprint.CSS(string="nav { break-inside: auto; }")])
         split_without_rule |= len(_toc_pages(loose)) > 1
     assert split_without_rule
+
+
+def test_a_reused_font_configuration_writes_the_same_pdf(report, tmp_path):
+    """build_pdf keeps one WeasyPrint font configuration per thread (the fonts are loaded once):
+    the second PDF of a thread is byte for byte the PDF WeasyPrint writes with fonts of its own,
+    and another thread gets a configuration of its own."""
+    import threading
+
+    import weasyprint
+
+    pdf = pdf_module
+    pdf.build_pdf(report / "report.html", path=tmp_path / "first.pdf")
+    pdf.build_pdf(report / "report.html", path=tmp_path / "reused.pdf")
+    html = pdf._FILE_LINK.sub("<a", (report / "report.html").read_text(encoding="utf-8"))
+    source, figures = pdf._take_figures(html)  # as build_pdf does, with fonts of its own
+    weasyprint.HTML(string=source, url_fetcher=pdf._fetcher(), base_url=None).write_pdf(
+        tmp_path / "own.pdf", stylesheets=[pdf._stylesheet()], pdf_variant=pdf.PDF_VARIANT, uncompressed_pdf=False,
+        cache=figures)
+    assert (tmp_path / "reused.pdf").read_bytes() == (tmp_path / "own.pdf").read_bytes()
+    here, there = pdf._font_config(), []
+    thread = threading.Thread(target=lambda: there.append(pdf._font_config()))
+    thread.start()
+    thread.join()
+    assert there[0] is not here and pdf._font_config() is here

@@ -345,3 +345,53 @@ def test_pages_of_two_themes_write_different_tables(survey, tmp_path):
         written[theme] = {p.stem for p in (out / "tables").iterdir()}
     assert written["Ekonomi & uppföljning"] == {"citat_ekonomi_uppfoljning_1761", "citat_teman_ekonomi_uppfoljning_1761"}
     assert written["roller_tillit"] == {"citat_roller_tillit_1761", "citat_teman_roller_tillit_1761"}
+
+
+def test_near_duplicate_is_the_larger_of_ratio_and_containment(survey):
+    """near_duplicate skips difflib's full ratio when its upper bounds are under the limit: on every
+    pair of the demo's comments on a question it says what the plain definition says (difflib's
+    ratio on the normalised words, or the share of the shorter quote's stemmed words in the other)."""
+    from difflib import SequenceMatcher
+
+    from kommunanalys.quotes import NEAR_DUPLICATE, _TOKEN_RE, _tokens, near_duplicate
+
+    def plain(a: str, b: str) -> bool:
+        wa, wb = _TOKEN_RE.findall(a.lower()), _TOKEN_RE.findall(b.lower())
+        if not wa or not wb:
+            return a.strip() == b.strip()
+        ratio = SequenceMatcher(None, " ".join(wa), " ".join(wb), autojunk=False).ratio()
+        ta, tb = set(_tokens(a)), set(_tokens(b))
+        small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+        return max(ratio, len(small & large) / len(small) if small else 0.0) >= NEAR_DUPLICATE
+
+    said = []
+    for code in survey.municipality_codes[:6]:
+        comments = survey.comments[survey.comments["municipality_code"] == code]
+        for _, part in comments.groupby("about"):
+            texts = list(part["text"])
+            for i, a in enumerate(texts):
+                for b in texts[i + 1:]:
+                    assert near_duplicate(a, b) == plain(a, b), (a, b)
+                    said.append(plain(a, b))
+    assert any(said) and not all(said)  # both answers occur
+
+
+def test_quotes_of_a_reused_survey_are_those_of_a_fresh_one():
+    """The per-survey memo of the marked comments and the attribution plan: the pages a report
+    asks for one after another on one survey hold the quotes (same rows, same order) and the counts
+    of each page computed alone on a survey just loaded."""
+    from kommunanalys.pages.quotes import theme_counts_for
+    from kommunanalys.themes import load_themes
+
+    reused = load_survey(paths.DEMO_EXPORT)
+    code = reused.municipality_codes[1]
+    calls = [dict(theme=t.name) for t in load_themes(None)[:3]] + [dict(question="Q12"), dict()]
+    for kwargs in calls + calls[::-1]:
+        page = build_quotes(reused, code, **kwargs)
+        fresh = build_quotes(load_survey(paths.DEMO_EXPORT), code, **kwargs)
+        pd.testing.assert_frame_equal(page.quotes, fresh.quotes)
+        pd.testing.assert_frame_equal(page.counts, fresh.counts)
+        pd.testing.assert_frame_equal(page.attribution, fresh.attribution)
+    pd.testing.assert_frame_equal(theme_counts_for(reused, code, question="Q12"),
+                                  theme_counts_for(load_survey(paths.DEMO_EXPORT), code,
+                                                   question="Q12"))

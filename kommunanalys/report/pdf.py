@@ -28,6 +28,7 @@ loads, and :class:`~kommunanalys.errors.ReportError` says how to install it when
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from .._lru import memoize
@@ -137,7 +138,7 @@ def build_pdf(report_html: str | Path, *, path: str | Path) -> Path:
     document = weasyprint.HTML(string=source, url_fetcher=_fetcher(), base_url=None)
     path = Path(path)
     document.write_pdf(path, stylesheets=[_stylesheet()], pdf_variant=PDF_VARIANT, uncompressed_pdf=False,
-                       cache=figures)
+                       cache=figures, font_config=_font_config())
     return path
 
 
@@ -233,6 +234,23 @@ def _figure_class():
             return RasterImage._get_png_data(pillow_image)
 
     return Figure
+
+
+_fonts = threading.local()
+
+
+def _font_config():
+    """One Fontconfig font configuration per thread, shared by the PDFs it writes: WeasyPrint
+    otherwise loads the system's fonts anew for every document (about 5 % of a report's PDF; the
+    PDF is byte for byte the same). Per thread, since Pango's font maps are not made to be shared
+    across threads (a batch on a thread pool writes PDFs side by side). The reports load no web
+    fonts, so nothing is added to it."""
+    if getattr(_fonts, "config", None) is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _weasyprint()
+        _fonts.config = FontConfiguration()
+    return _fonts.config
 
 
 @memoize(maxsize=1)
