@@ -145,14 +145,12 @@ def screened_comments(survey: Survey, municipality: str | None = None, *, thresh
 
     def compute() -> pd.DataFrame:
         screened = _screened(survey, code)
-        if about is not None:
-            screened = screened[screened["about"] == about].reset_index(drop=True)
         plan = attribution(survey, code, threshold=t).set_index(["municipality_code", "about", "group"])["shown"]
         lookup = plan.to_dict()
         # the role is shown only when the role group is shown on the question *and* enough of its
         # members commented on it (the disclosure plan's comment threshold)
         disclosure = disclosure_plan(survey, threshold=t, comment_threshold=comment_threshold)
-        commenters = _screened(survey, code).groupby(["municipality_code", "about", "role"], observed=True).size()
+        commenters = screened.groupby(["municipality_code", "about", "role"], observed=True).size()
         screened["role_shown"] = [bool(lookup.get((m, a, r), False))
                                   and bool(lookup.get((m, a, TOTAL_GROUP), False))
                                   and disclosure.role_attributable(int(commenters.get((m, a, r), 0)))
@@ -162,8 +160,12 @@ def screened_comments(survey: Survey, municipality: str | None = None, *, thresh
                                 for m, a in zip(screened["municipality_code"], screened["about"])]
         return screened
 
-    # every quotes page, theme count and question page of a municipality asks: marked once per survey
-    return survey.memo(("marked_comments", code, t, about, comment_threshold), compute)
+    # every quotes page, theme count and question page of a municipality asks: marked once per
+    # survey (row by row from whole-municipality lookups, so a question's rows are a selection)
+    marked = survey.memo(("marked_comments", code, t, comment_threshold), compute)
+    if about is not None:
+        marked = marked[marked["about"] == about].reset_index(drop=True)
+    return marked
 
 
 def _screened(survey: Survey, code: str | None) -> pd.DataFrame:

@@ -166,3 +166,25 @@ def test_the_plan_asks_one_quotes_section_for_the_theme_counts():
     plan = default_plan(load_instrument())
     themed = [e for e in plan if e.notebook == QUOTES_NB and e.parameters.get("theme")]
     assert [e.parameters["theme_counts"] for e in themed] == [True] + [False] * (len(themed) - 1)
+
+
+def test_a_plan_cut_to_a_later_quotes_section_still_charts_the_theme_counts_once():
+    """A caller's plan without the first quotes section: the batch gives the theme counts to the
+    first quotes section that is left (it was left with none, and the report without the chart)."""
+    from kommunanalys.report.plan import one_theme_chart
+
+    themed = [e for e in default_plan(load_instrument()) if e.notebook == QUOTES_NB and e.parameters.get("theme")]
+    assert len(themed) >= 2
+    cut = [e for e in default_plan(load_instrument()) if e.key != themed[0].key]  # as a caller filters it
+    assert not any(e.parameters.get("theme_counts") for e in cut)  # the flag went with the first section
+    flags = [e.parameters["theme_counts"] for e in one_theme_chart(cut)
+             if e.notebook == QUOTES_NB and e.parameters.get("theme")]
+    assert flags == [True] + [False] * (len(themed) - 2)
+    assert one_theme_chart(one_theme_chart(cut)) == one_theme_chart(cut)  # the batch may apply it again
+
+
+def test_the_batch_charts_the_theme_counts_in_a_cut_plan(tmp_path):
+    themed = [e for e in default_plan(load_instrument()) if e.notebook == QUOTES_NB and e.parameters.get("theme")]
+    plan = [themed[1]]  # a later section alone, as a caller's plan
+    alts = _alts(_build(DATA, tmp_path / "reports", plan, "1780"))
+    assert len([a for a in alts if a.endswith("Kommentarer per tema och roll – Karlstad")]) == 1

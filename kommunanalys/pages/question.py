@@ -505,7 +505,8 @@ def has_comparison(page: QuestionPage) -> bool:
 _GROUPING_HEADINGS = {"role": "Svaren per roll", "subgroup": "Svaren per undergrupp", "all": "Svaren för alla svarande"}
 COMPARED_HEADING = "Svaren per roll, jämfört med andra kommuner"
 #: Under the role table when there is nothing to compare with.
-NO_COMPARISON_LINE = "*Ingen jämförelse med andra kommuner: underlaget har inga andra kommuner att jämföra med.*"
+NO_COMPARISON_LINE = ("*Ingen jämförelse med andra kommuner: underlaget har inga andra kommuner med "
+                      "tillräckligt många svar att jämföra med.*")
 
 
 def show_results(page: QuestionPage, *, output_dir: str | Path | None = None):
@@ -628,8 +629,7 @@ def interactive_view(survey: Survey, *, municipality: str, question: str, groupi
             page = build_page(survey, muni.value, quest.value, grouping=group.value, comparison=comparison,
                               threshold=threshold)
             show_heading(page)
-            show_groups(page)
-            show_benchmark(page)
+            show_results(page)
             plt.close("all")
 
     for w in (muni, quest, group):

@@ -296,7 +296,7 @@ def build_quotes(
     theme_name = _resolve_theme(theme, codebook)
     about = _likert_of(survey, question) if question is not None else None
     comments = screened_comments(survey, code, threshold=t, question=about)
-    counts = _counts_of(survey, code, comments, codebook, threshold=t, question=about)
+    counts = _counts_of(survey, code, codebook, threshold=t, question=about)
 
     if isinstance(review, (str, Path)):
         review = load_review(review, survey=survey)
@@ -321,14 +321,19 @@ def build_quotes(
     )
 
 
-def _counts_of(survey: Survey, code: str, comments: pd.DataFrame, codebook: list[Theme], *, threshold: int,
+def _counts_of(survey: Survey, code: str, codebook: list[Theme], *, threshold: int,
                question: str | None) -> pd.DataFrame:
-    """:attr:`QuotesPage.counts` of the screened ``comments`` (every comment, review or not)."""
-    coded_all = code_themes(comments, themes=codebook, include_uncoded=True)
-    counts = _theme_counts(survey, code, coded_all, codebook, threshold=threshold, question=question)
-    counts.insert(0, "municipality_name", survey.municipality_name(code))
-    counts.insert(0, "municipality_code", code)
-    return counts
+    """:attr:`QuotesPage.counts` of the municipality's screened comments (every comment, review or
+    not). The same for every theme page of a municipality: counted once per survey."""
+    def compute() -> pd.DataFrame:
+        comments = screened_comments(survey, code, threshold=threshold, question=question)
+        coded_all = code_themes(comments, themes=codebook, include_uncoded=True)
+        counts = _theme_counts(survey, code, coded_all, codebook, threshold=threshold, question=question)
+        counts.insert(0, "municipality_name", survey.municipality_name(code))
+        counts.insert(0, "municipality_code", code)
+        return counts
+
+    return survey.memo(("theme_counts", code, threshold, question, tuple(codebook)), compute)
 
 
 def theme_counts_for(survey: Survey, municipality: str, *, question: str | None = None,
@@ -341,8 +346,7 @@ def theme_counts_for(survey: Survey, municipality: str, *, question: str | None 
     t = resolve_threshold(threshold, survey)
     code = survey.resolve_municipality(municipality)
     about = _likert_of(survey, question) if question is not None else None
-    comments = screened_comments(survey, code, threshold=t, question=about)
-    return _counts_of(survey, code, comments, load_themes(None), threshold=t, question=about)
+    return _counts_of(survey, code, load_themes(None), threshold=t, question=about)
 
 
 def quotes_for_question(survey: Survey, municipality: str, question: str, *, threshold: int | None = None,
@@ -439,15 +443,13 @@ def show_quotes(page: QuotesPage, output_dir: str | Path | None = None, *, in_re
     earlier one showed: :func:`show_theme_counts`) nothing is displayed and the table is written.
     """
     if in_report:
+        write_tables(page.tables(), output_dir, [page.table_names[0]])
         if not theme_counts:  # nothing of its own to show: the quotes and the themes are elsewhere
-            write_tables(page.tables(), output_dir, [page.table_names[0]])
             return ""
         title = f"## Kommentarerna i {page.municipality_name}"
         if page.question:  # a page of one question's comments (a theme the codebook does not know)
             title += f": fråga {page.survey.instrument[page.question].number}"
-        text = show_markdown("\n\n".join([title, IN_REPORT_NOTE]))
-        write_tables(page.tables(), output_dir, [page.table_names[0]])
-        return text
+        return show_markdown("\n\n".join([title, IN_REPORT_NOTE]))
     title = f"## Citat ur enkäten – {page.municipality_name}"
     if page.theme:
         title += f": {_md(page.theme)}"

@@ -131,7 +131,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from .fingerprint import _data_digest, _notebook_digest, _package_fingerprint
 from .index import _Progress, _records, _write_index
 from .inputs import _Inputs, _read_inputs, _review_for
-from .plan import (SECTION_NOTEBOOKS, PlanEntry, _check_plan, _contract_warnings, _notebook_path,
+from .plan import (SECTION_NOTEBOOKS, PlanEntry, one_theme_chart, _check_plan, _contract_warnings, _notebook_path,
                    _Notebooks, _Options, _sections, _with_trends, default_plan)
 from .publish import _ASIDE, _STAGING, _lock_output, _make_output_folder, _publish, _recover, _remove_if_empty
 from .rerun import _decide, _Work
@@ -309,6 +309,7 @@ def _plan_notebooks(inputs: _Inputs, plan: Sequence[PlanEntry] | None) -> _Noteb
     entries = list(plan) if plan is not None else default_plan(instrument)
     if inputs.rounds and plan is None:
         entries = _with_trends(entries, inputs.rounds)
+    entries = one_theme_chart(entries)  # a caller's plan too: the theme counts once per report
     _check_plan(entries)
     notebook_sha: dict[str, str] = {}
     skipped: list[str] = []

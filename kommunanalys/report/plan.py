@@ -9,7 +9,7 @@ A plan is a list of :class:`PlanEntry`, in report order (see "The notebook plan"
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -18,7 +18,7 @@ from ..errors import ReportError
 from .fingerprint import _digest_path
 from .inputs import _review_for
 
-__all__ = ["PlanEntry", "default_plan", "SECTION_NOTEBOOKS"]
+__all__ = ["PlanEntry", "default_plan", "one_theme_chart", "SECTION_NOTEBOOKS"]
 
 
 #: The notebook of each section without Likert questions.
@@ -79,7 +79,6 @@ def default_plan(instrument=None) -> list[PlanEntry]:
 
         instrument = load_instrument()
     plan: list[PlanEntry] = []
-    themes_shown = False  # the municipality's theme counts, the same in every theme's entry: once
     for section in instrument.report_sections:
         sid = section["id"]
         if sid in SECTION_NOTEBOOKS:
@@ -96,17 +95,31 @@ def default_plan(instrument=None) -> list[PlanEntry]:
         if sid in _quote_sections(instrument) and questions:
             theme = _codebook_theme(instrument[questions[0]].theme or section.get("title", sid))
             if theme is not None:
-                plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid,
-                                      parameters={"theme": theme, **IN_REPORT, "theme_counts": not themes_shown},
+                plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": theme, **IN_REPORT},
                                       key=f"{Path(QUOTES_NOTEBOOK).stem}-{sid}"))
-                themes_shown = True
                 continue
             # a theme the quote codebook does not know: the quotes on each commented question
             commented = {q.comments for q in instrument.comment_questions()}
             for qid in (q for q in questions if q in commented):
                 plan.append(PlanEntry(QUOTES_NOTEBOOK, section=sid, parameters={"theme": None, "question": qid, **IN_REPORT},
                                       key=f"{Path(QUOTES_NOTEBOOK).stem}-{sid}-{_slug_part(qid)}"))
-    return plan
+    return one_theme_chart(plan)
+
+
+def one_theme_chart(plan: Sequence[PlanEntry]) -> list[PlanEntry]:
+    """The plan with the municipality's theme counts (the same on every theme's quotes page) shown
+    once per report: the first in-report quotes entry of a theme gets ``theme_counts=True``, the later ones ``False``.
+    The batch applies it to any plan it is given (a caller's plan cut to a later section
+    included), so every report with a theme's quotes shows the chart exactly once."""
+    out: list[PlanEntry] = []
+    shown = False
+    for entry in plan:
+        if (Path(entry.notebook).name == QUOTES_NOTEBOOK and entry.parameters.get("in_report")
+                and entry.parameters.get("theme") is not None):
+            entry = replace(entry, parameters={**entry.parameters, "theme_counts": not shown})
+            shown = True
+        out.append(entry)
+    return out
 
 
 def _quote_sections(instrument) -> set[str]:
