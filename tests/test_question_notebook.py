@@ -147,9 +147,8 @@ def test_interactive_view_switches_without_rerun(fixture_survey, monkeypatch):
     assert qp.interactive_view(fixture_survey, municipality="1761", question="Q6", enabled=False) is None
     monkeypatch.setattr(qp, "in_kernel", lambda: True)
     drawn = []
-    monkeypatch.setattr(qp, "show_groups", lambda page, **kw: drawn.append((page.municipality, page.question.id,
-                                                                             page.grouping)))
-    monkeypatch.setattr(qp, "show_benchmark", lambda page, **kw: None)
+    monkeypatch.setattr(qp, "show_results", lambda page, **kw: drawn.append((page.municipality, page.question.id,
+                                                                              page.grouping)))
     monkeypatch.setattr(qp, "show_heading", lambda page: None)
     monkeypatch.setattr(qp, "show", lambda obj: None)
     box = qp.interactive_view(fixture_survey, municipality="1761", question="Q6")
