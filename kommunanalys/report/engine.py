@@ -30,9 +30,10 @@ the batch runner retries such a notebook once (see :mod:`kommunanalys.report.bat
 replaced after :data:`NOTEBOOKS_PER_KERNEL` notebooks: the memory a long-lived kernel gathers
 then stays bounded, for a restart every few minutes. Measured in the 290-municipality batch (all
 formats, 2 jobs): a kernel grows from about 250 MB to about 1.2 GB over its 240 notebooks (20
-municipalities), mostly the cached survey's derived tables (:meth:`kommunanalys.survey.Survey.memo`,
-at most :data:`kommunanalys.survey.MEMO_KEPT` of them, full after about 20 municipalities) and
-native memory of figure drawing that the allocator does not give back; the batch peaked at 3.3 GB.
+municipalities); the batch peaked at 3.3 GB. The cached survey's derived tables
+(:meth:`kommunanalys.survey.Survey.memo`) are not most of it (about 8 MB of frames when its
+:data:`kommunanalys.survey.MEMO_KEPT` entries are full, after about 20 municipalities); native memory
+of figure drawing that the allocator does not give back is the likelier part, not pinned down.
 
 The code that runs inside the kernel is :mod:`kommunanalys.report._kernel_reset` (sent as source).
 
