@@ -200,13 +200,22 @@ def role_names(instrument: Instrument | None = None) -> RoleNames:
     """
     if instrument is None:
         return BUNDLED_ROLE_NAMES
+    # an instrument is immutable: its names are resolved once and kept on it (as its cached properties are)
+    names = instrument.__dict__.get("_role_names")
+    if names is None:
+        names = instrument.__dict__["_role_names"] = _resolve_role_names(instrument)
+    return names
+
+
+def _resolve_role_names(instrument: Instrument) -> RoleNames:
     from .errors import InstrumentError
 
     try:
         scale = instrument.role_question.scale
     except InstrumentError:  # no role question (a hand-built instrument): the bundled words
         return BUNDLED_ROLE_NAMES
-    plural, singular, definite = dict(ROLE_LABELS), {r: _upper_first(s) for r, s in ROLE_SUFFIX.items()}, dict(ROLE_DEFINITE)
+    plural, singular, definite = (dict(BUNDLED_ROLE_NAMES.plural), dict(BUNDLED_ROLE_NAMES.singular),
+                                  dict(BUNDLED_ROLE_NAMES.definite))
     for level in (scale.levels if scale is not None else ()):
         role = str(level.value or level.label).strip().lower()
         if role not in ROLE_LABELS:

@@ -269,7 +269,7 @@ def _disclosure(survey: Survey, municipality: str, threshold: int | None) -> pd.
 
 
 def response_rates(survey: Survey, population: pd.DataFrame, municipality: str, *,
-                   threshold: int | None = None, low_rate: float = DEFAULT_LOW_RATE) -> pd.DataFrame:
+                   threshold: int | None = None, low_rate: float | None = None) -> pd.DataFrame:
     """Response rate per group of one municipality, safe to publish.
 
     Parameters
@@ -283,7 +283,8 @@ def response_rates(survey: Survey, population: pd.DataFrame, municipality: str, 
     threshold
         Anonymity threshold (default: the instrument's).
     low_rate
-        A shown role or everyone below this rate gets ``low`` = True (and a note on the page).
+        A shown role or everyone below this rate gets ``low`` = True (and a note on the page);
+        None: :data:`DEFAULT_LOW_RATE`.
 
     Returns
     -------
@@ -294,6 +295,7 @@ def response_rates(survey: Survey, population: pd.DataFrame, municipality: str, 
         (respondents as published), ``invited_shown``, ``rate_shown`` (Swedish text: the number,
         "dold", "saknas") and ``low``.
     """
+    low_rate = DEFAULT_LOW_RATE if low_rate is None else low_rate
     code = survey.resolve_municipality(municipality)
     table = _disclosure(survey, code, threshold)
     invited = invited_counts(population, code)
@@ -337,8 +339,9 @@ def rate_line(row) -> str:
     return f"{row.label}: {row.shown} av {row.invited_shown} inbjudna ({row.rate_shown})"
 
 
-def low_rate_notes(table: pd.DataFrame, *, low_rate: float = DEFAULT_LOW_RATE) -> list[str]:
-    """Swedish notes for the groups of :func:`response_rates` whose rate is low."""
+def low_rate_notes(table: pd.DataFrame, *, low_rate: float | None = None) -> list[str]:
+    """Swedish notes for the groups of :func:`response_rates` whose rate is low (``low_rate`` as there)."""
+    low_rate = DEFAULT_LOW_RATE if low_rate is None else low_rate
     return [f"Svarsfrekvensen för {r.label.lower()} är låg ({r.rate_shown}, under {_percent(low_rate)}): "
             "resultatet kan skilja sig från vad alla inbjudna tycker." for r in table.itertuples() if r.low]
 

@@ -22,7 +22,8 @@ import pandas as pd
 from scipy import stats as _sps
 
 from .anonymity import disclosure_plan
-from .labels import GROUP_LABELS, MINUS, RoleNames, format_number, format_percent, role_names
+from .labels import (BUNDLED_ROLE_NAMES, MINUS, RoleNames, _lower, _upper_first, format_number, format_percent,
+                     role_names)
 from .stats import holm, mann_whitney, newcombe_interval, spearman_interval, two_proportion_p
 from .survey import ROLES, Survey
 
@@ -32,6 +33,7 @@ __all__ = [
     "separation",
     "subgroup_contrasts",
     "friction",
+    "rank_friction",
     "findings",
     "Hypothesis",
     "hypotheses",
@@ -302,26 +304,56 @@ LARGE_GAP = 15.0
 UNCERTAIN_WIDTH = 40.0
 
 
-def gap_words(gap: float, low: float, high: float, *, clear: bool) -> str:
+#: The words of each verdict on a role gap (:func:`gap_words`): in a sentence, and short (a slide).
+_GAP_WORDS = {
+    "clear": ("en tydlig skillnad", "tydlig skillnad"),
+    "uncertain": ("stor men osäker: få svar ger ett brett intervall", "stor men osäker"),
+    "not_clear": ("stor, men inte tydlig när alla frågor prövas tillsammans",
+                  "stor, men inte tydlig när alla frågor prövas tillsammans"),
+    "small": ("liten eller osäker: kan bero på slumpen", "liten eller osäker"),
+}
+
+
+def gap_words(gap: float, low: float, high: float, *, clear: bool, short: bool = False) -> str:
     """How a role gap is said in words: clear, large but uncertain, or small / uncertain.
 
     ``gap``, ``low`` and ``high`` in percentage points; ``clear`` is the Holm-adjusted verdict
     ("tydlig skillnad"). An interval clear of zero is not enough to be called clear: the verdict
     weighs every question of the municipality together (see the report's "Så har vi räknat").
+    ``short``: the verdict without its why, for a slide ("stor men osäker").
     """
     if clear:
-        return "en tydlig skillnad"
-    if abs(gap) >= LARGE_GAP and (high - low) >= UNCERTAIN_WIDTH:
-        return "stor men osäker: få svar ger ett brett intervall"
-    if abs(gap) >= LARGE_GAP:
-        return "stor, men inte tydlig när alla frågor prövas tillsammans"
-    return "liten eller osäker: kan bero på slumpen"
+        verdict = "clear"
+    elif abs(gap) >= LARGE_GAP and (high - low) >= UNCERTAIN_WIDTH:
+        verdict = "uncertain"
+    elif abs(gap) >= LARGE_GAP:
+        verdict = "not_clear"
+    else:
+        verdict = "small"
+    return _GAP_WORDS[verdict][short]
 
 
 def memo_friction(survey: Survey, code: str, threshold: int) -> pd.DataFrame:
     """:func:`kommunanalys.rootcause.friction` of the municipality, computed once per survey object
     (the summary and every question page read its "tydlig skillnad")."""
     return survey.memo(("summary_friction", code, threshold), lambda: friction(survey, code, threshold=threshold))
+
+
+def rank_friction(friction_table: pd.DataFrame, instrument) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The municipality's areas and role gaps in the order the summary and the hypotheses read them.
+
+    ``friction_table`` is :func:`friction` (or :func:`memo_friction`) of one municipality. Returns
+    ``(areas, gaps)``: the questions with a share of everyone who agrees, highest first, and those
+    with a role gap, largest (absolute) first; ties in the instrument's order (column ``order``).
+    A hidden group has no share and no gap, so it is in neither.
+    """
+    order = {q.id: i for i, q in enumerate(instrument.likert_questions)}
+    fr = friction_table.assign(order=friction_table["question"].map(order))
+    areas = fr[fr["positive_municipality"].notna()].sort_values(
+        ["positive_municipality", "order"], ascending=[False, True], kind="stable")
+    gaps = fr[fr["gap"].notna()].assign(size=lambda d: d["gap"].abs()).sort_values(
+        ["size", "order"], ascending=[False, True], kind="stable")
+    return areas, gaps
 
 
 def memo_table(survey: Survey, kind: str, threshold: int) -> pd.DataFrame:
@@ -388,13 +420,13 @@ HYPOTHESIS_TEMPLATES: dict[str, str] = {
 def role_name(role: str, *, capital: bool = False, roles: RoleNames | None = None) -> str:
     """A role in running text, plural ("förtroendevalda"), as the survey's instrument names it
     (``roles``, from :func:`kommunanalys.labels.role_names`; the bundled names without)."""
-    label = (roles or RoleNames()).label(role)
-    return label[:1].upper() + label[1:] if capital else _lower_first(label)
+    names = roles or BUNDLED_ROLE_NAMES
+    return _upper_first(names.label(role)) if capital else names.lower(role)
 
 
 def _group_name(group: str, roles: RoleNames | None = None) -> str:
     """A group of the hierarchy in running text ("chefer i central förvaltning")."""
-    return _lower_first((roles or RoleNames()).group_labels.get(group, GROUP_LABELS.get(group, group)))
+    return _lower((roles or BUNDLED_ROLE_NAMES).group_labels.get(group, group))
 
 
 @dataclass
@@ -537,17 +569,15 @@ def hypotheses(
     found = found[found["notable"]]
     assoc_local = memo_table(local, "associations", t)
     assoc_all = memo_table(survey, "associations", t)
-    order = {q.id: i for i, q in enumerate(inst.likert_questions)}
-    fr = fr.assign(order=fr["question"].map(order))
+    ranked_areas, ranked_gaps = rank_friction(fr, inst)
     names = role_names(inst)  # the roles as the survey's instrument names them
     role_a, role_b = ROLES
     both_roles = [role_name(role_a, roles=names), role_name(role_b, roles=names)]
     out: list[tuple[int, Hypothesis]] = []  # (priority, hypothesis): problems first, context last
 
     # where the roles differ: the largest gap, and every gap that is a notable finding
-    gaps = fr[fr["gap"].notna() & np.array([plan.shown(code, q, role_a) and plan.shown(code, q, role_b)
-                                            for q in fr["question"]], dtype=bool)]
-    gaps = gaps.assign(size=gaps["gap"].abs()).sort_values(["size", "order"], ascending=[False, True], kind="stable")
+    gaps = ranked_gaps[np.array([plan.shown(code, q, role_a) and plan.shown(code, q, role_b)
+                                 for q in ranked_gaps["question"]], dtype=bool)]
     clear_gaps = set(found.loc[found["kind"] == "role_gap", "question"])
     for i, r in enumerate(gaps.itertuples()):
         if i > 0 and r.question not in clear_gaps:
@@ -582,9 +612,7 @@ def hypotheses(
             interview_questions=asked, kind="role_gap", clear=clear)))
 
     # the municipality's areas (everyone): weakest, strongest, and those that stand out
-    areas = fr[fr["positive_municipality"].notna() & np.array([plan.shown(code, q, TOTAL_GROUP)
-                                                               for q in fr["question"]], dtype=bool)]
-    areas = areas.sort_values(["positive_municipality", "order"], ascending=[False, True], kind="stable")
+    areas = ranked_areas[np.array([plan.shown(code, q, TOTAL_GROUP) for q in ranked_areas["question"]], dtype=bool)]
     chosen: dict[str, str] = {}
     if len(areas):
         chosen[areas["question"].iloc[-1]] = "weakest"

@@ -17,12 +17,11 @@ import pandas as pd
 
 from .anonymity import resolve_threshold
 from .labels import RoleNames, format_interval, format_number, format_percent, format_pp, role_names
-# how sure a gap is and the friction table live with the root-cause analysis (re-exported here)
-from .rootcause import LARGE_GAP, UNCERTAIN_WIDTH, gap_words, memo_friction
+# how sure a gap is and the friction table live with the root-cause analysis
+from .rootcause import gap_words, memo_friction, rank_friction
 from .survey import Survey
 
-__all__ = ["Summary", "summarize", "summary_markdown", "gap_words", "memo_friction", "UNCERTAIN_WIDTH",
-           "LARGE_GAP", "KIND_TITLES"]
+__all__ = ["Summary", "summarize", "summary_markdown", "KIND_TITLES"]
 
 _COLUMNS = ["kind", "rank", "question", "number", "short", "value", "ci_low", "ci_high", "other", "clear", "text"]
 #: The Swedish heading of each ``kind`` of the summary frame.
@@ -109,10 +108,7 @@ def _summarize(survey: Survey, code: str, t: int, n_areas: int, n_gaps: int) -> 
         return {"question": q, "number": question.number, "short": question.short}
 
     # strongest and weakest: everyone in the municipality (NaN where the municipality is hidden)
-    order = {q.id: i for i, q in enumerate(inst.likert_questions)}  # ties: instrument order
-    fr = fr.assign(order=fr["question"].map(order))
-    shown = fr[fr["positive_municipality"].notna()].sort_values(
-        ["positive_municipality", "order"], ascending=[False, True], kind="stable")
+    shown, ranked_gaps = rank_friction(fr, inst)  # the order the hypotheses read them in too
     top = shown.head(n_areas)
     bottom = shown[~shown["question"].isin(top["question"])].tail(n_areas).iloc[::-1]
     for kind, part in (("strongest", top), ("weakest", bottom)):
@@ -122,8 +118,7 @@ def _summarize(survey: Survey, code: str, t: int, n_areas: int, n_gaps: int) -> 
                          "clear": bool(r.benchmark_notable), "text": ""})
 
     # the largest role gaps (hidden comparisons have no gap)
-    gaps = fr[fr["gap"].notna()].assign(size=lambda d: d["gap"].abs()).sort_values(
-        ["size", "order"], ascending=[False, True], kind="stable").head(n_gaps)
+    gaps = ranked_gaps.head(n_gaps)
     for rank, r in enumerate(gaps.itertuples(), start=1):
         rows.append({"kind": "role_gap", "rank": rank, **base(r.question), "value": r.gap, "ci_low": r.gap_ci_low,
                      "ci_high": r.gap_ci_high, "other": np.nan, "clear": bool(r.gap_notable), "text": ""})

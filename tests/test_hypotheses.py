@@ -296,3 +296,15 @@ def test_summary_without_clear_findings_points_to_the_same_questions(survey, all
                 assert f"(fråga {survey.instrument[h.questions[0]].number})" in text, (code, text)
         said[code] = text.replace(survey.municipality_name(code), "X")
     assert len(said) >= 5 and len(set(said.values())) > 1
+
+
+def test_role_names_in_running_text_keep_an_acronym():
+    """A role named "KS-ledamöter" stays so inside a sentence (as RoleNames.lower says it), never "kS-ledamöter"."""
+    from kommunanalys.labels import RoleNames
+    from kommunanalys.rootcause import _group_name, role_name
+
+    names = RoleNames(plural={"förtroendevald": "KS-ledamöter", "tjänsteperson": "Tjänstepersoner"})
+    assert role_name("förtroendevald", roles=names) == "KS-ledamöter" == names.lower("förtroendevald")
+    assert role_name("tjänsteperson", roles=names) == "tjänstepersoner"
+    assert role_name("tjänsteperson", roles=names, capital=True) == "Tjänstepersoner"
+    assert _group_name("förtroendevald", names) == "KS-ledamöter"

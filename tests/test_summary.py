@@ -14,7 +14,8 @@ import pytest
 from kommunanalys.errors import InputError
 from kommunanalys.report.html import render_report
 from kommunanalys.report_texts import DEFAULT_TEXTS, load_report_texts
-from kommunanalys.summary import gap_words, summarize
+from kommunanalys.rootcause import gap_words
+from kommunanalys.summary import summarize
 from tests._question_fixture import raw
 
 LIKERT = ["Q5", "Q6", "Q7", "Q8", "Q10", "Q12", "Q14"]
@@ -116,3 +117,13 @@ def test_a_bad_texts_file_names_file_and_key(tmp_path):
     assert "fel.yaml" in str(info.value) and "lead_in" in str(info.value)
     with pytest.raises(InputError):
         load_report_texts(tmp_path / "saknas.yaml")
+
+
+@pytest.mark.parametrize("gap, low, high, clear", [(30, 10, 50, True), (40, -5, 70, False), (30, 5, 45, False),
+                                                    (5, -10, 20, False)])
+def test_the_short_verdict_is_the_sentence_s_verdict_without_its_why(gap, low, high, clear):
+    """The deck's summary slide says the verdict short; it must be the report's verdict, not another."""
+    full = gap_words(gap, low, high, clear=clear)
+    short = gap_words(gap, low, high, clear=clear, short=True)
+    assert full.removeprefix("en ").startswith(short)
+    assert full.removeprefix("en ")[len(short):] in ("", ": få svar ger ett brett intervall", ": kan bero på slumpen")

@@ -313,7 +313,7 @@ def group_table(page: QuestionPage) -> pd.DataFrame:
 
 def _clear_gaps(page: QuestionPage) -> dict[str, bool]:
     """Question id → the role gap is a "tydlig skillnad" (Holm-adjusted, as in the root causes)."""
-    from ..summary import memo_friction
+    from ..rootcause import memo_friction
 
     fr = memo_friction(page.survey, page.municipality, page.threshold)
     return dict(zip(fr["question"], fr["gap_notable"].astype(bool)))
@@ -424,9 +424,9 @@ def gap_sentence(gaps: pd.DataFrame, question: Question, *, clear: bool | None =
 
     ``gaps`` is the ranked role gap of the municipality (:func:`kommunanalys.questions.rank_gaps`);
     ``clear`` its "tydlig skillnad" verdict, which adds how sure the gap is in words
-    (:func:`kommunanalys.summary.gap_words`); ``roles`` the survey's role names (default: the bundled).
+    (:func:`kommunanalys.rootcause.gap_words`); ``roles`` the survey's role names (default: the bundled).
     """
-    from ..summary import gap_words
+    from ..rootcause import gap_words
 
     names = roles or role_names()
     row = gaps[gaps["question"] == question.id]

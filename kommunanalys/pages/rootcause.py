@@ -77,7 +77,7 @@ def build_rootcause(survey: Survey, municipality: str, *, threshold: int | None 
     if subgroups.empty:
         subgroups = rc.memo_table(survey, "subgroup_contrasts", t)
         scope = "hela enkäten"
-    from ..summary import memo_friction  # shared with the summary and the question pages
+    from ..rootcause import memo_friction  # shared with the summary and the question pages
 
     friction = memo_friction(survey, municipality, t)
     found = rc.findings(survey, municipality, threshold=t, friction_table=friction)

@@ -336,11 +336,10 @@ def _respondents(inputs: _Inputs, *, low_rate: float | None) -> dict[str, Any]:
     survey, threshold = inputs.survey, inputs.threshold
     if not inputs.population:
         return {code: respondent_counts(survey, code, threshold=threshold) for code in survey.municipality_codes}
-    from ..population import DEFAULT_LOW_RATE, population_for, response_rates
+    from ..population import population_for, response_rates
 
     pop = population_for(inputs.population)
-    return {code: response_rates(survey, pop, code, threshold=threshold,
-                                 low_rate=DEFAULT_LOW_RATE if low_rate is None else low_rate)
+    return {code: response_rates(survey, pop, code, threshold=threshold, low_rate=low_rate)
             for code in survey.municipality_codes}
 
 

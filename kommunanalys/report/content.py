@@ -118,8 +118,7 @@ def _efficiency(survey: Survey, code: str, threshold: int, key_figures, comparis
 
 
 def _rates(survey: Survey, code: str, threshold: int, population, low_rate: float | None) -> pd.DataFrame | None:
-    from ..population import DEFAULT_LOW_RATE, population_for, response_rates
+    from ..population import population_for, response_rates
 
     pop = population_for(population) if population is not None else None
-    return None if pop is None else response_rates(survey, pop, code, threshold=threshold,
-                                                   low_rate=DEFAULT_LOW_RATE if low_rate is None else low_rate)
+    return None if pop is None else response_rates(survey, pop, code, threshold=threshold, low_rate=low_rate)

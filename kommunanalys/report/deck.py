@@ -210,7 +210,8 @@ def _fit_title(slide) -> None:
 
 def _summary_slide(deck: _Deck, content: MunicipalityContent) -> None:
     """"Sammanfattning": the same summary as report.html (:func:`kommunanalys.summary.summarize`)."""
-    from ..summary import KIND_TITLES, gap_words, summarize
+    from ..rootcause import gap_words
+    from ..summary import KIND_TITLES, summarize
 
     summary = summarize(content.survey, content.code, threshold=content.threshold)
     frame = summary.frame
@@ -224,10 +225,10 @@ def _summary_slide(deck: _Deck, content: MunicipalityContent) -> None:
     if len(gaps):  # in the report's words ("en tydlig skillnad", "stor men osäker" …), without the why
         lines.append(f"{KIND_TITLES['role_gap']}: " + "; ".join(
             f"{r.short.lower()} ({_pct(abs(r.value))} procentenheter, "
-            f"{gap_words(r.value, r.ci_low, r.ci_high, clear=bool(r.clear)).split(':')[0].removeprefix('en ')})"
+            f"{gap_words(r.value, r.ci_low, r.ci_high, clear=bool(r.clear), short=True)})"
             for r in gaps.itertuples()))
     look = frame[frame["kind"] == "look_into"]
-    lines.append("Att titta närmare på: " + "; ".join(r.short.lower() for r in look.itertuples()) if len(look)
+    lines.append(f"{KIND_TITLES['look_into']}: " + "; ".join(r.short.lower() for r in look.itertuples()) if len(look)
                  else "Inga tydliga skillnader: pröva i intervjuer och dialog vad enkäten inte mäter.")
     slide = deck.slide("Sammanfattning", notes="\n\n".join(summary.sentences))
     deck.text(slide, lines, size=BODY_PT)
@@ -239,8 +240,8 @@ def _respondents_slide(deck: _Deck, content: MunicipalityContent) -> None:
     if content.rates is not None:  # response rates (kommunanalys.population): already suppressed
         from ..population import low_rate_notes, rate_line
 
-        lines = [rate_line(r) for r in content.rates.itertuples()] + low_rate_notes(content.rates, **(
-            {"low_rate": content.low_rate} if content.low_rate is not None else {}))
+        lines = [rate_line(r) for r in content.rates.itertuples()] + low_rate_notes(content.rates,
+                                                                                      low_rate=content.low_rate)
         rate_note = (" Svarsfrekvens = antal svar / antal inbjudna; för en grupp utan antal visas varken "
                      "inbjudna eller svarsfrekvens.")
     deck.slide(content.survey.instrument.role_question.text, notes=(
