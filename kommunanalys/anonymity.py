@@ -463,7 +463,8 @@ def _suppression_plan(survey: "Survey", ids: list[str], threshold: int) -> pd.Da
 # ---------------------------------------------------------------------------------------------
 # Respondent counts (rule 5) and the disclosure plan every output asks
 # ---------------------------------------------------------------------------------------------
-_HIERARCHY = [TOTAL_GROUP, _FV, _TP, *_TP_SUBGROUPS]
+#: The groups of a municipality's hierarchy with their level, in the order the plans list them.
+_HIERARCHY = [("all", TOTAL_GROUP), ("role", _FV), ("role", _TP), *(("subgroup", g) for g in _TP_SUBGROUPS)]
 
 
 def respondent_plan(survey: "Survey", *, threshold: int | None = None) -> pd.DataFrame:
@@ -487,7 +488,7 @@ def respondent_plan(survey: "Survey", *, threshold: int | None = None) -> pd.Dat
         r = survey.respondents
         cells = pd.DataFrame({"m": r["municipality_code"].astype(object), "role": r["role"].astype(object),
                               "sub": r["subgroup"].astype(object)}).value_counts(dropna=False).to_dict()
-        levels = [("all", TOTAL_GROUP), ("role", _FV), ("role", _TP), *(("subgroup", g) for g in _TP_SUBGROUPS)]
+        levels = _HIERARCHY
         by_code: dict = {}
         for (m, role, sub), count in cells.items():
             n = by_code.setdefault(m, dict.fromkeys((g for _, g in levels), 0))

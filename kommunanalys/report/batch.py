@@ -323,7 +323,7 @@ def _plan_notebooks(inputs: _Inputs, plan: Sequence[PlanEntry] | None) -> _Noteb
             skipped.append(entry.notebook)
     data_sha = _data_digest(inputs.data_path, inputs.rounds, inputs.comparison_of,
                             grouped=inputs.comparison_groups is not None)
-    return _Notebooks(plan=entries, active=active, skipped=skipped, notebook_sha=notebook_sha,
+    return _Notebooks(active=active, skipped=skipped, notebook_sha=notebook_sha,
                       sections=_sections(instrument, entries, active), data_sha=data_sha,
                       package=_package_fingerprint(instrument.source))
 

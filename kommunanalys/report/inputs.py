@@ -108,10 +108,8 @@ def _earlier_rounds(data, previous, current_round, instrument) -> dict | None:
     if not found:
         return None
     resolved = {lab: str(Path(str(path)).resolve()) for lab, path in found.items()}
-    try:
+    with _reading("kunde inte läsa in en tidigare omgång"):
         load_rounds(resolved, instrument=instrument)
-    except Exception as exc:
-        raise ReportError(f"kunde inte läsa in en tidigare omgång: {exc}") from exc
     return {"previous": resolved, "current_round": label}
 
 
@@ -157,7 +155,6 @@ class _Inputs:
 
     survey: Any
     data_path: Path
-    demo: bool  # the bundled demo (no ``data`` given)
     out_dir: Path
     nb_dir: Path
     threshold: int
@@ -224,7 +221,7 @@ def _read_inputs(data, *, out, municipalities, notebooks_dir, anonymity_threshol
     consultant = dict(instrument=instrument_path, export_municipality=export_municipality,
                       review=review_path, key_figures=key_figures_path)
     rounds = _earlier_rounds(data, previous, current_round, survey.instrument)  # --previous: read before anything
-    return _Inputs(survey=survey, data_path=data_path, demo=data is None, out_dir=out_dir, nb_dir=nb_dir,
+    return _Inputs(survey=survey, data_path=data_path, out_dir=out_dir, nb_dir=nb_dir,
                    threshold=threshold, codes=codes, consultant=consultant, rounds=rounds,
                    comparison_groups=comparison_groups, comparison_of=_comparison_of(comparison_groups, survey),
                    population=population_path, population_sha=population_sha, notes=list(round_notes))

@@ -221,11 +221,13 @@ def _figure_class():
 
     class Figure(RasterImage):
         def __init__(self, png: bytes, image_id: str, cache: dict) -> None:
-            if _png_rows(png) is None:
+            rows = _png_rows(png)
+            if rows is None:
                 png = opaque_as_rgb(png, Image.open(BytesIO(png)))
+                rows = _png_rows(png)
             super().__init__(Image.open(BytesIO(png)), image_id, png, cache=cache, orientation="none",
                              options=DEFAULT_OPTIONS)
-            self._rows = _png_rows(png) if self.mode == "RGB" else None
+            self._rows = rows if self.mode == "RGB" else None
 
         def _get_png_data(self, pillow_image):  # the rows of the source itself, else WeasyPrint's way
             if self._rows is not None and getattr(pillow_image, "format", None) == "PNG" \

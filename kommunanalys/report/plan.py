@@ -266,7 +266,6 @@ class _Options:
 class _Notebooks:
     """The plan as it stands on disk, and the digests a rerun compares (built by the batch)."""
 
-    plan: list[PlanEntry]
     active: list[PlanEntry]  # the entries whose notebook exists
     skipped: list[str]  # the notebooks that do not
     notebook_sha: dict[str, str]
